@@ -1,0 +1,14 @@
+/**
+ * Every type and method of the Telegram Bot API, generated from the official
+ * spec by `tooling/codegen`.
+ *
+ * - Types: one interface per Bot API type, discriminated unions, literal enums.
+ * - Methods: `ApiMethods` maps each method to its params and result.
+ * - Tables: `UPDATE_KINDS` for filters, `METHOD_SPECS` for tools and tests.
+ *
+ * Validation schemas for untrusted updates live at `@bot/types/schemas`.
+ *
+ * @module
+ */
+export * from "./generated/index.js";
+export { INPUT_FILE, isInputFile } from "./input-file.js";

@@ -1,0 +1,41 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import {
+  BOT_API_VERSION,
+  METHOD_SPECS,
+  TYPE_NAMES,
+  UNION_MEMBERS,
+  UPDATE_KINDS,
+} from "../src/index.ts";
+import { specPath } from "./spec-path.ts";
+
+const spec = JSON.parse(readFileSync(specPath(), "utf8"));
+
+describe("generated tables", () => {
+  it("has every method of the spec", () => {
+    expect(Object.keys(METHOD_SPECS)).toEqual(Object.keys(spec.methods));
+    expect(Object.keys(METHOD_SPECS)).toHaveLength(180);
+  });
+
+  it("has every type of the spec", () => {
+    expect([...TYPE_NAMES]).toEqual(Object.keys(spec.types));
+    expect(TYPE_NAMES).toHaveLength(359);
+  });
+
+  it("has the 25 unions", () => {
+    expect(Object.keys(UNION_MEMBERS)).toHaveLength(25);
+  });
+
+  it("names the spec version", () => {
+    expect(BOT_API_VERSION).toBe("10.1");
+  });
+
+  it("lists every update kind of Update", () => {
+    const kinds = spec.types.Update.fields
+      .map((f: { name: string }) => f.name)
+      .filter((n: string) => n !== "update_id");
+    expect(Object.keys(UPDATE_KINDS)).toEqual(kinds);
+    expect(UPDATE_KINDS.message).toContain("text");
+    expect(UPDATE_KINDS.callback_query).toContain("data");
+  });
+});
