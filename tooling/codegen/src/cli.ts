@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { generate } from "./index.ts";
+import { findDrift, generate } from "./index.ts";
 
 const { values } = parseArgs({
   options: {
@@ -17,18 +17,17 @@ if (!values.spec || !values.out) {
 const specPath = resolve(values.spec);
 const outDir = resolve(values.out);
 const files = generate(JSON.parse(readFileSync(specPath, "utf8")));
-let drift = 0;
-for (const [name, content] of Object.entries(files)) {
-  const path = join(outDir, name);
-  if (values.check) {
-    if (!existsSync(path) || readFileSync(path, "utf8") !== content) {
-      console.error(`drift: ${path} differs from what the generator makes`);
-      drift++;
-    }
-  } else {
-    mkdirSync(outDir, { recursive: true });
+if (values.check) {
+  const drifted = findDrift(files, outDir);
+  for (const name of drifted)
+    console.error(`drift: ${join(outDir, name)} differs from what the generator makes`);
+  if (drifted.length) process.exit(1);
+  console.log(`no drift in ${outDir}`);
+} else {
+  mkdirSync(outDir, { recursive: true });
+  for (const [name, content] of Object.entries(files)) {
+    const path = join(outDir, name);
     writeFileSync(path, content);
     console.log(`wrote ${path} (${content.split("\n").length} lines)`);
   }
 }
-if (drift) process.exit(1);

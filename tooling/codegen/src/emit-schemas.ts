@@ -60,13 +60,9 @@ export function emitSchemas(model: Model): string {
 
   let out = header(model);
   out += 'import * as v from "valibot";\n';
-  out += 'import type * as T from "./types.js";\n\n';
-  out += "/** An object schema whose output is the Bot API type `O`; unknown keys are kept. */\n";
-  out +=
-    "export type ObjectSchemaOf<O> = v.LooseObjectSchema<v.ObjectEntries, undefined> & v.GenericSchema<unknown, O>;\n\n";
-  out += "/* @__NO_SIDE_EFFECTS__ */\n";
-  out +=
-    "function obj<O>(entries: v.ObjectEntries): ObjectSchemaOf<O> {\n  return v.looseObject(entries) as never;\n}\n\n";
+  out += 'import type * as T from "./types.js";\n';
+  out += 'import { looseObjectFast as obj, type ObjectSchemaOf } from "../loose-object.js";\n\n';
+  out += "export type { ObjectSchemaOf };\n\n";
   out += "const int = v.pipe(v.number(), v.integer());\n";
   out += "const num = v.number();\n";
   out += "const str = v.string();\n";

@@ -27,3 +27,5 @@ export function generate(spec: Spec | unknown): GeneratedFiles {
   files["index.ts"] = emitIndex(model, files);
   return files;
 }
+
+export { findDrift } from "./drift.ts";

@@ -2,14 +2,9 @@
 // (Bot API 10.1, June 11, 2026). Do not edit by hand: run `pnpm codegen`.
 import * as v from "valibot";
 import type * as T from "./types.js";
+import { looseObjectFast as obj, type ObjectSchemaOf } from "../loose-object.js";
 
-/** An object schema whose output is the Bot API type `O`; unknown keys are kept. */
-export type ObjectSchemaOf<O> = v.LooseObjectSchema<v.ObjectEntries, undefined> & v.GenericSchema<unknown, O>;
-
-/* @__NO_SIDE_EFFECTS__ */
-function obj<O>(entries: v.ObjectEntries): ObjectSchemaOf<O> {
-  return v.looseObject(entries) as never;
-}
+export type { ObjectSchemaOf };
 
 const int = v.pipe(v.number(), v.integer());
 const num = v.number();

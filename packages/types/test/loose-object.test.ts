@@ -1,0 +1,89 @@
+import fc from "fast-check";
+import * as v from "valibot";
+import { describe, expect, it } from "vitest";
+import { looseObjectFast } from "../src/loose-object.ts";
+
+const inner = {
+  id: v.pipe(v.number(), v.integer()),
+  name: v.optional(v.string()),
+};
+const entries = (obj: (e: v.ObjectEntries) => v.GenericSchema) => ({
+  kind: v.literal("a"),
+  count: v.number(),
+  label: v.optional(v.string()),
+  child: v.optional(obj(inner)),
+  list: v.optional(v.array(obj(inner))),
+});
+const fast = looseObjectFast(entries((e) => looseObjectFast(e)));
+const reference = v.looseObject(entries((e) => v.looseObject(e)));
+
+const value = fc.oneof(
+  fc.integer(),
+  fc.double(),
+  fc.string(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.constant("a"),
+  fc.record(
+    { id: fc.oneof(fc.integer(), fc.string()), name: fc.oneof(fc.string(), fc.integer()) },
+    { requiredKeys: [] },
+  ),
+);
+const input = fc.oneof(
+  value,
+  fc.dictionary(
+    fc.constantFrom(
+      "kind",
+      "count",
+      "label",
+      "child",
+      "list",
+      "extra",
+      "__proto__",
+      "constructor",
+      "prototype",
+      "toString",
+    ),
+    fc.oneof(value, fc.array(value, { maxLength: 3 })),
+  ),
+  fc.record({ kind: fc.constant("a"), count: fc.integer(), label: fc.string() }),
+);
+
+function outcome(schema: v.GenericSchema, data: unknown) {
+  const r = v.safeParse(schema, data);
+  return r.success
+    ? { ok: true, output: r.output }
+    : {
+        ok: false,
+        issues: r.issues.map((i) => ({ message: i.message, path: i.path?.map((p) => p.key) })),
+      };
+}
+
+describe("looseObjectFast", () => {
+  it("gives exactly valibot's looseObject results: outputs, issues and paths", () => {
+    fc.assert(
+      fc.property(input, (data) => {
+        expect(outcome(fast, data)).toEqual(outcome(reference, data));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("drops __proto__, prototype and constructor keys", () => {
+    const data = JSON.parse(
+      '{"kind":"a","count":1,"__proto__":{"x":1},"constructor":1,"prototype":2,"extra":3}',
+    );
+    const r = v.parse(fast, data) as Record<string, unknown>;
+    expect(Object.keys(r).sort()).toEqual(["count", "extra", "kind"]);
+    expect(Object.getPrototypeOf(r)).toBe(Object.prototype);
+  });
+
+  it("works inside variant", () => {
+    const a = looseObjectFast({ type: v.literal("a"), x: v.number() });
+    const b = looseObjectFast({ type: v.literal("b"), y: v.string() });
+    const schema = v.variant("type", [a, b] as never) as v.GenericSchema;
+    expect(v.safeParse(schema, { type: "b", y: "ok" }).success).toBe(true);
+    expect(v.safeParse(schema, { type: "b", y: 1 }).success).toBe(false);
+    expect(v.safeParse(schema, { type: "c" }).success).toBe(false);
+  });
+});

@@ -1,0 +1,64 @@
+import type { Update } from "@bot/types";
+
+/**
+ * A realistic message update of about 1 KB when serialised: a supergroup message
+ * in a topic with a reply, entities, a forward origin and an inline keyboard.
+ *
+ * @param updateId The update id.
+ * @returns A fresh update object.
+ */
+export function messageUpdate1k(updateId = 1): Update {
+  return {
+    update_id: updateId,
+    message: {
+      message_id: 4821,
+      message_thread_id: 77,
+      from: {
+        id: 123456789,
+        is_bot: false,
+        first_name: "Zoë",
+        last_name: "Ångström",
+        username: "zoe_a",
+        language_code: "en",
+        is_premium: true,
+      },
+      chat: {
+        id: -1001234567890,
+        title: "Bot builders 🛠",
+        username: "botbuilders",
+        type: "supergroup",
+        is_forum: true,
+      },
+      date: 1764000000,
+      is_topic_message: true,
+      reply_to_message: {
+        message_id: 4810,
+        from: { id: 987654321, is_bot: true, first_name: "Helper", username: "helper_bot" },
+        chat: { id: -1001234567890, title: "Bot builders 🛠", type: "supergroup" },
+        date: 1763999000,
+        text: "Which framework do you use for your bots?",
+      },
+      forward_origin: {
+        type: "user",
+        date: 1763990000,
+        sender_user: { id: 555, is_bot: false, first_name: "Ann" },
+      },
+      text: "/vote@helper_bot framework — @bot is fast 🚀 see https://example.org/docs and #typescript",
+      entities: [
+        { type: "bot_command", offset: 0, length: 16 },
+        { type: "mention", offset: 37, length: 4 },
+        { type: "url", offset: 59, length: 25 },
+        { type: "hashtag", offset: 89, length: 11 },
+      ],
+      reply_markup: {
+        inline_keyboard: [
+          [
+            { text: "👍 Agree", callback_data: "vote:agree:4821" },
+            { text: "👎 Disagree", callback_data: "vote:disagree:4821" },
+          ],
+          [{ text: "Docs", url: "https://example.org/docs" }],
+        ],
+      },
+    },
+  };
+}

@@ -1,0 +1,22 @@
+/**
+ * Runs every benchmark (or the ones named on the command line) and prints
+ * medians and ratios. Usage: `pnpm bench [schema|client|dispatch|webhook]...`.
+ */
+import { report } from "./harness.ts";
+
+const all: Record<
+  string,
+  { reference: string; run: () => Promise<import("./harness.ts").BenchResult[]> }
+> = {
+  schema: {
+    reference: "@bot/types schemas",
+    run: async () => (await import("./schema.ts")).benchSchema(),
+  },
+};
+
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
+for (const [name, b] of Object.entries(all)) {
+  if (wanted.length && !wanted.includes(name)) continue;
+  console.log(`\n== ${name} ==`);
+  report(await b.run(), b.reference);
+}
