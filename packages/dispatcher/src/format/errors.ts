@@ -1,0 +1,62 @@
+/**
+ * Typed errors of the formatting, keyboard and callback-data helpers.
+ *
+ * @module
+ */
+
+const FORMAT_ERROR_BRAND: unique symbol = Symbol.for("@bot/dispatcher/format-error") as never;
+
+/** Stable codes carried by {@link FormatError}. */
+export type FormatErrorCode =
+  /** An entity would contain another entity that Telegram does not allow inside it. */
+  | "FORMAT_INVALID_NESTING"
+  /** A formatting helper got an argument it cannot use (empty URL, bad date-time format...). */
+  | "FORMAT_INVALID_ARGUMENT"
+  /** A template mixed markup of two parse modes. */
+  | "FORMAT_PARSE_MODE_MISMATCH"
+  /** `callback_data` is empty or longer than 64 bytes of UTF-8. */
+  | "KEYBOARD_INVALID_CALLBACK_DATA"
+  /** A keyboard button or option breaks a Bot API limit (empty label, bad length...). */
+  | "KEYBOARD_INVALID_BUTTON"
+  /** A callback-data codec was given a value or schema it cannot pack. */
+  | "CALLBACK_DATA_INVALID_VALUE"
+  /** Incoming callback data does not belong to the codec or fails its schema. */
+  | "CALLBACK_DATA_MALFORMED"
+  /** Incoming callback data has a missing or wrong signature. */
+  | "CALLBACK_DATA_BAD_SIGNATURE";
+
+/**
+ * The error thrown by `fmt`, the escaping helpers, the keyboard builders and the
+ * callback-data codecs. Match on `code`; `instanceof` works across duplicate installs.
+ */
+export class FormatError extends Error {
+  /** The stable code; see {@link FormatErrorCode}. */
+  readonly code: FormatErrorCode;
+
+  /**
+   * Creates the error.
+   *
+   * @param code The stable code.
+   * @param message What went wrong, without the package prefix.
+   */
+  constructor(code: FormatErrorCode, message: string) {
+    super(`@bot/dispatcher: ${message}`);
+    this.name = "FormatError";
+    this.code = code;
+    Object.defineProperty(this, FORMAT_ERROR_BRAND, { value: true });
+  }
+
+  /**
+   * Recognises a `FormatError` from any copy of this package.
+   *
+   * @param value The value to test.
+   * @returns Whether `value` is a `FormatError`.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return (
+      typeof value === "object" &&
+      value !== null &&
+      (value as Record<symbol, unknown>)[FORMAT_ERROR_BRAND] === true
+    );
+  }
+}
