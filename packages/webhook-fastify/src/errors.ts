@@ -1,0 +1,42 @@
+const BRAND = Symbol.for("@bot/webhook-fastify/WebhookError");
+
+/** The stable codes of {@link WebhookError}. */
+export type WebhookErrorCode =
+  /** The options passed to `register` or to a helper are invalid. */
+  | "WEBHOOK_INVALID_OPTIONS"
+  /** A helper could not talk to the Bot API. */
+  | "WEBHOOK_API_FAILED";
+
+/** An error of `@bot/webhook-fastify`, with a stable `code` to match on. */
+export class WebhookError extends Error {
+  /** A stable code to match on. */
+  readonly code: WebhookErrorCode;
+
+  /**
+   * Creates an error.
+   *
+   * @param code The stable code.
+   * @param message A message that starts with the package name and never holds a secret.
+   * @param options The cause, if any.
+   */
+  constructor(code: WebhookErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "WebhookError";
+    this.code = code;
+  }
+
+  /**
+   * `instanceof` that survives duplicate installs of this package.
+   *
+   * @param value Any value.
+   * @returns Whether it is a {@link WebhookError}.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === "object" && value !== null && BRAND in value;
+  }
+
+  /** The brand behind `instanceof`. */
+  get [BRAND](): true {
+    return true;
+  }
+}

@@ -1,0 +1,185 @@
+import { safeParseUpdate } from "@bot/types/schemas";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import fp from "fastify-plugin";
+import { Dedup } from "./dedup.js";
+import { rejectedChannel, updateChannel } from "./diagnostics.js";
+import { logWebhookHealth } from "./health.js";
+import { resolveOptions, type WebhookOptions } from "./options.js";
+import { Runner } from "./runner.js";
+import { secretChecker } from "./secret.js";
+
+const SECRET_HEADER = "x-telegram-bot-api-secret-token";
+const OTHER_METHODS = ["GET", "PUT", "DELETE", "PATCH", "OPTIONS"] as const;
+
+function reject(
+  reply: FastifyReply,
+  path: string,
+  status: number,
+  reason: string,
+  error: string,
+): FastifyReply {
+  if (rejectedChannel.hasSubscribers) rejectedChannel.publish({ path, status, reason });
+  return reply.code(status).send({ ok: false, error });
+}
+
+async function webhookPlugin(instance: FastifyInstance, input: WebhookOptions): Promise<void> {
+  const o = resolveOptions(input);
+  const path = o.path;
+  const runner = new Runner({
+    bot: o.bot,
+    path,
+    delivery: o.delivery,
+    queue: o.queue,
+    deadlineMs: o.deadlineMs,
+    concurrency: o.concurrency,
+    maxPending: o.maxPending,
+    closeGraceMs: o.closeGraceMs,
+    dedup:
+      o.dedup === undefined
+        ? undefined
+        : new Dedup(
+            o.dedup.storage,
+            o.dedup.keyPrefix,
+            o.dedup.ttlMs,
+            o.deadlineMs + o.closeGraceMs + 60_000,
+          ),
+    log: instance.log,
+  });
+  const checkSecret = o.secretToken === undefined ? undefined : secretChecker(o.secretToken);
+  if (checkSecret === undefined) {
+    instance.log.warn(
+      { path },
+      "@bot/webhook-fastify: dangerouslyAcceptUnauthenticatedUpdates is on: anyone who finds this URL can send fake updates",
+    );
+  }
+
+  // Our own JSON parser in this scope only, whatever the parent configured:
+  // prototype poisoning is an error, and nothing but application/json is parsed.
+  instance.removeAllContentTypeParsers();
+  instance.addContentTypeParser(
+    "application/json",
+    { parseAs: "string", bodyLimit: o.bodyLimit },
+    instance.getDefaultJsonParser("error", "error"),
+  );
+
+  // Runs before the body is read: a wrong secret never costs us the body.
+  instance.addHook(
+    "onRequest",
+    (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+      if (runner.closing) {
+        reply.header("retry-after", "5").header("connection", "close");
+        reject(reply, path, 503, "closing", "closing");
+        return;
+      }
+      if (checkSecret !== undefined && !checkSecret(request.headers[SECRET_HEADER])) {
+        // Close the connection so Node does not drain an unread body.
+        reply.header("connection", "close");
+        reject(reply, path, 401, "secret", "unauthorized");
+        return;
+      }
+      done();
+    },
+  );
+
+  // The body must arrive within bodyTimeoutMs, else 408 (slow-body attacks).
+  instance.addHook("preParsing", (request, _reply, payload, done) => {
+    const raw = request.raw;
+    if (raw.complete) {
+      done(null, payload);
+      return;
+    }
+    const timer = setTimeout(() => {
+      const error = Object.assign(new Error("request body timeout"), {
+        statusCode: 408,
+        code: "WEBHOOK_BODY_TIMEOUT",
+      });
+      payload.destroy(error);
+    }, o.bodyTimeoutMs);
+    const clear = () => clearTimeout(timer);
+    payload.once("end", clear);
+    payload.once("close", clear);
+    payload.once("error", clear);
+    done(null, payload);
+  });
+
+  instance.setErrorHandler((error: FastifyError, request, reply) => {
+    const status =
+      typeof error.statusCode === "number" && error.statusCode >= 400 ? error.statusCode : 500;
+    if (status >= 500) {
+      request.log.error({ err: error }, "@bot/webhook-fastify: unexpected error");
+      return reject(reply, path, status, "error", "internal error");
+    }
+    request.log.info({ code: error.code, status }, "@bot/webhook-fastify: request refused");
+    if (status === 408) reply.header("connection", "close");
+    return reject(reply, path, status, "invalid", error.code ?? "bad request");
+  });
+
+  instance.route({
+    method: "POST",
+    url: path,
+    bodyLimit: o.bodyLimit,
+    handler: async (request, reply) => {
+      const parsed = safeParseUpdate(request.body);
+      if (!parsed.success) {
+        request.log.warn(
+          { updatePath: parsed.error.path || "<root>", issue: parsed.error.issues[0]?.message },
+          "@bot/webhook-fastify: invalid update",
+        );
+        return reject(reply, path, 400, "invalid", "invalid update");
+      }
+      const update = parsed.output;
+      if (updateChannel.hasSubscribers) {
+        updateChannel.publish({ path, updateId: update.update_id, delivery: o.delivery });
+      }
+      const answer = await runner.accept(update);
+      if (answer.status !== 200) {
+        reply.header("retry-after", "5");
+        return reject(reply, path, answer.status, answer.reason ?? "busy", answer.reason ?? "busy");
+      }
+      if (answer.body !== undefined) return reply.type("application/json").send(answer.body);
+      return reply.send();
+    },
+  });
+
+  instance.route({
+    method: [...OTHER_METHODS],
+    url: path,
+    handler: (_request, reply) => {
+      reply.header("allow", "POST");
+      return reject(reply, path, 405, "method", "method not allowed");
+    },
+  });
+
+  if (o.healthCheck) {
+    const checker = new AbortController();
+    const fullPath = `${instance.prefix}${path}`;
+    instance.addHook("onReady", (done) => {
+      void logWebhookHealth(o.bot, instance.log, fullPath, checker.signal);
+      done();
+    });
+    instance.addHook("onClose", (_instance, done) => {
+      checker.abort();
+      done();
+    });
+  }
+
+  instance.addHook("preClose", async () => {
+    await runner.close();
+  });
+}
+
+/**
+ * The Fastify plugin that serves a bot as a Telegram webhook. Register it on your own
+ * Fastify 5 instance; it stays encapsulated, so a `prefix` applies and nothing leaks into
+ * the parent scope. Register it once per bot (each on its own path and secret).
+ *
+ * @example
+ * ```ts
+ * await app.register(webhook, { bot, path: "/telegram", secretToken: process.env.WEBHOOK_SECRET, delivery: "await" });
+ * ```
+ */
+export const webhook = fp(webhookPlugin, {
+  name: "@bot/webhook-fastify",
+  fastify: "5.x",
+  encapsulate: true,
+});

@@ -1,0 +1,262 @@
+import type { Update } from "@bot/types";
+import type { WebhookBot, WebhookQueue } from "./contract.js";
+import type { ClaimResult, Dedup } from "./dedup.js";
+import { deadlineChannel, duplicateChannel } from "./diagnostics.js";
+import { ReplySlot } from "./reply.js";
+import { KeyedScheduler, updateKey } from "./scheduler.js";
+
+/** How a request should be answered. */
+export interface Answer {
+  /** The HTTP status. */
+  readonly status: 200 | 503;
+  /** A JSON body (a webhook reply), if any. */
+  readonly body?: string;
+  /** Why, for the log and diagnostics, when not a plain success. */
+  readonly reason?:
+    | "duplicate"
+    | "busy"
+    | "overloaded"
+    | "queue"
+    | "closing"
+    | "deadline"
+    | "abandoned";
+}
+
+/** Logs the runner needs. */
+export interface RunnerLog {
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/** Settings of one {@link Runner}. */
+export interface RunnerSettings {
+  readonly bot: WebhookBot;
+  readonly path: string;
+  readonly delivery: "await" | "ack" | "queue";
+  readonly queue: WebhookQueue | undefined;
+  readonly deadlineMs: number;
+  readonly concurrency: number;
+  readonly maxPending: number;
+  readonly closeGraceMs: number;
+  readonly dedup: Dedup | undefined;
+  readonly log: RunnerLog;
+}
+
+const OK: Answer = { status: 200 };
+const DUPLICATE: Answer = { status: 200, reason: "duplicate" };
+
+/**
+ * Runs validated updates of one webhook: dedup, the delivery mode, per-chat order with
+ * bounded concurrency, the `await` deadline and the drain on close. Knows nothing of HTTP.
+ */
+export class Runner {
+  readonly #s: RunnerSettings;
+  readonly #scheduler: KeyedScheduler;
+  /** Update ids claimed and not finished in this process. */
+  readonly #mine = new Set<number>();
+  /** `await`-mode requests still waiting for their update. */
+  readonly #waiting = new Set<(answer: Answer) => void>();
+  readonly #abort = new AbortController();
+  #closing = false;
+  #abandoned = 0;
+
+  /**
+   * Creates a runner.
+   *
+   * @param settings The resolved settings.
+   */
+  constructor(settings: RunnerSettings) {
+    this.#s = settings;
+    this.#scheduler = new KeyedScheduler({ concurrency: settings.concurrency });
+  }
+
+  /** Whether `close` was called. */
+  get closing(): boolean {
+    return this.#closing;
+  }
+
+  /**
+   * Accepts one validated update and tells how to answer the request.
+   *
+   * @param update The update.
+   * @returns The answer; never rejects.
+   */
+  async accept(update: Update): Promise<Answer> {
+    const s = this.#s;
+    const id = update.update_id;
+    if (s.dedup !== undefined) {
+      if (this.#mine.has(id)) return this.#duplicate(id); // running here: it will finish here
+      let claim: ClaimResult;
+      try {
+        claim = await s.dedup.claim(id);
+      } catch (error) {
+        s.log.error(
+          { err: error, updateId: id },
+          "@bot/webhook-fastify: dedup storage failed; Telegram will resend",
+        );
+        return { status: 503, reason: "busy" };
+      }
+      if (claim === "done") return this.#duplicate(id);
+      // Claimed by another process (or by one that died: its lease runs out, then it runs).
+      if (claim === "busy") return { status: 503, reason: "busy" };
+      if (this.#closing) {
+        await this.#release(id);
+        return { status: 503, reason: "closing" };
+      }
+      this.#mine.add(id);
+    }
+    if (s.delivery === "queue") return this.#enqueue(update);
+    if (s.delivery === "ack") {
+      if (this.#scheduler.size >= s.maxPending) {
+        await this.#release(id);
+        return { status: 503, reason: "overloaded" };
+      }
+      void this.#schedule(update, undefined);
+      return OK;
+    }
+    return this.#await(update);
+  }
+
+  #duplicate(id: number): Answer {
+    if (duplicateChannel.hasSubscribers)
+      duplicateChannel.publish({ path: this.#s.path, updateId: id });
+    return DUPLICATE;
+  }
+
+  async #enqueue(update: Update): Promise<Answer> {
+    const id = update.update_id;
+    try {
+      await (this.#s.queue as WebhookQueue).enqueue(update);
+    } catch (error) {
+      this.#s.log.error(
+        { err: error, updateId: id },
+        "@bot/webhook-fastify: enqueue failed; Telegram will resend",
+      );
+      await this.#release(id);
+      return { status: 503, reason: "queue" };
+    }
+    await this.#done(id);
+    return OK;
+  }
+
+  #await(update: Update): Promise<Answer> {
+    const slot = new ReplySlot();
+    return new Promise<Answer>((resolve) => {
+      let settled = false;
+      const finish = (answer: Answer) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.#waiting.delete(finish);
+        const offered = slot.close();
+        const body = answer.status === 200 ? offered : undefined;
+        resolve(body === undefined ? answer : { ...answer, body });
+      };
+      const timer = setTimeout(() => {
+        if (deadlineChannel.hasSubscribers)
+          deadlineChannel.publish({ path: this.#s.path, updateId: update.update_id });
+        this.#s.log.warn(
+          { updateId: update.update_id, deadlineMs: this.#s.deadlineMs },
+          "@bot/webhook-fastify: handler still running at the deadline; answered 200 so Telegram does not resend",
+        );
+        finish({ status: 200, reason: "deadline" });
+      }, this.#s.deadlineMs);
+      this.#waiting.add(finish);
+      void this.#schedule(update, slot).then((ran) =>
+        finish(ran ? OK : { status: 503, reason: "abandoned" }),
+      );
+    });
+  }
+
+  /** Runs one update in its chat's line. Resolves `false` when it was abandoned at close, never rejects. */
+  async #schedule(update: Update, slot: ReplySlot | undefined): Promise<boolean> {
+    let ran = false;
+    const id = update.update_id;
+    try {
+      await this.#scheduler.schedule(updateKey(update), async () => {
+        if (this.#abort.signal.aborted) {
+          this.#abandoned += 1;
+          return;
+        }
+        ran = true;
+        try {
+          await this.#s.bot.handleUpdate(
+            update,
+            slot === undefined
+              ? { signal: this.#abort.signal }
+              : { webhookReply: slot, signal: this.#abort.signal },
+          );
+        } catch (error) {
+          // Only a throwing `bot.catch` gets here. Telegram must not resend because of it.
+          this.#s.log.error(
+            { err: error, updateId: id },
+            "@bot/webhook-fastify: the bot's error handler threw",
+          );
+        }
+      });
+    } catch (error) {
+      this.#s.log.error({ err: error, updateId: id }, "@bot/webhook-fastify: scheduling failed");
+    }
+    if (ran) await this.#done(id);
+    else await this.#release(id);
+    return ran;
+  }
+
+  async #done(id: number): Promise<void> {
+    const dedup = this.#s.dedup;
+    if (dedup === undefined) return;
+    try {
+      await dedup.finish(id);
+    } catch (error) {
+      this.#s.log.error(
+        { err: error, updateId: id },
+        "@bot/webhook-fastify: could not mark an update as done",
+      );
+    } finally {
+      this.#mine.delete(id);
+    }
+  }
+
+  async #release(id: number): Promise<void> {
+    const dedup = this.#s.dedup;
+    if (dedup === undefined) return;
+    this.#mine.delete(id);
+    try {
+      await dedup.release(id);
+    } catch (error) {
+      this.#s.log.error(
+        { err: error, updateId: id },
+        "@bot/webhook-fastify: could not release a dedup claim",
+      );
+    }
+  }
+
+  /**
+   * Stops accepting updates and lets queued and running ones finish for up to the grace
+   * period. After it, updates not started are dropped, running handlers see their signal
+   * aborted, and `await`-mode requests still open get 503 (Telegram resends them).
+   *
+   * @returns Resolves once drained or the grace period ran out.
+   */
+  async close(): Promise<void> {
+    this.#closing = true;
+    let timer: NodeJS.Timeout | undefined;
+    const drained = await Promise.race([
+      this.#scheduler.idle().then(() => true),
+      new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), this.#s.closeGraceMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (drained) return;
+    const left = this.#scheduler.size + this.#scheduler.running;
+    this.#abort.abort();
+    for (const finish of [...this.#waiting]) finish({ status: 503, reason: "abandoned" });
+    // Let the queued ones see the abort and leave.
+    await new Promise((resolve) => setImmediate(resolve));
+    this.#s.log.error(
+      { left, abandoned: this.#abandoned, delivery: this.#s.delivery },
+      "@bot/webhook-fastify: close grace ran out with updates unfinished",
+    );
+  }
+}

@@ -1,0 +1,1 @@
+export { KeyedScheduler, updateKey } from "@bot/dispatcher";
