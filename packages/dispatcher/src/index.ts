@@ -8,6 +8,36 @@
 // -- core: Bot, Composer, filters, Context (owned by src/core/) --
 
 // -- runtime: Storage, sessions, scheduler, polling (owned by src/runtime/) --
+export {
+  PollingError,
+  RuntimeError,
+  type RuntimeErrorCode,
+  SessionConflictError,
+} from "./runtime/errors.js";
+export { MemoryStorage, type MemoryStorageOptions } from "./runtime/memory-storage.js";
+export { POLLING_CHANNEL, Poller } from "./runtime/poller.js";
+export type { PollingApi, PollingHost, PollingOptions } from "./runtime/polling-options.js";
+export {
+  KeyedScheduler,
+  type KeyedSchedulerOptions,
+  updateChatId,
+  updateKey,
+  updateUserId,
+} from "./runtime/scheduler.js";
+export {
+  type DataFlavor,
+  type DataSessionOptions,
+  dataSessions,
+  migrateChatData,
+  type SessionContext,
+  type SessionFlavor,
+  type SessionMiddleware,
+  type SessionOptions,
+  session,
+} from "./runtime/sessions.js";
+export type { Storage, StorageEntry, StorageWriteOptions } from "./runtime/storage.js";
+
+// -- end of runtime --
 
 // -- format: entities, escaping, keyboards (owned by src/format/) --
 export {

@@ -1,0 +1,193 @@
+import * as v from "valibot";
+import { RuntimeError } from "./errors.js";
+import type { Storage, StorageEntry, StorageWriteOptions } from "./storage.js";
+
+/** Options of {@link MemoryStorage}. */
+export interface MemoryStorageOptions {
+  /** The clock used for TTLs, in milliseconds. Defaults to `Date.now`. */
+  readonly now?: (() => number) | undefined;
+}
+
+const OptionsSchema = v.strictObject({
+  now: v.optional(v.pipe(v.function(), v.description("a clock returning milliseconds"))),
+});
+
+interface Slot {
+  json: string;
+  version: string;
+  expiresAt: number;
+}
+
+/** Serialises a value the way a networked store would, with a typed error when it cannot. */
+export function serialise(key: string, value: unknown): string {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch (cause) {
+    throw new RuntimeError(
+      "STORAGE_INVALID_VALUE",
+      `@bot/dispatcher: the value for "${key}" is not JSON-serialisable`,
+      { cause },
+    );
+  }
+  if (json === undefined) {
+    throw new RuntimeError(
+      "STORAGE_INVALID_VALUE",
+      `@bot/dispatcher: the value for "${key}" is not JSON-serialisable`,
+    );
+  }
+  return json;
+}
+
+/** Checks a key and a TTL and returns the expiry time. */
+export function checkWrite(key: string, options: StorageWriteOptions | undefined, now: number) {
+  if (typeof key !== "string" || key.length === 0) {
+    throw new RuntimeError(
+      "STORAGE_INVALID_KEY",
+      "@bot/dispatcher: a storage key must be a non-empty string",
+    );
+  }
+  const ttl = options?.ttlMs;
+  if (ttl === undefined) return Number.POSITIVE_INFINITY;
+  if (!Number.isFinite(ttl) || ttl <= 0) {
+    throw new RuntimeError(
+      "STORAGE_INVALID_VALUE",
+      "@bot/dispatcher: ttlMs must be a positive number",
+    );
+  }
+  return now + ttl;
+}
+
+/**
+ * The embedded {@link Storage}: a map in this process. Values are stored as JSON, so they
+ * behave exactly as with a networked store (copies in, copies out). TTLs use an injectable
+ * clock; expired keys are dropped when touched and swept as the map grows.
+ */
+export class MemoryStorage implements Storage {
+  readonly #slots = new Map<string, Slot>();
+  readonly #now: () => number;
+  #counter = 0;
+  #sweepAt = 1024;
+
+  /**
+   * Creates an empty store.
+   *
+   * @param options The clock to use for TTLs.
+   */
+  constructor(options: MemoryStorageOptions = {}) {
+    const parsed = v.safeParse(OptionsSchema, options);
+    if (!parsed.success) {
+      throw new RuntimeError(
+        "STORAGE_INVALID_VALUE",
+        `@bot/dispatcher: invalid MemoryStorage options: ${parsed.issues[0].message}`,
+      );
+    }
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** The number of stored entries, counting expired ones not swept yet. */
+  get size(): number {
+    return this.#slots.size;
+  }
+
+  #live(key: string): Slot | undefined {
+    const slot = this.#slots.get(key);
+    if (slot === undefined) return undefined;
+    if (slot.expiresAt <= this.#now()) {
+      this.#slots.delete(key);
+      return undefined;
+    }
+    return slot;
+  }
+
+  #sweep(): void {
+    const now = this.#now();
+    for (const [key, slot] of this.#slots) if (slot.expiresAt <= now) this.#slots.delete(key);
+  }
+
+  #write(key: string, json: string, expiresAt: number): string {
+    this.#counter += 1;
+    const version = this.#counter.toString(36);
+    this.#slots.set(key, { json, version, expiresAt });
+    if (this.#slots.size >= this.#sweepAt) {
+      this.#sweep();
+      this.#sweepAt = Math.max(1024, this.#slots.size * 2);
+    }
+    return version;
+  }
+
+  /**
+   * Reads a key.
+   *
+   * @param key The key.
+   * @returns A copy of the value and its version, or `undefined`.
+   */
+  async get<T = unknown>(key: string): Promise<StorageEntry<T> | undefined> {
+    const slot = this.#live(key);
+    if (slot === undefined) return undefined;
+    return { value: JSON.parse(slot.json) as T, version: slot.version };
+  }
+
+  /**
+   * Writes a key unconditionally.
+   *
+   * @param key The key.
+   * @param value A JSON-serialisable value.
+   * @param options The TTL, if any.
+   * @returns The new version.
+   */
+  async set(key: string, value: unknown, options?: StorageWriteOptions): Promise<string> {
+    const expiresAt = checkWrite(key, options, this.#now());
+    return this.#write(key, serialise(key, value), expiresAt);
+  }
+
+  /**
+   * Deletes a key.
+   *
+   * @param key The key.
+   * @returns `true` when it existed.
+   */
+  async delete(key: string): Promise<boolean> {
+    const existed = this.#live(key) !== undefined;
+    this.#slots.delete(key);
+    return existed;
+  }
+
+  /**
+   * Writes a key only if its version matches.
+   *
+   * @param key The key.
+   * @param expectedVersion The expected version, or `null` for "absent".
+   * @param value A JSON-serialisable value.
+   * @param options The TTL, if any.
+   * @returns The new version, or `undefined` on a mismatch.
+   */
+  async compareAndSet(
+    key: string,
+    expectedVersion: string | null,
+    value: unknown,
+    options?: StorageWriteOptions,
+  ): Promise<string | undefined> {
+    const expiresAt = checkWrite(key, options, this.#now());
+    const json = serialise(key, value);
+    const current = this.#live(key);
+    if ((current?.version ?? null) !== expectedVersion) return undefined;
+    return this.#write(key, json, expiresAt);
+  }
+
+  /**
+   * Writes a key only if it is absent.
+   *
+   * @param key The key.
+   * @param value A JSON-serialisable value.
+   * @param options The TTL, if any.
+   * @returns `true` when written.
+   */
+  async setIfAbsent(key: string, value: unknown, options?: StorageWriteOptions): Promise<boolean> {
+    const expiresAt = checkWrite(key, options, this.#now());
+    const json = serialise(key, value);
+    if (this.#live(key) !== undefined) return false;
+    this.#write(key, json, expiresAt);
+    return true;
+  }
+}

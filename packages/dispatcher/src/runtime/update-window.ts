@@ -1,0 +1,128 @@
+import type { Update } from "@bot/types";
+
+/**
+ * The received-but-unconfirmed updates of a poller, in `update_id` order, and the contiguous
+ * watermark: the highest id that finished together with every id received before it. Ids
+ * need not be consecutive (Telegram may skip ids), so the window tracks what it received.
+ */
+export class UpdateWindow {
+  /** Received ids not yet behind the watermark, oldest first, with their done flags. */
+  #ids: number[] = [];
+  #done: boolean[] = [];
+  #head = 0;
+  #highest: number | undefined;
+  #watermark: number | undefined;
+  #inFlight = 0;
+  #advanced = false;
+  #drained: Array<() => void> = [];
+
+  /** Updates received and not finished. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** Updates received and not yet behind the watermark (finished or not). */
+  get pending(): number {
+    return this.#ids.length - this.#head;
+  }
+
+  /** Whether the watermark moved since the last fetch. */
+  get advancedSinceFetch(): boolean {
+    return this.#advanced;
+  }
+
+  /** The highest `update_id` whose handling finished along with all lower received ones. */
+  get watermark(): number | undefined {
+    return this.#watermark;
+  }
+
+  /**
+   * The offset that confirms everything finished.
+   *
+   * @param confirmed The offset sent last, if any.
+   * @returns `watermark + 1`, or the last offset when nothing finished since.
+   */
+  nextOffset(confirmed: number | undefined): number | undefined {
+    if (this.#watermark === undefined) return confirmed;
+    const offset = this.#watermark + 1;
+    return confirmed === undefined || offset > confirmed ? offset : confirmed;
+  }
+
+  /** Records that a fetch was sent. */
+  markFetched(): void {
+    this.#advanced = false;
+  }
+
+  /**
+   * Takes a batch and returns the updates not seen before (a batch repeats every update
+   * still unconfirmed, since the offset only moves past finished ones).
+   *
+   * @param updates The `getUpdates` result.
+   * @returns The new updates, in order.
+   */
+  accept(updates: readonly Update[]): Update[] {
+    const fresh: Update[] = [];
+    for (const update of updates) {
+      const id = update.update_id;
+      if (this.#highest !== undefined && id <= this.#highest) continue;
+      if (this.#watermark !== undefined && id <= this.#watermark) continue;
+      this.#highest = id;
+      this.#ids.push(id);
+      this.#done.push(false);
+      this.#inFlight += 1;
+      fresh.push(update);
+    }
+    return fresh;
+  }
+
+  /**
+   * Marks an update finished and moves the watermark over the finished prefix.
+   *
+   * @param id The `update_id` that finished.
+   */
+  finish(id: number): void {
+    const index = this.#find(id);
+    if (index < 0 || this.#done[index]) return;
+    this.#done[index] = true;
+    this.#inFlight -= 1;
+    while (this.#head < this.#ids.length && this.#done[this.#head]) {
+      this.#watermark = this.#ids[this.#head];
+      this.#head += 1;
+      this.#advanced = true;
+    }
+    if (this.#head > 256 && this.#head * 2 > this.#ids.length) {
+      this.#ids = this.#ids.slice(this.#head);
+      this.#done = this.#done.slice(this.#head);
+      this.#head = 0;
+    }
+    if (this.#inFlight === 0) {
+      const waiters = this.#drained;
+      this.#drained = [];
+      for (const wake of waiters) wake();
+    }
+  }
+
+  /**
+   * Waits until nothing is in flight.
+   *
+   * @returns A promise resolved when every received update finished.
+   */
+  drained(): Promise<void> {
+    if (this.#inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#drained.push(resolve));
+  }
+
+  /** Binary search of an id among the pending ones (ids are increasing). */
+  #find(id: number): number {
+    let lo = this.#head;
+    let hi = this.#ids.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const value = this.#ids[mid]!;
+      if (value === id) return mid;
+      if (value < id) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+}
