@@ -1,0 +1,429 @@
+import type {
+  CallbackQuery,
+  ChatMemberUpdated,
+  InlineKeyboardButton,
+  InlineQuery,
+  Message,
+  User,
+} from "@bot/types";
+import { EmulatorError } from "./errors.js";
+import type { EmulatorEvent } from "./events.js";
+import { detectEntities } from "./formatting.js";
+import { photoSizes } from "./methods/media.js";
+import type { BotRecord, ChatRecord, World } from "./state.js";
+import type { UpdatePayload } from "./updates.js";
+
+/** A bot as actors name it: the handle from `emu.createBot()` or its token. */
+export type BotTarget = { readonly token: string } | string;
+
+/** A chat as actors name it: a handle from `emu.group()` / `emu.channel()` or its id. */
+export type ChatTarget = { readonly id: number } | number;
+
+/** The fields of a new user (`emu.user(...)`). */
+export interface UserInit {
+  readonly first_name: string;
+  readonly last_name?: string;
+  readonly username?: string;
+  readonly language_code?: string;
+  readonly is_premium?: boolean;
+  /** The bot this user talks to by default (else the emulator's default bot). */
+  readonly bot?: BotTarget;
+}
+
+/** Where an actor's message goes. */
+export interface SendOptions {
+  /** The bot (for private chats); default: the actor's or the emulator's default bot. */
+  readonly bot?: BotTarget;
+  /** A group, supergroup or channel; default: the private chat with the bot. */
+  readonly chat?: ChatTarget;
+  /** Reply to this message (or message id). */
+  readonly replyTo?: Message | number;
+  /** A forum topic's `message_thread_id`. */
+  readonly thread?: number;
+}
+
+/** An uploaded file an actor sends. */
+export interface ActorFile {
+  readonly data: Uint8Array;
+  readonly filename?: string;
+  readonly mimeType?: string;
+}
+
+/** Options of {@link UserActor.nextMessage}. */
+export interface NextMessageOptions {
+  /** Reject with `EMULATOR_TIMEOUT` after this long (default 5000). */
+  readonly timeoutMs?: number;
+  /** Only messages in this chat (default: the private chat with this user). */
+  readonly chat?: ChatTarget;
+}
+
+interface ActorHost {
+  botFor(bot: BotTarget | undefined): BotRecord;
+}
+
+const chatIdOf = (c: ChatTarget): number => (typeof c === "number" ? c : c.id);
+
+/** A human user that sends messages, presses buttons and asks inline queries. */
+export class UserActor {
+  /** The user as bots see it. */
+  readonly user: User;
+  readonly #world: World;
+  readonly #host: ActorHost;
+  readonly #inbox: Message[] = [];
+  readonly #waiters = new Set<() => void>();
+
+  /** @internal Use `emu.user(...)`. */
+  constructor(world: World, user: User, host: ActorHost) {
+    this.#world = world;
+    this.user = user;
+    this.#host = host;
+    world.events.on((e) => this.#observe(e));
+  }
+
+  /** The user's id (also the id of its private chats). */
+  get id(): number {
+    return this.user.id;
+  }
+
+  #observe(e: EmulatorEvent): void {
+    if (e.type !== "message") return;
+    if (e.chatId !== this.user.id) {
+      const record = this.#world.chats.get(e.chatId);
+      const status = record?.members.get(this.user.id);
+      if (status === undefined || status === "left" || status === "kicked") return;
+    }
+    this.#inbox.push(e.message);
+    for (const w of [...this.#waiters]) w();
+  }
+
+  /**
+   * Sends a text message; commands, mentions, hashtags and URLs get entities.
+   *
+   * @param text The text.
+   * @param options The bot or group, a reply target, a topic.
+   * @returns The message as the (first) receiving bot sees it.
+   */
+  send(text: string, options: SendOptions = {}): Message {
+    if (typeof text !== "string" || text.length === 0)
+      throw new EmulatorError("EMULATOR_INVALID_OPTIONS", "send needs a non-empty text");
+    const content: Partial<Message> = { text };
+    const entities = detectEntities(text);
+    if (entities.length > 0) content.entities = entities;
+    return this.#deliver(content, options);
+  }
+
+  /**
+   * Sends a photo (a tiny PNG unless data is given).
+   *
+   * @param file The image bytes.
+   * @param options Caption, bot or chat.
+   * @returns The message.
+   */
+  sendPhoto(
+    file?: ActorFile | Uint8Array,
+    options: SendOptions & { caption?: string } = {},
+  ): Message {
+    const f = file instanceof Uint8Array ? { data: file } : file;
+    const data = Buffer.from(f?.data ?? TINY_PNG);
+    const record = this.#world.addFile(
+      data,
+      "photos",
+      f?.filename ?? "photo.png",
+      f?.mimeType ?? "image/png",
+    );
+    const content: Partial<Message> = { photo: photoSizes(record) };
+    if (options.caption !== undefined) content.caption = options.caption;
+    return this.#deliver(content, options);
+  }
+
+  /**
+   * Sends a document.
+   *
+   * @param file The bytes, file name and MIME type.
+   * @param options Caption, bot or chat.
+   * @returns The message.
+   */
+  sendDocument(file: ActorFile, options: SendOptions & { caption?: string } = {}): Message {
+    const name = file.filename ?? "file.bin";
+    const mime = file.mimeType ?? "application/octet-stream";
+    const record = this.#world.addFile(Buffer.from(file.data), "documents", name, mime);
+    const content: Partial<Message> = {
+      document: {
+        file_id: record.file_id,
+        file_unique_id: record.file_unique_id,
+        file_size: record.file_size,
+        file_name: name,
+        mime_type: mime,
+      },
+    };
+    if (options.caption !== undefined) content.caption = options.caption;
+    return this.#deliver(content, options);
+  }
+
+  #deliver(content: Partial<Message>, options: SendOptions): Message {
+    const world = this.#world;
+    if (options.chat === undefined) {
+      const bot = this.#host.botFor(options.bot);
+      const record = world.privateChat(this.user);
+      if (record.members.get(bot.id) === "kicked")
+        throw new EmulatorError("EMULATOR_INVALID_OPTIONS", "this user blocked the bot");
+      record.members.set(bot.id, "member");
+      return this.#storeAndPush(bot, record, content, options);
+    }
+    const record = world.chats.get(chatIdOf(options.chat));
+    if (record === undefined) throw new EmulatorError("EMULATOR_NOT_FOUND", "unknown chat");
+    const status = record.members.get(this.user.id);
+    if (status === undefined || status === "left" || status === "kicked") {
+      throw new EmulatorError("EMULATOR_INVALID_OPTIONS", "the user is not a member of this chat");
+    }
+    const bots = this.#botsIn(record, options.bot);
+    if (bots.length === 0)
+      throw new EmulatorError("EMULATOR_NO_BOT", "no bot is a member of this chat");
+    let first: Message | undefined;
+    // In supergroups and channels every bot sees the same message (one id sequence per chat).
+    const shared = record.chat.type === "supergroup" || record.chat.type === "channel";
+    for (const bot of bots) {
+      const m = this.#storeAndPush(bot, record, content, options, shared ? first : undefined);
+      first ??= m;
+    }
+    return first as Message;
+  }
+
+  #botsIn(record: ChatRecord, only: BotTarget | undefined): BotRecord[] {
+    const onlyId = only === undefined ? undefined : this.#host.botFor(only).id;
+    const out: BotRecord[] = [];
+    for (const [id, status] of record.members) {
+      const bot = this.#world.bots.get(id);
+      if (
+        bot !== undefined &&
+        status !== "left" &&
+        status !== "kicked" &&
+        (onlyId === undefined || onlyId === id)
+      )
+        out.push(bot);
+    }
+    return out;
+  }
+
+  #storeAndPush(
+    bot: BotRecord,
+    record: ChatRecord,
+    content: Partial<Message>,
+    options: SendOptions,
+    reuse?: Message,
+  ): Message {
+    const world = this.#world;
+    const chat = record.chat;
+    const box = world.box(bot.id, chat);
+    let message: Message;
+    if (reuse !== undefined) {
+      message = reuse;
+    } else {
+      const fields: Partial<Message> = { chat, ...content };
+      if (chat.type === "channel") fields.sender_chat = chat;
+      else fields.from = this.user;
+      if (options.thread !== undefined) {
+        fields.message_thread_id = options.thread;
+        fields.is_topic_message = true;
+      }
+      if (options.replyTo !== undefined) {
+        const id =
+          typeof options.replyTo === "number" ? options.replyTo : options.replyTo.message_id;
+        const target = box.messages.get(id);
+        if (target !== undefined) fields.reply_to_message = target;
+      }
+      message = world.store(box, fields as Omit<Message, "message_id" | "date">);
+    }
+    const payload: UpdatePayload =
+      chat.type === "channel" ? { channel_post: message } : { message };
+    bot.updates.push(payload);
+    world.events.emit({ type: "user_message", botId: bot.id, chatId: chat.id, message });
+    return message;
+  }
+
+  /**
+   * Presses an inline button (by its text or `callback_data`) and sends the bot a `callback_query`.
+   *
+   * @param button The button's text or callback data.
+   * @param options The message (default: the bot's newest message with an inline keyboard in the chat), bot or chat.
+   * @returns The callback query.
+   */
+  click(
+    button: string,
+    options: { message?: Message; bot?: BotTarget; chat?: ChatTarget } = {},
+  ): CallbackQuery {
+    const bot = this.#host.botFor(options.bot);
+    const chatId =
+      options.message?.chat.id ??
+      (options.chat === undefined ? this.user.id : chatIdOf(options.chat));
+    const record = this.#world.chats.get(chatId);
+    if (record === undefined) throw new EmulatorError("EMULATOR_NOT_FOUND", "unknown chat");
+    const box = this.#world.box(bot.id, record.chat);
+    let message: Message | undefined;
+    if (options.message !== undefined) message = box.messages.get(options.message.message_id);
+    else {
+      const ids = [...box.messages.keys()].sort((a, b) => b - a);
+      for (const id of ids) {
+        const m = box.messages.get(id) as Message;
+        if (m.from?.id === bot.id && m.reply_markup !== undefined) {
+          message = m;
+          break;
+        }
+      }
+    }
+    if (message === undefined)
+      throw new EmulatorError(
+        "EMULATOR_NO_BUTTON",
+        "no message with an inline keyboard from the bot",
+      );
+    const rows: InlineKeyboardButton[][] = message.reply_markup?.inline_keyboard ?? [];
+    const found = rows.flat().find((b) => b.text === button || b.callback_data === button);
+    if (found?.callback_data === undefined)
+      throw new EmulatorError(
+        "EMULATOR_NO_BUTTON",
+        `no callback button "${button}" on message ${message.message_id}`,
+      );
+    const query: CallbackQuery = {
+      id: this.#world.queryId(),
+      from: this.user,
+      message,
+      chat_instance: String(Math.abs((record.chat.id * 31 + bot.id) % 1_000_000_007)),
+      data: found.callback_data,
+    };
+    bot.callbackQueries.set(query.id, { answered: false });
+    bot.updates.push({ callback_query: query });
+    return query;
+  }
+
+  /**
+   * Types an inline query to a bot.
+   *
+   * @param query The query text.
+   * @param options The bot and paging offset.
+   * @returns The inline query.
+   */
+  inline(query: string, options: { bot?: BotTarget; offset?: string } = {}): InlineQuery {
+    const bot = this.#host.botFor(options.bot);
+    const q: InlineQuery = {
+      id: this.#world.queryId(),
+      from: this.user,
+      query,
+      offset: options.offset ?? "",
+      chat_type: "sender",
+    };
+    bot.inlineQueries.set(q.id, { answered: false });
+    bot.updates.push({ inline_query: q });
+    return q;
+  }
+
+  /**
+   * Joins a group: bots there get a `new_chat_members` message (and `chat_member` if they asked for it).
+   *
+   * @param chat The group.
+   * @returns The service message as the first bot sees it, or `undefined` when no bot is there.
+   */
+  join(chat: ChatTarget): Message | undefined {
+    return this.#membership(chat, "member");
+  }
+
+  /**
+   * Leaves a group: bots there get a `left_chat_member` message.
+   *
+   * @param chat The group.
+   * @returns The service message, or `undefined` when no bot is there.
+   */
+  leave(chat: ChatTarget): Message | undefined {
+    return this.#membership(chat, "left");
+  }
+
+  #membership(chat: ChatTarget, status: "member" | "left"): Message | undefined {
+    const record = this.#world.chats.get(chatIdOf(chat));
+    if (record === undefined || record.chat.type === "private")
+      throw new EmulatorError("EMULATOR_NOT_FOUND", "unknown group");
+    const old = record.members.get(this.user.id) ?? "left";
+    record.members.set(this.user.id, status);
+    let first: Message | undefined;
+    const content: Partial<Message> =
+      status === "member" ? { new_chat_members: [this.user] } : { left_chat_member: this.user };
+    for (const bot of this.#botsIn(record, undefined)) {
+      const shared = record.chat.type === "supergroup" ? first : undefined;
+      const m =
+        record.chat.type === "channel"
+          ? undefined
+          : this.#storeAndPush(bot, record, content, {}, shared);
+      first ??= m;
+      const change: ChatMemberUpdated = {
+        chat: record.chat,
+        from: this.user,
+        date: this.#world.date(),
+        old_chat_member: {
+          status: old === "member" ? "member" : "left",
+          user: this.user,
+        } as ChatMemberUpdated["old_chat_member"],
+        new_chat_member: { status, user: this.user } as ChatMemberUpdated["new_chat_member"],
+      };
+      bot.updates.push({ chat_member: change });
+    }
+    return first;
+  }
+
+  /**
+   * Blocks a bot: its messages to this user fail with 403.
+   *
+   * @param bot The bot (default: the default bot).
+   */
+  block(bot?: BotTarget): void {
+    this.#world.privateChat(this.user).members.set(this.#host.botFor(bot).id, "kicked");
+  }
+
+  /**
+   * Takes the next message a bot sent to this user (or to a chat the user is in) that was not taken yet.
+   *
+   * @param options The chat (default: the private chat) and a timeout.
+   * @returns The message.
+   */
+  nextMessage(options: NextMessageOptions = {}): Promise<Message> {
+    const chatId = options.chat === undefined ? this.user.id : chatIdOf(options.chat);
+    const take = (): Message | undefined => {
+      const i = this.#inbox.findIndex((m) => m.chat.id === chatId);
+      return i < 0 ? undefined : this.#inbox.splice(i, 1)[0];
+    };
+    const now = take();
+    if (now !== undefined) return Promise.resolve(now);
+    const timeoutMs = options.timeoutMs ?? 5_000;
+    return new Promise<Message>((resolve, reject) => {
+      const waiter = (): void => {
+        const m = take();
+        if (m === undefined) return;
+        this.#waiters.delete(waiter);
+        clearTimeout(timer);
+        resolve(m);
+      };
+      const timer = setTimeout(() => {
+        this.#waiters.delete(waiter);
+        reject(
+          new EmulatorError(
+            "EMULATOR_TIMEOUT",
+            `no message for ${this.user.first_name} within ${timeoutMs} ms`,
+          ),
+        );
+      }, timeoutMs);
+      this.#waiters.add(waiter);
+    });
+  }
+
+  /**
+   * The messages bots sent to this user (or a chat) that `nextMessage` has not taken yet.
+   *
+   * @returns A copy of the inbox.
+   */
+  unread(): Message[] {
+    return [...this.#inbox];
+  }
+}
+
+/** A 1x1 PNG. */
+const TINY_PNG = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+  "base64",
+);

@@ -1,0 +1,54 @@
+import { parseArgs } from "node:util";
+import { createEmulator } from "./emulator.js";
+
+/**
+ * Runs `bot-emulator [--port 8081] [--host 127.0.0.1] [--username demo_bot]`: starts an
+ * emulator with a demo bot and prints its token and URL.
+ *
+ * @param argv The command-line arguments.
+ * @returns Resolves once the server is listening.
+ */
+export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      port: { type: "string", default: "8081" },
+      host: { type: "string", default: "127.0.0.1" },
+      username: { type: "string", default: "demo_bot" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(
+      "Usage: bot-emulator [--port 8081] [--host 127.0.0.1] [--username demo_bot]\n",
+    );
+    return;
+  }
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    process.stderr.write("@bot/emulator: --port must be an integer 0-65535\n");
+    process.exitCode = 2;
+    return;
+  }
+  const emu = await createEmulator({ port, host: values.host });
+  const bot = emu.createBot({ username: values.username, first_name: "Demo Bot" });
+  const user = emu.user({ first_name: "Demo", username: "demo_user" });
+  process.stdout.write(
+    [
+      `Bot API emulator listening on ${emu.url}`,
+      `  bot:      @${bot.username} (id ${bot.id})`,
+      `  token:    ${bot.token}`,
+      `  apiRoot:  ${emu.apiRoot}`,
+      `  user:     ${user.user.first_name} (id ${user.id})`,
+      `Point your bot at it, e.g. grammY: new Bot(token, { client: { apiRoot: "${emu.apiRoot}" } })`,
+      "",
+    ].join("\n"),
+  );
+  const stop = (): void => {
+    void emu.close().then(() => process.exit(0));
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+}
+
+await main();

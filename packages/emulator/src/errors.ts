@@ -1,0 +1,91 @@
+/** Extra fields Telegram may attach to a failed call. */
+export interface FailureParameters {
+  retry_after?: number;
+  migrate_to_chat_id?: number;
+}
+
+/**
+ * A Telegram-shaped failure thrown inside a method handler and turned into
+ * `{ ok: false, error_code, description, parameters? }` with the same HTTP status.
+ */
+export class ApiFailure extends Error {
+  /** The HTTP status and `error_code`. */
+  readonly errorCode: number;
+  /** Telegram's description, for example `Bad Request: chat not found`. */
+  readonly description: string;
+  /** Optional `ResponseParameters`. */
+  readonly parameters: FailureParameters | undefined;
+
+  /**
+   * Creates a failure.
+   *
+   * @param errorCode The HTTP status and `error_code`.
+   * @param description The full description.
+   * @param parameters Optional response parameters.
+   */
+  constructor(errorCode: number, description: string, parameters?: FailureParameters) {
+    super(description);
+    this.name = "ApiFailure";
+    this.errorCode = errorCode;
+    this.description = description;
+    this.parameters = parameters;
+  }
+}
+
+/**
+ * A 400 `Bad Request: <text>` failure.
+ *
+ * @param text The text after `Bad Request: `.
+ * @returns The failure to throw.
+ */
+export function badRequest(text: string): ApiFailure {
+  return new ApiFailure(400, `Bad Request: ${text}`);
+}
+
+/** Stable codes of {@link EmulatorError}. */
+export type EmulatorErrorCode =
+  | "EMULATOR_INVALID_OPTIONS"
+  | "EMULATOR_NOT_FOUND"
+  | "EMULATOR_NO_BUTTON"
+  | "EMULATOR_NO_BOT"
+  | "EMULATOR_TIMEOUT"
+  | "EMULATOR_CLOSED";
+
+const BRAND = Symbol.for("@bot/emulator/EmulatorError");
+
+/** A misuse of the emulator's programmatic API (not a Bot API failure). */
+export class EmulatorError extends Error {
+  /** A stable code to match on. */
+  readonly code: EmulatorErrorCode;
+
+  /**
+   * Creates an error.
+   *
+   * @param code The stable code.
+   * @param message A message, prefixed with the package name.
+   */
+  constructor(code: EmulatorErrorCode, message: string) {
+    super(`@bot/emulator: ${message}`);
+    this.name = "EmulatorError";
+    this.code = code;
+  }
+
+  /** Marks instances across duplicate installs. */
+  get [BRAND](): true {
+    return true;
+  }
+
+  /**
+   * Whether a value is an {@link EmulatorError}, across duplicate installs.
+   *
+   * @param value Any value.
+   * @returns `true` for an emulator error.
+   */
+  static is(value: unknown): value is EmulatorError {
+    return (
+      typeof value === "object" &&
+      value !== null &&
+      (value as Record<symbol, unknown>)[BRAND] === true
+    );
+  }
+}
