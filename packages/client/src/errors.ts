@@ -1,0 +1,390 @@
+/**
+ * The error taxonomy of `@bot/client`. Every error has a stable `code` to switch on and a
+ * `Symbol.for` brand so `instanceof` works across duplicate installs of this package.
+ */
+import type { ResponseParameters } from "@bot/types";
+
+/** Every stable error code this package throws. */
+export const ERROR_CODES = {
+  badRequest: "BOT_API_BAD_REQUEST",
+  unauthorized: "BOT_API_UNAUTHORIZED",
+  forbidden: "BOT_API_FORBIDDEN",
+  notFound: "BOT_API_NOT_FOUND",
+  conflict: "BOT_API_CONFLICT",
+  tooManyRequests: "BOT_API_TOO_MANY_REQUESTS",
+  chatMigrated: "BOT_API_CHAT_MIGRATED",
+  serverError: "BOT_API_SERVER_ERROR",
+  other: "BOT_API_ERROR",
+  network: "BOT_NETWORK",
+  badResponse: "BOT_BAD_RESPONSE",
+  timeout: "BOT_TIMEOUT",
+  aborted: "BOT_ABORTED",
+  options: "BOT_CLIENT_OPTIONS",
+  input: "BOT_CLIENT_INPUT",
+  closed: "BOT_CLIENT_CLOSED",
+} as const;
+
+/** The `code` of an error thrown by `@bot/client`. */
+export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
+
+/** The `code` of an {@link ApiError}: one per kind of refusal by the Bot API. */
+export type ApiErrorCode =
+  | "BOT_API_BAD_REQUEST"
+  | "BOT_API_UNAUTHORIZED"
+  | "BOT_API_FORBIDDEN"
+  | "BOT_API_NOT_FOUND"
+  | "BOT_API_CONFLICT"
+  | "BOT_API_TOO_MANY_REQUESTS"
+  | "BOT_API_CHAT_MIGRATED"
+  | "BOT_API_SERVER_ERROR"
+  | "BOT_API_ERROR";
+
+const BASE_BRAND = Symbol.for("@bot/client.ClientError");
+const API_BRAND = Symbol.for("@bot/client.ApiError");
+const NETWORK_BRAND = Symbol.for("@bot/client.NetworkError");
+const TIMEOUT_BRAND = Symbol.for("@bot/client.TimeoutError");
+const ABORT_BRAND = Symbol.for("@bot/client.AbortError");
+const OPTIONS_BRAND = Symbol.for("@bot/client.OptionsError");
+const INPUT_BRAND = Symbol.for("@bot/client.InputError");
+const CLOSED_BRAND = Symbol.for("@bot/client.ClosedError");
+
+function branded(value: unknown, brand: symbol): boolean {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[brand] === true
+  );
+}
+
+function brand(ctor: { prototype: object }, symbol: symbol): void {
+  Object.defineProperty(ctor.prototype, symbol, { value: true });
+}
+
+/** Options every error of this package accepts. */
+export interface ClientErrorOptions {
+  /** The underlying error, already scrubbed of the token. */
+  readonly cause?: unknown;
+}
+
+/**
+ * The base class of every error thrown by `@bot/client`.
+ */
+export class ClientError extends Error {
+  /** The brand that `instanceof` looks for. */
+  static readonly brand: symbol = BASE_BRAND;
+  /** A stable code to switch on; see the README for the list. */
+  readonly code: ErrorCode;
+
+  /**
+   * Builds an error.
+   *
+   * @param code The stable code.
+   * @param message A message without secrets.
+   * @param options The cause.
+   */
+  constructor(code: ErrorCode, message: string, options?: ClientErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+  }
+
+  /**
+   * Brand-based `instanceof`, so errors from another copy of this package match too.
+   *
+   * @param value Any value.
+   * @returns Whether the value carries this class's brand.
+   */
+  static override [Symbol.hasInstance](this: { brand: symbol }, value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass being tested against
+    return branded(value, this.brand);
+  }
+
+  /**
+   * A plain rendering for `JSON.stringify`.
+   *
+   * @returns The name, code and message.
+   */
+  toJSON(): Record<string, unknown> {
+    return { name: this.name, code: this.code, message: this.message };
+  }
+}
+brand(ClientError, BASE_BRAND);
+Object.defineProperty(ClientError.prototype, "name", { value: "ClientError", writable: true });
+
+/** What the Bot API said when it refused a call. */
+export interface ApiErrorInit {
+  readonly method: string;
+  readonly errorCode: number;
+  readonly description: string;
+  readonly parameters?: ResponseParameters | undefined;
+  /** The wait from the HTTP `Retry-After` header, used when `parameters` has none. */
+  readonly retryAfterHeader?: number | undefined;
+}
+
+function apiCode(errorCode: number, parameters: ResponseParameters | undefined): ApiErrorCode {
+  if (parameters?.migrate_to_chat_id !== undefined) return "BOT_API_CHAT_MIGRATED";
+  switch (errorCode) {
+    case 400:
+      return "BOT_API_BAD_REQUEST";
+    case 401:
+      return "BOT_API_UNAUTHORIZED";
+    case 403:
+      return "BOT_API_FORBIDDEN";
+    case 404:
+      return "BOT_API_NOT_FOUND";
+    case 409:
+      return "BOT_API_CONFLICT";
+    case 429:
+      return "BOT_API_TOO_MANY_REQUESTS";
+    default:
+      return errorCode >= 500 ? "BOT_API_SERVER_ERROR" : "BOT_API_ERROR";
+  }
+}
+
+/**
+ * The Bot API answered `ok: false`. Switch on `code`, or read `errorCode` (the HTTP-style number).
+ */
+export class ApiError extends ClientError {
+  static override readonly brand: symbol = API_BRAND;
+  declare readonly code: ApiErrorCode;
+  /** The method that was called. */
+  readonly method: string;
+  /** Telegram's `error_code` (equal to the HTTP status). */
+  readonly errorCode: number;
+  /** Telegram's human-readable `description`. */
+  readonly description: string;
+  /** Telegram's `parameters`, when given. */
+  readonly parameters: ResponseParameters | undefined;
+  /** Seconds to wait before repeating, for `BOT_API_TOO_MANY_REQUESTS`. */
+  readonly retryAfter: number | undefined;
+  /** The supergroup id the chat moved to, for `BOT_API_CHAT_MIGRATED`. */
+  readonly migrateToChatId: number | undefined;
+
+  /**
+   * Builds the error from Telegram's answer.
+   *
+   * @param init The method and Telegram's error fields.
+   */
+  constructor(init: ApiErrorInit) {
+    const code = apiCode(init.errorCode, init.parameters);
+    super(code, `${init.method} failed: ${init.errorCode} ${init.description}`);
+    this.method = init.method;
+    this.errorCode = init.errorCode;
+    this.description = init.description;
+    this.parameters = init.parameters;
+    this.retryAfter = init.parameters?.retry_after ?? init.retryAfterHeader;
+    this.migrateToChatId = init.parameters?.migrate_to_chat_id;
+  }
+
+  /**
+   * A plain rendering for `JSON.stringify`.
+   *
+   * @returns The fields of the error.
+   */
+  override toJSON(): Record<string, unknown> {
+    return {
+      ...super.toJSON(),
+      method: this.method,
+      errorCode: this.errorCode,
+      description: this.description,
+      parameters: this.parameters,
+    };
+  }
+}
+brand(ApiError, API_BRAND);
+Object.defineProperty(ApiError.prototype, "name", { value: "ApiError", writable: true });
+
+/**
+ * The request failed below the Bot API: connection refused or reset, DNS, TLS, or a reply that
+ * is not a Bot API envelope (`code` `BOT_BAD_RESPONSE`).
+ */
+export class NetworkError extends ClientError {
+  static override readonly brand: symbol = NETWORK_BRAND;
+  declare readonly code: "BOT_NETWORK" | "BOT_BAD_RESPONSE";
+  /** The method that was called. */
+  readonly method: string;
+  /** Whether the request may have reached the server (false: it provably never left). */
+  readonly sent: boolean;
+
+  /**
+   * Builds the error.
+   *
+   * @param method The method that was called.
+   * @param message What failed, without secrets.
+   * @param sent Whether the request may have reached the server.
+   * @param options The cause.
+   * @param code `BOT_NETWORK` or `BOT_BAD_RESPONSE`.
+   */
+  constructor(
+    method: string,
+    message: string,
+    sent: boolean,
+    options?: ClientErrorOptions,
+    code: "BOT_NETWORK" | "BOT_BAD_RESPONSE" = "BOT_NETWORK",
+  ) {
+    super(code, `${method} failed: ${message}`, options);
+    this.method = method;
+    this.sent = sent;
+  }
+
+  /**
+   * A plain rendering for `JSON.stringify`.
+   *
+   * @returns The fields of the error.
+   */
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), method: this.method, sent: this.sent };
+  }
+}
+brand(NetworkError, NETWORK_BRAND);
+Object.defineProperty(NetworkError.prototype, "name", { value: "NetworkError", writable: true });
+
+/** A call took longer than its timeout. */
+export class TimeoutError extends ClientError {
+  static override readonly brand: symbol = TIMEOUT_BRAND;
+  declare readonly code: "BOT_TIMEOUT";
+  /** The method that was called. */
+  readonly method: string;
+  /** The timeout that ran out, in milliseconds. */
+  readonly timeoutMs: number;
+
+  /**
+   * Builds the error.
+   *
+   * @param method The method that was called.
+   * @param timeoutMs The timeout that ran out.
+   */
+  constructor(method: string, timeoutMs: number) {
+    super("BOT_TIMEOUT", `${method} timed out after ${timeoutMs} ms`);
+    this.method = method;
+    this.timeoutMs = timeoutMs;
+  }
+}
+brand(TimeoutError, TIMEOUT_BRAND);
+Object.defineProperty(TimeoutError.prototype, "name", { value: "TimeoutError", writable: true });
+
+/** The caller's `AbortSignal` fired. `cause` holds the signal's reason. */
+export class AbortError extends ClientError {
+  static override readonly brand: symbol = ABORT_BRAND;
+  declare readonly code: "BOT_ABORTED";
+  /** The method that was called. */
+  readonly method: string;
+
+  /**
+   * Builds the error.
+   *
+   * @param method The method that was called.
+   * @param reason The signal's reason.
+   */
+  constructor(method: string, reason?: unknown) {
+    super(
+      "BOT_ABORTED",
+      `${method} was aborted`,
+      reason === undefined ? undefined : { cause: reason },
+    );
+    this.method = method;
+  }
+}
+brand(AbortError, ABORT_BRAND);
+Object.defineProperty(AbortError.prototype, "name", { value: "AbortError", writable: true });
+
+/** Options given to the client (or one of its parts) are invalid. */
+export class OptionsError extends ClientError {
+  static override readonly brand: symbol = OPTIONS_BRAND;
+  declare readonly code: "BOT_CLIENT_OPTIONS";
+
+  /**
+   * Builds the error.
+   *
+   * @param message What is wrong, prefixed by the package name.
+   */
+  constructor(message: string) {
+    super("BOT_CLIENT_OPTIONS", message);
+  }
+}
+brand(OptionsError, OPTIONS_BRAND);
+Object.defineProperty(OptionsError.prototype, "name", { value: "OptionsError", writable: true });
+
+/** A call's input cannot be sent as given (for example a file where none is allowed). */
+export class InputError extends ClientError {
+  static override readonly brand: symbol = INPUT_BRAND;
+  declare readonly code: "BOT_CLIENT_INPUT";
+
+  /**
+   * Builds the error.
+   *
+   * @param message What is wrong, prefixed by the package name.
+   * @param options The cause.
+   */
+  constructor(message: string, options?: ClientErrorOptions) {
+    super("BOT_CLIENT_INPUT", message, options);
+  }
+}
+brand(InputError, INPUT_BRAND);
+Object.defineProperty(InputError.prototype, "name", { value: "InputError", writable: true });
+
+/** The client was closed; no new calls are accepted. */
+export class ClosedError extends ClientError {
+  static override readonly brand: symbol = CLOSED_BRAND;
+  declare readonly code: "BOT_CLIENT_CLOSED";
+
+  /**
+   * Builds the error.
+   *
+   * @param method The method that was called.
+   */
+  constructor(method: string) {
+    super("BOT_CLIENT_CLOSED", `${method} failed: the client is closed`);
+  }
+}
+brand(ClosedError, CLOSED_BRAND);
+Object.defineProperty(ClosedError.prototype, "name", { value: "ClosedError", writable: true });
+
+/**
+ * Tells whether a value is any error thrown by `@bot/client`.
+ *
+ * @param value Any value.
+ * @returns Whether it is a {@link ClientError}.
+ */
+export function isClientError(value: unknown): value is ClientError {
+  return branded(value, BASE_BRAND);
+}
+
+/**
+ * Tells whether a value is an {@link ApiError}.
+ *
+ * @param value Any value.
+ * @returns Whether the Bot API refused the call.
+ */
+export function isApiError(value: unknown): value is ApiError {
+  return branded(value, API_BRAND);
+}
+
+/**
+ * Tells whether a value is a {@link NetworkError}.
+ *
+ * @param value Any value.
+ * @returns Whether the request failed below the Bot API.
+ */
+export function isNetworkError(value: unknown): value is NetworkError {
+  return branded(value, NETWORK_BRAND);
+}
+
+/**
+ * Tells whether a value is a {@link TimeoutError}.
+ *
+ * @param value Any value.
+ * @returns Whether a call timed out.
+ */
+export function isTimeoutError(value: unknown): value is TimeoutError {
+  return branded(value, TIMEOUT_BRAND);
+}
+
+/**
+ * Tells whether a value is an {@link AbortError}.
+ *
+ * @param value Any value.
+ * @returns Whether a call was aborted by its signal.
+ */
+export function isAbortError(value: unknown): value is AbortError {
+  return branded(value, ABORT_BRAND);
+}

@@ -1,0 +1,47 @@
+/**
+ * A typed, safe and fast Telegram Bot API client on undici.
+ *
+ * @module
+ */
+
+export type { RequestMessage, ResponseMessage } from "./channels.js";
+// -- observability --
+export { requestChannel, responseChannel } from "./channels.js";
+// -- the client --
+export { Client } from "./client.js";
+export type { ApiErrorCode, ErrorCode } from "./errors.js";
+// -- errors --
+export {
+  AbortError,
+  ApiError,
+  ClientError,
+  ClosedError,
+  ERROR_CODES,
+  InputError,
+  isAbortError,
+  isApiError,
+  isClientError,
+  isNetworkError,
+  isTimeoutError,
+  NetworkError,
+  OptionsError,
+  TimeoutError,
+} from "./errors.js";
+export type { FromUrlOptions } from "./input-file.js";
+// -- files --
+export { InputFile, isUploadable } from "./input-file.js";
+export type { FloodLimiterOptions, Rate, RateLimitStore, RateRule } from "./limiter.js";
+
+// -- flood control --
+export { FloodLimiter, MemoryRateLimitStore, sendsMessage } from "./limiter.js";
+export type { ClientOptions, RetryOptions } from "./options.js";
+export { isSafeToRepeat } from "./options.js";
+export type {
+  ApiCall,
+  ApiCalls,
+  CallArgs,
+  CallOptions,
+  NextCall,
+  Transformer,
+  Uploadable,
+} from "./types.js";

@@ -1,0 +1,230 @@
+/**
+ * Client options, validated once with valibot when the client is built.
+ */
+import type { Dispatcher } from "undici";
+import * as v from "valibot";
+import { OptionsError } from "./errors.js";
+import type { FloodLimiter } from "./limiter.js";
+
+/** How calls are retried. */
+export interface RetryOptions {
+  /** Attempts per call, the first included (default 3). */
+  readonly maxAttempts?: number;
+  /** The first backoff delay for 5xx and network errors, in ms (default 250). */
+  readonly baseDelayMs?: number;
+  /** The cap of the backoff delay, in ms (default 10 000). */
+  readonly maxDelayMs?: number;
+  /** A 429 whose `retry_after` is longer than this (ms) is thrown instead of waited (default 60 000). */
+  readonly maxRetryAfterMs?: number;
+  /**
+   * Whether a method is safe to repeat after its request may have reached Telegram (5xx, reset
+   * connection). Defaults to `get*` methods and a few idempotent setters.
+   */
+  readonly isSafeToRepeat?: (method: string) => boolean;
+}
+
+/** Options of `new Client(token, options)`. */
+export interface ClientOptions {
+  /** The Bot API server (default `https://api.telegram.org`). https is required except on loopback or with `localServer`. */
+  readonly apiRoot?: string;
+  /** Where downloads come from (default: `apiRoot`). */
+  readonly fileRoot?: string;
+  /** `"test"` uses Telegram's test environment (`/bot<token>/test/<method>`). Default `"production"`. */
+  readonly environment?: "production" | "test";
+  /** The server is a local Bot API server: http is allowed anywhere and `getFile` paths are absolute local paths. */
+  readonly localServer?: boolean;
+  /** The timeout of one HTTP request, in ms (default 30 000). */
+  readonly timeoutMs?: number;
+  /** Added to `getUpdates`' `timeout` to make its HTTP timeout, in ms (default 10 000). */
+  readonly longPollMarginMs?: number;
+  /** An undici dispatcher to send through; the client then does not close it. */
+  readonly dispatcher?: Dispatcher;
+  /** Connections of the client's own pool (default 64). */
+  readonly connections?: number;
+  /** The retry policy, or `false` for no automatic retries. */
+  readonly retry?: RetryOptions | false;
+  /** An optional flood limiter that spaces out sends to stay inside Telegram's limits. */
+  readonly limiter?: FloodLimiter;
+}
+
+/** Options after validation and defaults. */
+export interface ResolvedOptions {
+  readonly origin: string;
+  readonly pathPrefix: string;
+  readonly fileOrigin: string;
+  readonly filePathPrefix: string;
+  readonly test: boolean;
+  readonly localServer: boolean;
+  readonly timeoutMs: number;
+  readonly longPollMarginMs: number;
+  readonly dispatcher: Dispatcher | undefined;
+  readonly connections: number;
+  readonly retry: Required<RetryOptions> | false;
+  readonly limiter: FloodLimiter | undefined;
+}
+
+const MAX_TIMER = 2_147_483_647;
+const SAFE_SETTERS = new Set([
+  "setWebhook",
+  "deleteWebhook",
+  "setMyCommands",
+  "deleteMyCommands",
+  "setMyName",
+  "setMyDescription",
+  "setMyShortDescription",
+  "setChatMenuButton",
+  "setMyDefaultAdministratorRights",
+  "setChatTitle",
+  "setChatDescription",
+  "setChatPermissions",
+]);
+
+/**
+ * The default test of whether a method is safe to repeat: `get*` and idempotent setters.
+ *
+ * @param method The method name.
+ * @returns Whether repeating it cannot cause a second side effect.
+ */
+export function isSafeToRepeat(method: string): boolean {
+  return method.startsWith("get") || SAFE_SETTERS.has(method);
+}
+
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+const int = (min: number, max: number, what: string) =>
+  v.pipe(
+    v.number(`@bot/client: ${what} must be a number`),
+    v.integer(`@bot/client: ${what} must be an integer`),
+    v.minValue(min, `@bot/client: ${what} must be at least ${min}`),
+    v.maxValue(max, `@bot/client: ${what} must be at most ${max}`),
+  );
+
+const urlString = (what: string) =>
+  v.pipe(
+    v.string(`@bot/client: ${what} must be a string`),
+    v.url(`@bot/client: ${what} must be a URL`),
+  );
+
+const RetrySchema = v.strictObject(
+  {
+    maxAttempts: v.optional(int(1, 100, "retry.maxAttempts")),
+    baseDelayMs: v.optional(int(0, MAX_TIMER, "retry.baseDelayMs")),
+    maxDelayMs: v.optional(int(0, MAX_TIMER, "retry.maxDelayMs")),
+    maxRetryAfterMs: v.optional(int(0, MAX_TIMER, "retry.maxRetryAfterMs")),
+    isSafeToRepeat: v.optional(v.function("@bot/client: retry.isSafeToRepeat must be a function")),
+  },
+  (issue) => `@bot/client: unknown retry option ${String(issue.received)}`,
+);
+
+const OptionsSchema = v.strictObject(
+  {
+    apiRoot: v.optional(urlString("apiRoot")),
+    fileRoot: v.optional(urlString("fileRoot")),
+    environment: v.optional(
+      v.picklist(["production", "test"], '@bot/client: environment must be "production" or "test"'),
+    ),
+    localServer: v.optional(v.boolean("@bot/client: localServer must be a boolean")),
+    timeoutMs: v.optional(int(1, MAX_TIMER, "timeoutMs")),
+    longPollMarginMs: v.optional(int(0, MAX_TIMER, "longPollMarginMs")),
+    dispatcher: v.optional(
+      v.custom<Dispatcher>(
+        (x) =>
+          typeof x === "object" && x !== null && typeof (x as Dispatcher).dispatch === "function",
+        "@bot/client: dispatcher must be an undici Dispatcher",
+      ),
+    ),
+    connections: v.optional(int(1, 10_000, "connections")),
+    retry: v.optional(
+      v.union([v.literal(false), RetrySchema], "@bot/client: retry must be false or an object"),
+    ),
+    limiter: v.optional(
+      v.custom<FloodLimiter>(
+        (x) =>
+          typeof x === "object" &&
+          x !== null &&
+          typeof (x as FloodLimiter).acquire === "function" &&
+          typeof (x as FloodLimiter).penalize === "function",
+        "@bot/client: limiter must have acquire() and penalize()",
+      ),
+    ),
+  },
+  (issue) => `@bot/client: unknown option ${String(issue.received)}`,
+);
+
+function parseRoot(raw: string, what: string, local: boolean): { origin: string; prefix: string } {
+  const url = new URL(raw);
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    throw new OptionsError(`@bot/client: ${what} must be an http(s) URL`);
+  }
+  if (url.protocol === "http:" && !local && !LOOPBACK.test(url.hostname)) {
+    throw new OptionsError(
+      `@bot/client: ${what} must use https (http is allowed only on loopback or with localServer: true)`,
+    );
+  }
+  if (url.username || url.password || url.search || url.hash) {
+    throw new OptionsError(
+      `@bot/client: ${what} must not carry credentials, a query or a fragment`,
+    );
+  }
+  return { origin: url.origin, prefix: url.pathname.replace(/\/+$/, "") };
+}
+
+/**
+ * Checks a bot token's shape without ever printing it.
+ *
+ * @param token The token.
+ */
+export function checkToken(token: unknown): asserts token is string {
+  if (typeof token !== "string" || token.length === 0) {
+    throw new OptionsError("@bot/client: the token must be a non-empty string");
+  }
+  if (!/^[\w:.-]+$/.test(token)) {
+    throw new OptionsError("@bot/client: the token contains characters a token cannot have");
+  }
+}
+
+/**
+ * Validates options once and fills in defaults.
+ *
+ * @param options The options given to the client.
+ * @returns The resolved options.
+ */
+export function resolveOptions(options: unknown): ResolvedOptions {
+  const result = v.safeParse(OptionsSchema, options ?? {});
+  if (!result.success) {
+    const first = result.issues[0];
+    const path = first.path?.map((p) => String(p.key)).join(".");
+    throw new OptionsError(
+      path && !first.message.includes(path) ? `${first.message} (at ${path})` : first.message,
+    );
+  }
+  const o = result.output;
+  const local = o.localServer === true;
+  const api = parseRoot(o.apiRoot ?? "https://api.telegram.org", "apiRoot", local);
+  const files = o.fileRoot === undefined ? api : parseRoot(o.fileRoot, "fileRoot", local);
+  const retry = o.retry;
+  return {
+    origin: api.origin,
+    pathPrefix: api.prefix,
+    fileOrigin: files.origin,
+    filePathPrefix: files.prefix,
+    test: o.environment === "test",
+    localServer: local,
+    timeoutMs: o.timeoutMs ?? 30_000,
+    longPollMarginMs: o.longPollMarginMs ?? 10_000,
+    dispatcher: o.dispatcher,
+    connections: o.connections ?? 64,
+    retry:
+      retry === false
+        ? false
+        : {
+            maxAttempts: retry?.maxAttempts ?? 3,
+            baseDelayMs: retry?.baseDelayMs ?? 250,
+            maxDelayMs: retry?.maxDelayMs ?? 10_000,
+            maxRetryAfterMs: retry?.maxRetryAfterMs ?? 60_000,
+            isSafeToRepeat:
+              (retry?.isSafeToRepeat as ((m: string) => boolean) | undefined) ?? isSafeToRepeat,
+          },
+    limiter: o.limiter,
+  };
+}

@@ -1,0 +1,224 @@
+/**
+ * One HTTP attempt of one call, on undici's `dispatch` with a small handler: no stream objects
+ * and no per-call closures on the JSON path.
+ */
+import type { ResponseParameters } from "@bot/types";
+import type { Dispatcher } from "undici";
+import { AbortError, ApiError, type ClientError, NetworkError, TimeoutError } from "./errors.js";
+
+/** What one attempt sends. */
+export interface AttemptRequest {
+  readonly dispatcher: Dispatcher;
+  readonly origin: string;
+  readonly path: string;
+  readonly method: string;
+  readonly headers: Record<string, string> | undefined;
+  readonly body: string | AsyncIterable<Uint8Array> | undefined;
+  readonly timeoutMs: number;
+  readonly signal: AbortSignal | undefined;
+}
+
+/** Network error codes that prove the request never reached the server. */
+const NEVER_SENT = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "UND_ERR_CONNECT_TIMEOUT",
+]);
+
+function retryAfterFrom(raw: Buffer[] | string[] | null): number | undefined {
+  if (!raw) return undefined;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if (String(raw[i]).toLowerCase() === "retry-after") {
+      const seconds = Number(String(raw[i + 1]));
+      return Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined;
+    }
+  }
+  return undefined;
+}
+
+function parameters(value: unknown): ResponseParameters | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const { retry_after, migrate_to_chat_id } = value as Record<string, unknown>;
+  const out: { retry_after?: number; migrate_to_chat_id?: number } = {};
+  if (typeof retry_after === "number") out.retry_after = retry_after;
+  if (typeof migrate_to_chat_id === "number") out.migrate_to_chat_id = migrate_to_chat_id;
+  return out;
+}
+
+function onTimeout(handler: CallHandler): void {
+  handler.fail(new TimeoutError(handler.method, handler.timeoutMs));
+}
+
+/** The handler of one attempt; it settles its promise exactly once. */
+class CallHandler implements Dispatcher.DispatchHandler {
+  readonly method: string;
+  readonly timeoutMs: number;
+  sent = false;
+  #resolve: (value: unknown) => void;
+  #reject: (error: ClientError) => void;
+  #signal: AbortSignal | undefined;
+  #abort: ((error?: Error) => void) | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #done = false;
+  #status = 0;
+  #retryAfter: number | undefined;
+  #chunks: Buffer[] = [];
+
+  constructor(
+    method: string,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+    resolve: (value: unknown) => void,
+    reject: (error: ClientError) => void,
+  ) {
+    this.method = method;
+    this.timeoutMs = timeoutMs;
+    this.#resolve = resolve;
+    this.#reject = reject;
+    this.#timer = setTimeout(onTimeout, timeoutMs, this);
+    if (signal) {
+      this.#signal = signal;
+      signal.addEventListener("abort", this);
+    }
+  }
+
+  /** Called by the signal when it aborts. */
+  handleEvent(): void {
+    this.fail(new AbortError(this.method, this.#signal?.reason));
+  }
+
+  /**
+   * Settles with an error and aborts the request if it started.
+   *
+   * @param error The error.
+   */
+  fail(error: ClientError): void {
+    if (this.#done) return;
+    this.#settle();
+    this.#reject(error);
+    this.#abort?.(error);
+  }
+
+  #settle(): void {
+    this.#done = true;
+    clearTimeout(this.#timer);
+    this.#signal?.removeEventListener("abort", this);
+  }
+
+  onConnect(abort: (error?: Error) => void): void {
+    this.sent = true;
+    if (this.#done) abort();
+    else this.#abort = abort;
+  }
+
+  onHeaders(status: number, raw: Buffer[], _resume: () => void, _text: string): boolean {
+    this.#status = status;
+    if (status === 429) this.#retryAfter = retryAfterFrom(raw);
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.#chunks.push(chunk);
+    return true;
+  }
+
+  onComplete(): void {
+    if (this.#done) return;
+    this.#settle();
+    const chunks = this.#chunks;
+    const text = (chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)).toString();
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    if (typeof body === "object" && body !== null) {
+      const envelope = body as { ok?: unknown; result?: unknown };
+      if (envelope.ok === true) {
+        this.#resolve(envelope.result);
+        return;
+      }
+      if (envelope.ok === false) {
+        const e = body as { error_code?: unknown; description?: unknown; parameters?: unknown };
+        this.#reject(
+          new ApiError({
+            method: this.method,
+            errorCode: typeof e.error_code === "number" ? e.error_code : this.#status,
+            description: typeof e.description === "string" ? e.description : `HTTP ${this.#status}`,
+            parameters: parameters(e.parameters),
+            retryAfterHeader: this.#retryAfter,
+          }),
+        );
+        return;
+      }
+    }
+    if (this.#status >= 500 || this.#status === 429) {
+      this.#reject(
+        new ApiError({
+          method: this.method,
+          errorCode: this.#status,
+          description: `HTTP ${this.#status} without a Bot API reply`,
+          retryAfterHeader: this.#retryAfter,
+        }),
+      );
+      return;
+    }
+    this.#reject(
+      new NetworkError(
+        this.method,
+        `HTTP ${this.#status} is not a Bot API reply`,
+        true,
+        undefined,
+        "BOT_BAD_RESPONSE",
+      ),
+    );
+  }
+
+  onError(error: Error): void {
+    if (this.#done) return;
+    this.#settle();
+    const code = (error as { code?: unknown }).code;
+    const sent = this.sent && !(typeof code === "string" && NEVER_SENT.has(code));
+    const reason = typeof code === "string" ? code : error.message;
+    this.#reject(
+      new NetworkError(this.method, `network error (${reason})`, sent, { cause: error }),
+    );
+  }
+}
+
+/** An attempt's failure, with whether the request may have reached the server. */
+export type AttemptFailure = ClientError & { readonly sent?: boolean };
+
+/**
+ * Sends one attempt and settles with the Bot API's `result`, or rejects with a typed error.
+ *
+ * @param r What to send.
+ * @returns The `result` of the reply.
+ */
+export function sendAttempt(r: AttemptRequest): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    if (r.signal?.aborted) {
+      reject(new AbortError(r.method, r.signal.reason));
+      return;
+    }
+    const handler = new CallHandler(r.method, r.timeoutMs, r.signal, resolve, reject);
+    try {
+      r.dispatcher.dispatch(
+        {
+          origin: r.origin,
+          path: r.path,
+          method: "POST",
+          headers: r.headers,
+          body: r.body as string,
+        },
+        handler,
+      );
+    } catch (error) {
+      handler.onError(error as Error);
+    }
+  });
+}
