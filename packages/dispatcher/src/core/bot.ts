@@ -1,0 +1,282 @@
+import diagnostics from "node:diagnostics_channel";
+import { Client, type ClientOptions } from "@bot/client";
+import type { Update, UpdateKind } from "@bot/types";
+import * as v from "valibot";
+import { MemoryStorage } from "../runtime/memory-storage.js";
+import { Poller } from "../runtime/poller.js";
+import type { PollingHost, PollingOptions } from "../runtime/polling-options.js";
+import type { Storage } from "../runtime/storage.js";
+import type { BotInfo } from "./api.js";
+import { Composer, kindsOf } from "./composer.js";
+import { Context, type ContextConstructor, type HandleUpdateOptions } from "./context.js";
+import { BotError, DispatcherError, type ErrorSource, HandlerStop } from "./errors.js";
+import { updateKindOf } from "./filter.js";
+import { isThenable, runSteps } from "./run.js";
+
+/** The `diagnostics_channel` where the bot publishes `{ type: "error", error }` events. */
+export const DISPATCHER_CHANNEL = "@bot/dispatcher:bot";
+
+/** Options of {@link Bot}. */
+export interface BotOptions<C extends Context> {
+  /** A ready client (tests and benchmarks point one at a local server). Default: a new `Client(token, clientOptions)`. */
+  client?: Client | undefined;
+  /** Options for the client the bot builds. */
+  clientOptions?: ClientOptions | undefined;
+  /** The bot's own user; when given, `init()` makes no request. */
+  botInfo?: BotInfo | undefined;
+  /** The default storage for sessions and dedup. Default: a `MemoryStorage`. */
+  storage?: Storage | undefined;
+  /** A custom context class. Default: {@link Context}. */
+  contextConstructor?: ContextConstructor<C> | undefined;
+}
+
+/** Receives every error: handler errors with their context, polling and session errors without. */
+export type ErrorHandler<C> = (error: BotError<C>) => unknown;
+
+const fn = (what: string) =>
+  v.custom<unknown>((x) => typeof x === "function", `@bot/dispatcher: ${what} must be a function`);
+const obj = (what: string) =>
+  v.custom<unknown>(
+    (x) => typeof x === "object" && x !== null,
+    `@bot/dispatcher: ${what} must be an object`,
+  );
+
+const OptionsSchema = v.object(
+  {
+    client: v.optional(
+      v.custom<unknown>(
+        (x) =>
+          x instanceof Client ||
+          (typeof x === "object" &&
+            x !== null &&
+            typeof (x as { call?: unknown }).call === "function"),
+        "@bot/dispatcher: client must be a @bot/client Client",
+      ),
+    ),
+    clientOptions: v.optional(obj("clientOptions")),
+    botInfo: v.optional(
+      v.looseObject(
+        {
+          id: v.pipe(
+            v.number("@bot/dispatcher: botInfo.id must be a number"),
+            v.integer("@bot/dispatcher: botInfo.id must be an integer"),
+          ),
+          is_bot: v.boolean("@bot/dispatcher: botInfo.is_bot must be a boolean"),
+          first_name: v.string("@bot/dispatcher: botInfo.first_name must be a string"),
+          username: v.string("@bot/dispatcher: botInfo.username must be a string"),
+        },
+        "@bot/dispatcher: botInfo must be the getMe result",
+      ),
+    ),
+    storage: v.optional(obj("storage")),
+    contextConstructor: v.optional(fn("contextConstructor")),
+  },
+  "@bot/dispatcher: options must be an object",
+);
+
+/**
+ * A bot: the client, the middleware tree, the storage and the error handler. Register handlers
+ * with the {@link Composer} verbs, then `start()` long polling or feed `handleUpdate` from a webhook.
+ */
+export class Bot<C extends Context = Context> extends Composer<C> implements PollingHost {
+  /** The API client, shared by every context. */
+  readonly api: Client;
+  /** The default storage for sessions and dedup. */
+  readonly storage: Storage;
+  #me: BotInfo | undefined;
+  #init: Promise<void> | undefined;
+  #Ctx: ContextConstructor<C>;
+  #onError: ErrorHandler<C> = defaultErrorHandler;
+  #poller: Poller | undefined;
+  #channel = diagnostics.channel(DISPATCHER_CHANNEL);
+
+  /**
+   * Creates a bot. Nothing is fetched until `init()`, `start()` or the first update.
+   *
+   * @param token The bot token (ignored when `options.client` is given). It is never printed.
+   * @param options Client, bot info, storage and context class.
+   * @throws {DispatcherError} `INVALID_OPTIONS` for a missing token or bad options.
+   */
+  constructor(token: string, options: BotOptions<C> = {}) {
+    super();
+    const parsed = v.safeParse(OptionsSchema, options);
+    if (!parsed.success) {
+      throw new DispatcherError(
+        "INVALID_OPTIONS",
+        (parsed.issues[0]?.message ?? "invalid options").replace(/^@bot\/dispatcher: /, ""),
+      );
+    }
+    if (options.client === undefined && (typeof token !== "string" || token.length === 0)) {
+      throw new DispatcherError("INVALID_OPTIONS", "a bot token (or a client) is required");
+    }
+    this.api = options.client ?? new Client(token, options.clientOptions);
+    this.storage = options.storage ?? new MemoryStorage();
+    this.#me = options.botInfo;
+    this.#Ctx = options.contextConstructor ?? (Context as unknown as ContextConstructor<C>);
+  }
+
+  /**
+   * The bot's own user (after `init()` or with `botInfo`).
+   *
+   * @throws {DispatcherError} `NOT_INITIALIZED` before that.
+   */
+  get botInfo(): BotInfo {
+    if (this.#me === undefined)
+      throw new DispatcherError(
+        "NOT_INITIALIZED",
+        "call `await bot.init()` first, or pass `botInfo`",
+      );
+    return this.#me;
+  }
+  /** Same as {@link Bot.botInfo}. */
+  get me(): BotInfo {
+    return this.botInfo;
+  }
+  /** Whether the bot knows its own user. */
+  get isInited(): boolean {
+    return this.#me !== undefined;
+  }
+
+  /**
+   * Fetches the bot's own user with `getMe`, once (concurrent calls share one request; nothing
+   * is fetched when `botInfo` was given).
+   *
+   * @returns A promise settled when the bot knows its user.
+   */
+  init(): Promise<void> {
+    if (this.#me !== undefined) return Promise.resolve();
+    this.#init ??= this.api.getMe().then(
+      (me) => {
+        this.#me = me as BotInfo;
+      },
+      (e: unknown) => {
+        this.#init = undefined;
+        throw e;
+      },
+    );
+    return this.#init;
+  }
+
+  /**
+   * Sets the error handler. It receives every handler error (with the context) and every
+   * polling, session or job error reported through {@link Bot.reportError}.
+   *
+   * @param handler The handler; if it throws, `handleUpdate` rejects.
+   * @returns This bot.
+   */
+  catch(handler: ErrorHandler<C>): this {
+    if (typeof handler !== "function")
+      throw new DispatcherError("INVALID_OPTIONS", "bot.catch needs a function");
+    this.#onError = handler;
+    return this;
+  }
+
+  /**
+   * Runs the middleware for one update (the entry point for webhooks and tests). Handler errors
+   * go to `bot.catch`; this rejects only if the error handler itself throws (or `init` fails).
+   *
+   * @param update The update.
+   * @param options An abort signal and a webhook reply sink.
+   * @returns A promise settled when the middleware finished.
+   */
+  async handleUpdate(update: Update, options?: HandleUpdateOptions): Promise<void> {
+    if (this.#me === undefined) await this.init();
+    const ctx = new this.#Ctx(update, this.api, this.#me as BotInfo, options);
+    try {
+      const r = runSteps(this.stepsFor(updateKindOf(update) ?? ""), ctx, 0, undefined);
+      if (isThenable(r)) await r;
+    } catch (e) {
+      if (e instanceof HandlerStop) return;
+      await this.#deliver(
+        e instanceof BotError && e.ctx === ctx ? e : new BotError<C>(e, ctx, update, "handler"),
+      );
+    }
+  }
+
+  /**
+   * Reports an error from outside the middleware (polling, sessions, jobs) to `bot.catch`.
+   * Never throws: if the error handler fails too, both are logged.
+   *
+   * @param error The error.
+   * @param where The context or update it concerns, if any.
+   * @param source Where it came from (default: `"other"`, or `"polling"` with an update).
+   * @returns A promise settled when the handler finished.
+   */
+  async reportError(error: unknown, where?: C | Update, source?: ErrorSource): Promise<void> {
+    const ctx = where instanceof Context ? (where as C) : undefined;
+    const update = ctx?.update ?? (where as Update | undefined);
+    const wrapped =
+      error instanceof BotError
+        ? (error as BotError<C>)
+        : new BotError<C>(
+            error,
+            ctx,
+            update,
+            source ?? (ctx ? "handler" : update ? "polling" : "other"),
+          );
+    try {
+      await this.#deliver(wrapped);
+    } catch (e) {
+      defaultErrorHandler(new BotError(e, undefined, update, "other"));
+    }
+  }
+
+  async #deliver(error: BotError<C>): Promise<void> {
+    if (this.#channel.hasSubscribers) this.#channel.publish({ type: "error", error });
+    await this.#onError(error);
+  }
+
+  /**
+   * The update kinds the registered handlers need, for `allowed_updates`. Handlers on specific
+   * kinds ask for those; a catch-all middleware asks for every kind Telegram sends by default
+   * (`chat_member`, `message_reaction` and `message_reaction_count` only when named).
+   *
+   * @returns The kinds.
+   */
+  allowedUpdates(): UpdateKind[] {
+    return kindsOf(this);
+  }
+
+  /**
+   * Starts long polling (see `PollingOptions`). Resolves when polling stopped gracefully.
+   *
+   * @param options Polling options.
+   * @returns A promise settled when polling ended.
+   */
+  async start(options?: PollingOptions): Promise<void> {
+    const poller = new Poller(this, options);
+    this.#poller = poller;
+    try {
+      await poller.start();
+    } finally {
+      if (this.#poller === poller) this.#poller = undefined;
+    }
+  }
+
+  /**
+   * Stops long polling gracefully: no more fetching, running handlers finish (up to the grace
+   * period), finished updates are confirmed.
+   *
+   * @returns A promise settled when polling stopped.
+   */
+  async stop(): Promise<void> {
+    await this.#poller?.stop();
+  }
+
+  /** Whether long polling runs. */
+  get isRunning(): boolean {
+    return this.#poller?.running ?? false;
+  }
+}
+
+function defaultErrorHandler(error: BotError<unknown>): void {
+  const inner = error.error;
+  const detail = inner instanceof Error ? `${inner.name}: ${inner.message}` : String(error.message);
+  const code =
+    typeof inner === "object" && inner !== null && "code" in inner
+      ? ` [${String((inner as { code: unknown }).code)}]`
+      : "";
+  console.error(
+    `@bot/dispatcher: unhandled error (${error.source}${error.update ? ` in update ${error.update.update_id}` : ""})${code}: ${detail}`,
+  );
+}
