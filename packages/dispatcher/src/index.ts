@@ -6,6 +6,45 @@
  */
 
 // -- core: Bot, Composer, filters, Context (owned by src/core/) --
+export type { BotInfo } from "./core/api.js";
+export { Bot, type BotOptions, DISPATCHER_CHANNEL, type ErrorHandler } from "./core/bot.js";
+export { normaliseCommands, type ParsedCommand, parseCommand } from "./core/command.js";
+export {
+  type CallbackQueryContext,
+  type ChatTypeContext,
+  type CommandContext,
+  Composer,
+  type HearsContext,
+  type InlineQueryContext,
+  type KindSugar,
+} from "./core/composer.js";
+export {
+  Context,
+  type ContextConstructor,
+  type HandleUpdateOptions,
+  type WebhookReplySink,
+} from "./core/context.js";
+export {
+  BotError,
+  DispatcherError,
+  type DispatcherErrorCode,
+  type ErrorSource,
+  HandlerStop,
+} from "./core/errors.js";
+export {
+  type CamelCase,
+  compileFilter,
+  type CompiledFilter,
+  type EntityType,
+  type Filter,
+  type FilterQuery,
+  type KindShape,
+  type MessageKind,
+  matchFilter,
+  type ShortcutKind,
+} from "./core/filter.js";
+export type { Middleware, MiddlewareFn, MiddlewareObj, NextFunction } from "./core/middleware.js";
+export { compileTriggers, type Trigger, type TriggerMatch } from "./core/trigger.js";
 
 // -- runtime: Storage, sessions, scheduler, polling (owned by src/runtime/) --
 export {
