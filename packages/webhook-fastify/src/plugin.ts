@@ -93,7 +93,10 @@ async function webhookPlugin(instance: FastifyInstance, input: WebhookOptions): 
         statusCode: 408,
         code: "WEBHOOK_BODY_TIMEOUT",
       });
-      payload.destroy(error);
+      // Fail the body read (Fastify answers 408, and the error handler closes the
+      // connection). Destroying the request would kill the socket before the answer.
+      if (payload.listenerCount("error") > 0) payload.emit("error", error);
+      else payload.destroy(error);
     }, o.bodyTimeoutMs);
     const clear = () => clearTimeout(timer);
     payload.once("end", clear);

@@ -1,8 +1,9 @@
 import { Writable } from "node:stream";
+import { Bot, type Context, type Storage } from "@bot/dispatcher";
 import type { Update } from "@bot/types";
 import Fastify, { type FastifyInstance } from "fastify";
 import { request } from "undici";
-import type { WebhookBot, WebhookHandleOptions } from "../src/index.js";
+import type { WebhookBot } from "../src/index.js";
 import { type WebhookOptions, webhook } from "../src/index.js";
 
 export const SECRET = "canary_SECRET-value_0123456789";
@@ -87,22 +88,29 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve: (v: T) => 
   return { promise, resolve };
 }
 
-export type Handler = (
-  update: Update,
-  options: WebhookHandleOptions | undefined,
-) => Promise<void> | void;
+export type Handler = (ctx: Context) => Promise<unknown> | unknown;
 
-/**
- * A bot for the tests. TODO(real Bot): replace with `@bot/dispatcher`'s `Bot` once it is exported.
- */
-export function testBot(handler: Handler = () => {}): WebhookBot & { runs: Update[] } {
+export const BOT_INFO = {
+  id: 777,
+  is_bot: true,
+  first_name: "Test",
+  username: "test_bot",
+} as const;
+
+/** A real `Bot` of `@bot/dispatcher` whose one handler records every update it sees, then runs `handler`. */
+export function testBot(
+  handler: Handler = () => {},
+  options: { storage?: Storage } = {},
+): Bot & { runs: Update[] } {
+  const bot = new Bot("123456:canary-token-never-printed", {
+    botInfo: BOT_INFO,
+    ...options,
+  }) as Bot & { runs: Update[] };
   const runs: Update[] = [];
-  return {
-    runs,
-    async handleUpdate(update, options) {
-      runs.push(update);
-      await handler(update, options);
-    },
-    allowedUpdates: () => ["message"],
-  };
+  bot.runs = runs;
+  bot.use(async (ctx) => {
+    runs.push(ctx.update);
+    await handler(ctx);
+  });
+  return bot;
 }
