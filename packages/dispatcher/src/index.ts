@@ -103,6 +103,12 @@ export {
   toFormatted,
   underline,
 } from "./format/entities.js";
+export {
+  CallbackDataCodec,
+  type CallbackDataOptions,
+  callbackData,
+  type UpdateHolder,
+} from "./format/callback-data.js";
 export { FormatError, type FormatErrorCode } from "./format/errors.js";
 export {
   escapeHtml,

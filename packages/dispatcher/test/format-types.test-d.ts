@@ -9,9 +9,11 @@ import type {
   SendMessageParams,
   SendPhotoParams,
 } from "@bot/types";
+import * as v from "valibot";
 import { describe, expectTypeOf, it } from "vitest";
 import {
   bold,
+  callbackData,
   type FormatErrorCode,
   type FormattedText,
   fmt,
@@ -90,5 +92,20 @@ describe("keyboard types", () => {
     new Keyboard().requestChat("a", 1, {});
     // @ts-expect-error only quiz or regular polls
     Keyboard.requestPoll("a", "multiple");
+  });
+});
+
+describe("callback data types", () => {
+  it("pack takes the schema input and unpack returns its output", () => {
+    const vote = callbackData("vote", v.object({ id: v.number(), up: v.boolean() }));
+    expectTypeOf(vote.pack).parameter(0).toEqualTypeOf<{ id: number; up: boolean }>();
+    expectTypeOf(vote.unpack("x")).toEqualTypeOf<{ id: number; up: boolean }>();
+    // @ts-expect-error id must be a number
+    vote.pack({ id: "1", up: true });
+    // @ts-expect-error filter fields must exist on the value
+    vote.filter({ nope: 1 });
+    const page = callbackData("p", v.pipe(v.string(), v.transform(Number)));
+    expectTypeOf(page.unpack("p:1")).toEqualTypeOf<number>();
+    expectTypeOf(page.pack).parameter(0).toEqualTypeOf<string>();
   });
 });

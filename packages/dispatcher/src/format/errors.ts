@@ -18,8 +18,12 @@ export type FormatErrorCode =
   | "KEYBOARD_INVALID_CALLBACK_DATA"
   /** A keyboard button or option breaks a Bot API limit (empty label, bad length...). */
   | "KEYBOARD_INVALID_BUTTON"
-  /** A callback-data codec was given a value or schema it cannot pack. */
+  /** A callback-data codec got options it cannot use (bad prefix, short secret...). */
+  | "CALLBACK_DATA_INVALID_OPTIONS"
+  /** A callback-data codec was given a value its schema rejects. */
   | "CALLBACK_DATA_INVALID_VALUE"
+  /** A packed value does not fit in 64 bytes of UTF-8. */
+  | "CALLBACK_DATA_TOO_LONG"
   /** Incoming callback data does not belong to the codec or fails its schema. */
   | "CALLBACK_DATA_MALFORMED"
   /** Incoming callback data has a missing or wrong signature. */

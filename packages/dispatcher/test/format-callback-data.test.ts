@@ -1,0 +1,188 @@
+import { inspect } from "node:util";
+import type { Update } from "@bot/types";
+import fc from "fast-check";
+import * as v from "valibot";
+import { describe, expect, it } from "vitest";
+import { callbackData, FormatError, InlineKeyboard } from "../src/index.js";
+
+const SECRET = "canary-secret-0123456789abcdef";
+
+function expectFormatError(fn: () => unknown, code: string): FormatError {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (err) {
+    caught = err;
+  }
+  expect(caught).toBeInstanceOf(FormatError);
+  expect((caught as FormatError).code).toBe(code);
+  return caught as FormatError;
+}
+
+const Vote = v.object({ id: v.number(), up: v.boolean(), note: v.optional(v.string()) });
+
+function cbUpdate(data: string | undefined): { update: Update } {
+  return {
+    update: {
+      update_id: 1,
+      callback_query: {
+        id: "q",
+        from: { id: 1, is_bot: false, first_name: "A" },
+        chat_instance: "c",
+        ...(data === undefined ? {} : { data }),
+      },
+    },
+  };
+}
+
+describe("callbackData", () => {
+  it("packs objects compactly by field position and unpacks them validated", () => {
+    const vote = callbackData("vote", Vote);
+    expect(vote.pack({ id: 7, up: true })).toBe("vote:7,true");
+    expect(vote.pack({ id: 7, up: false, note: 'a,"b"]' })).toBe('vote:7,false,"a,\\"b\\"]"');
+    expect(vote.unpack("vote:7,true")).toStrictEqual({ id: 7, up: true });
+    expect(vote.unpack('vote:7,false,"a,\\"b\\"]"')).toStrictEqual({
+      id: 7,
+      up: false,
+      note: 'a,"b"]',
+    });
+    const data = vote.pack({ id: 1, up: true, note: "👍 ok" });
+    expect(() => InlineKeyboard.text("x", data)).not.toThrow();
+    expect(vote.pattern.test(data)).toBe(true);
+  });
+
+  it("round-trips non-object schemas as JSON", () => {
+    const page = callbackData("page", v.pipe(v.number(), v.integer(), v.minValue(1)));
+    expect(page.pack(3)).toBe("page:3");
+    expect(page.unpack("page:3")).toBe(3);
+    const tags = callbackData("t", v.array(v.picklist(["a", "b"])));
+    expect(tags.unpack(tags.pack(["a", "b"]))).toStrictEqual(["a", "b"]);
+  });
+
+  it("rejects values the schema rejects and data over 64 bytes", () => {
+    const vote = callbackData("vote", Vote);
+    expectFormatError(() => vote.pack({ id: "7" } as never), "CALLBACK_DATA_INVALID_VALUE");
+    const e = expectFormatError(
+      () => vote.pack({ id: 1, up: true, note: "é".repeat(30) }),
+      "CALLBACK_DATA_TOO_LONG",
+    );
+    expect(e.message).toMatch(/bytes; the limit is 64/);
+    expect(() =>
+      vote.pack({ id: 1, up: true, note: "a".repeat(64 - 'vote:1,true,""'.length) }),
+    ).not.toThrow();
+  });
+
+  it("rejects foreign, malformed and schema-breaking data with a typed error", () => {
+    const vote = callbackData("vote", Vote);
+    for (const bad of [
+      "other:1,true",
+      "vote:",
+      "vote:1,true,",
+      "vote:x,true",
+      "vote:1,true,3",
+      'vote:1,true,"x",4',
+      undefined,
+    ]) {
+      expectFormatError(() => vote.unpack(bad), "CALLBACK_DATA_MALFORMED");
+    }
+    expect(vote.safeUnpack("vote:{").success).toBe(false);
+  });
+
+  it("signs with a truncated HMAC and refuses forged or altered data", () => {
+    const vote = callbackData("vote", Vote, { secret: SECRET });
+    const data = vote.pack({ id: 7, up: true });
+    expect(data).toMatch(/^vote:[A-Za-z0-9_-]{11}7,true$/);
+    expect(vote.unpack(data)).toStrictEqual({ id: 7, up: true });
+    expectFormatError(
+      () => vote.unpack(data.replace("7,true", "8,true")),
+      "CALLBACK_DATA_BAD_SIGNATURE",
+    );
+    expectFormatError(() => vote.unpack("vote:7,true"), "CALLBACK_DATA_BAD_SIGNATURE");
+    const other = callbackData("vote", Vote, { secret: `${SECRET}x` });
+    expectFormatError(() => other.unpack(data), "CALLBACK_DATA_BAD_SIGNATURE");
+    const short = callbackData("vote", Vote, {
+      secret: new TextEncoder().encode(SECRET),
+      tagBytes: 4,
+    });
+    expect(short.pack({ id: 7, up: true })).toMatch(/^vote:[A-Za-z0-9_-]{6}7,true$/);
+    expect(short.unpack(short.pack({ id: 7, up: true }))).toStrictEqual({ id: 7, up: true });
+  });
+
+  it("never shows the secret in errors, inspect or JSON", () => {
+    const vote = callbackData("vote", Vote, { secret: SECRET });
+    expect(inspect(vote, { depth: 5, showHidden: true })).not.toContain(SECRET);
+    expect(JSON.stringify(vote)).not.toContain(SECRET);
+    const e = expectFormatError(
+      () => callbackData("v", Vote, { secret: "short-canary" }),
+      "CALLBACK_DATA_INVALID_OPTIONS",
+    );
+    expect(`${e.message} ${e.stack}`).not.toContain("short-canary");
+    expect(e.message).toMatch(/^@bot\/dispatcher: callbackData: secret must be at least 16 bytes/);
+  });
+
+  it("validates its options", () => {
+    expectFormatError(() => callbackData("", Vote), "CALLBACK_DATA_INVALID_OPTIONS");
+    expectFormatError(() => callbackData("a:b", Vote), "CALLBACK_DATA_INVALID_OPTIONS");
+    expectFormatError(
+      () => callbackData("a", Vote, { secret: SECRET, tagBytes: 2 }),
+      "CALLBACK_DATA_INVALID_OPTIONS",
+    );
+    expectFormatError(
+      () => callbackData("a", v.pipeAsync(v.string()) as never),
+      "CALLBACK_DATA_INVALID_OPTIONS",
+    );
+  });
+
+  it("filters updates by prefix, signature and field values", () => {
+    const vote = callbackData("vote", Vote, { secret: SECRET });
+    const up = vote.filter({ up: true });
+    const any = vote.filter();
+    expect(up(cbUpdate(vote.pack({ id: 1, up: true })))).toBe(true);
+    expect(up(cbUpdate(vote.pack({ id: 1, up: false })))).toBe(false);
+    expect(any(cbUpdate(vote.pack({ id: 1, up: false })))).toBe(true);
+    expect(any(cbUpdate("vote:AAAAAAAAAAA1,true"))).toBe(false);
+    expect(any(cbUpdate("other:1"))).toBe(false);
+    expect(any(cbUpdate(undefined))).toBe(false);
+    expect(any({ update: { update_id: 2 } })).toBe(false);
+  });
+
+  it("keeps optional fields and escaping prefixes in the pattern", () => {
+    const c = callbackData(
+      "a.b",
+      v.object({ x: v.optional(v.number()), y: v.optional(v.number()) }),
+    );
+    expect(c.pack({ y: 2 })).toBe("a.b:,2");
+    expect(c.unpack("a.b:,2")).toStrictEqual({ y: 2 });
+    expect(c.pack({})).toBe("a.b:");
+    expect(c.pattern.test("aXb:1")).toBe(false);
+  });
+
+  it("round-trips any value that fits, signed or not, and refuses the rest with a typed error", () => {
+    const plain = callbackData("p", Vote);
+    const signed = callbackData("s", Vote, { secret: SECRET });
+    const value = fc.record(
+      {
+        id: fc.double({ noNaN: true, noDefaultInfinity: true }),
+        up: fc.boolean(),
+        note: fc.string({ unit: "binary", maxLength: 40 }),
+      },
+      { requiredKeys: ["id", "up"] },
+    );
+    fc.assert(
+      fc.property(value, (val) => {
+        for (const codec of [plain, signed]) {
+          let data: string;
+          try {
+            data = codec.pack(val);
+          } catch (err) {
+            expect((err as FormatError).code).toBe("CALLBACK_DATA_TOO_LONG");
+            continue;
+          }
+          expect(new TextEncoder().encode(data).length).toBeLessThanOrEqual(64);
+          const back = codec.unpack(data);
+          expect(back).toStrictEqual(JSON.parse(JSON.stringify(val)));
+        }
+      }),
+    );
+  });
+});
