@@ -359,6 +359,13 @@ export class Emulator implements Host {
         this.#timing,
         this.clock,
         (method, params) => void this.#internalCall(bot, method, params),
+        (update, error) =>
+          this.#world.events.emit({
+            type: "webhook_attempt",
+            botId: bot.id,
+            updateId: update.update_id,
+            error,
+          }),
       ),
     );
   }

@@ -47,6 +47,13 @@ export type EmulatorEvent =
       readonly botId: number;
       readonly chatId: number;
       readonly action: string;
+    }
+  | {
+      readonly type: "webhook_attempt";
+      readonly botId: number;
+      readonly updateId: number;
+      /** `undefined` when the receiver answered 2xx in time, else the `last_error_message`. */
+      readonly error: string | undefined;
     };
 
 /** A listener of {@link EmulatorEvent}s. */

@@ -210,13 +210,15 @@ export class World {
     }
     if (record === undefined) {
       const user = typeof chatId === "number" ? this.users.get(chatId) : undefined;
-      if (user !== undefined && !user.is_bot) throw new ApiFailure(403, "Forbidden: bot can't initiate conversation with a user");
+      if (user !== undefined && !user.is_bot)
+        throw new ApiFailure(403, "Forbidden: bot can't initiate conversation with a user");
       throw badRequest("chat not found");
     }
     if (record.chat.type === "private") {
       const status = record.members.get(bot.id);
       if (status === "kicked") throw new ApiFailure(403, "Forbidden: bot was blocked by the user");
-      if (status === undefined) throw new ApiFailure(403, "Forbidden: bot can't initiate conversation with a user");
+      if (status === undefined)
+        throw new ApiFailure(403, "Forbidden: bot can't initiate conversation with a user");
     } else {
       const status = record.members.get(bot.id);
       if (status === undefined || status === "left") throw badRequest("chat not found");

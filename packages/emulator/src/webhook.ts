@@ -25,6 +25,9 @@ export interface WebhookConfig {
 /** Runs a method given in a webhook response body (`{ method, ...params }`). */
 export type WebhookReplyRunner = (method: string, params: Record<string, unknown>) => void;
 
+/** Told after every delivery attempt. */
+export type WebhookAttemptListener = (update: Update, error: string | undefined) => void;
+
 /**
  * Delivers one bot's queued updates to its webhook: one update per POST, in order per
  * chat, up to `max_connections` at once, retrying non-2xx and slow answers with backoff.
@@ -38,6 +41,7 @@ export class WebhookDelivery {
   readonly #clock: Clock;
   readonly #agent: Agent;
   readonly #reply: WebhookReplyRunner;
+  readonly #onAttempt: WebhookAttemptListener;
   readonly #inFlight = new Set<string>();
   readonly #retryAt = new Map<string, number>();
   readonly #attempts = new WeakMap<Update, number>();
@@ -54,6 +58,7 @@ export class WebhookDelivery {
    * @param timing Deadline and backoff.
    * @param clock The clock for `last_error_date`.
    * @param reply Runs webhook replies.
+   * @param onAttempt Told after every attempt.
    */
   constructor(
     queue: UpdateQueue,
@@ -61,7 +66,9 @@ export class WebhookDelivery {
     timing: WebhookTiming,
     clock: Clock,
     reply: WebhookReplyRunner,
+    onAttempt: WebhookAttemptListener,
   ) {
+    this.#onAttempt = onAttempt;
     this.#queue = queue;
     this.config = config;
     this.#timing = timing;
@@ -124,6 +131,7 @@ export class WebhookDelivery {
       this.#controllers.delete(controller);
       this.#inFlight.delete(key);
       if (this.#stopped) return;
+      this.#onAttempt(update, error);
       if (error === undefined) {
         this.#queue.remove(update);
       } else {

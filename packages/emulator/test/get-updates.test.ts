@@ -1,6 +1,12 @@
 import type { Update } from "@bot/types";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { CONFLICT, createEmulator, type Emulator, type EmulatorBot, type UserActor } from "../src/index.js";
+import {
+  CONFLICT,
+  createEmulator,
+  type Emulator,
+  type EmulatorBot,
+  type UserActor,
+} from "../src/index.js";
 import { call, ok, settled } from "./helpers.js";
 
 let emu: Emulator;
@@ -15,7 +21,8 @@ beforeEach(async () => {
 afterEach(() => emu.close());
 
 const texts = (updates: Update[]) => updates.map((u) => u.message?.text);
-const getUpdates = (params: Record<string, unknown> = {}) => ok<Update[]>(emu, bot.token, "getUpdates", params);
+const getUpdates = (params: Record<string, unknown> = {}) =>
+  ok<Update[]>(emu, bot.token, "getUpdates", params);
 
 describe("getUpdates offsets (FACTS §4)", () => {
   it("returns unconfirmed updates again until an offset above their id confirms them", async () => {
@@ -66,7 +73,10 @@ describe("allowed_updates (sticky, FACTS §4)", () => {
     const kinds = (us: Update[]) => us.map((u) => Object.keys(u).find((k) => k !== "update_id"));
     const first = await getUpdates();
     expect(kinds(first)).toEqual(["message"]);
-    await getUpdates({ offset: (first.at(-1) as Update).update_id + 1, allowed_updates: ["chat_member", "callback_query"] });
+    await getUpdates({
+      offset: (first.at(-1) as Update).update_id + 1,
+      allowed_updates: ["chat_member", "callback_query"],
+    });
     const carol = emu.user({ first_name: "Carol" });
     carol.join(group);
     alice.send("text is filtered out now", { chat: group });
@@ -74,11 +84,16 @@ describe("allowed_updates (sticky, FACTS §4)", () => {
     const later = await getUpdates({ allowed_updates: [] });
     expect(kinds(later)).toEqual(["chat_member"]);
     alice.send("back to default", { chat: group });
-    expect(kinds(await getUpdates({ offset: (later.at(-1) as Update).update_id + 1 }))).toEqual(["message"]);
+    expect(kinds(await getUpdates({ offset: (later.at(-1) as Update).update_id + 1 }))).toEqual([
+      "message",
+    ]);
   });
 
   it("accepts allowed_updates as a JSON string in a form body", async () => {
-    await fetch(`${emu.apiRoot}/bot${bot.token}/getUpdates`, { method: "POST", body: new URLSearchParams({ allowed_updates: '["callback_query"]' }) });
+    await fetch(`${emu.apiRoot}/bot${bot.token}/getUpdates`, {
+      method: "POST",
+      body: new URLSearchParams({ allowed_updates: '["callback_query"]' }),
+    });
     alice.send("ignored");
     expect(await getUpdates()).toEqual([]);
   });
@@ -92,7 +107,9 @@ describe("409 conflicts (FACTS §4)", () => {
     const a = await older;
     expect(a.status).toBe(409);
     expect(a.body).toEqual({ ok: false, error_code: 409, description: CONFLICT.otherPoller });
-    expect(a.body.description).toBe("Conflict: terminated by other getUpdates request; make sure that only one bot instance is running");
+    expect(a.body.description).toBe(
+      "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running",
+    );
     alice.send("for the newer one");
     expect(texts(await newer)).toEqual(["for the newer one"]);
   });

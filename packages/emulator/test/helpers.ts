@@ -4,7 +4,13 @@ import type { Emulator } from "../src/index.js";
 export interface Answer {
   status: number;
   headers: Headers;
-  body: { ok: boolean; result?: unknown; error_code?: number; description?: string; parameters?: Record<string, unknown> };
+  body: {
+    ok: boolean;
+    result?: unknown;
+    error_code?: number;
+    description?: string;
+    parameters?: Record<string, unknown>;
+  };
 }
 
 /**
@@ -16,7 +22,12 @@ export interface Answer {
  * @param params The params.
  * @returns The answer.
  */
-export async function call(emu: Emulator, token: string, method: string, params: Record<string, unknown> = {}): Promise<Answer> {
+export async function call(
+  emu: Emulator,
+  token: string,
+  method: string,
+  params: Record<string, unknown> = {},
+): Promise<Answer> {
   const res = await fetch(`${emu.apiRoot}/bot${token}/${method}`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -34,7 +45,12 @@ export async function call(emu: Emulator, token: string, method: string, params:
  * @param params The params.
  * @returns The result.
  */
-export async function ok<T = unknown>(emu: Emulator, token: string, method: string, params: Record<string, unknown> = {}): Promise<T> {
+export async function ok<T = unknown>(
+  emu: Emulator,
+  token: string,
+  method: string,
+  params: Record<string, unknown> = {},
+): Promise<T> {
   const a = await call(emu, token, method, params);
   if (!a.body.ok) throw new Error(`${method} failed: ${a.status} ${a.body.description}`);
   return a.body.result as T;

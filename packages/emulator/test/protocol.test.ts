@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createEmulator, type Emulator, EmulatorError, type EmulatorBot } from "../src/index.js";
+import { createEmulator, type Emulator, type EmulatorBot, EmulatorError } from "../src/index.js";
 import { call, ok } from "./helpers.js";
 
 let emu: Emulator;
@@ -15,7 +15,12 @@ describe("transport and envelope", () => {
   it("listens on 127.0.0.1 with an ephemeral port and answers getMe", async () => {
     expect(emu.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const me = await ok<Record<string, unknown>>(emu, bot.token, "getMe");
-    expect(me).toMatchObject({ id: bot.id, is_bot: true, username: "proto_bot", first_name: "Proto" });
+    expect(me).toMatchObject({
+      id: bot.id,
+      is_bot: true,
+      username: "proto_bot",
+      first_name: "Proto",
+    });
   });
 
   it("treats method names case-insensitively and accepts GET with a query string", async () => {
@@ -24,7 +29,9 @@ describe("transport and envelope", () => {
     expect(((await res.json()) as { ok: boolean }).ok).toBe(true);
     const alice = emu.user({ first_name: "Alice" });
     alice.send("hi");
-    const q = await fetch(`${emu.apiRoot}/bot${bot.token}/sendmessage?chat_id=${alice.id}&text=from%20query`);
+    const q = await fetch(
+      `${emu.apiRoot}/bot${bot.token}/sendmessage?chat_id=${alice.id}&text=from%20query`,
+    );
     expect(((await q.json()) as { result: { text: string } }).result.text).toBe("from query");
   });
 
@@ -34,10 +41,17 @@ describe("transport and envelope", () => {
     const markup = JSON.stringify({ inline_keyboard: [[{ text: "A", callback_data: "a" }]] });
     const res = await fetch(`${emu.apiRoot}/bot${bot.token}/sendMessage`, {
       method: "POST",
-      body: new URLSearchParams({ chat_id: String(alice.id), text: "form", reply_markup: markup, disable_notification: "true" }),
+      body: new URLSearchParams({
+        chat_id: String(alice.id),
+        text: "form",
+        reply_markup: markup,
+        disable_notification: "true",
+      }),
     });
     const body = (await res.json()) as { result: { reply_markup: unknown; chat: { id: number } } };
-    expect(body.result.reply_markup).toEqual({ inline_keyboard: [[{ text: "A", callback_data: "a" }]] });
+    expect(body.result.reply_markup).toEqual({
+      inline_keyboard: [[{ text: "A", callback_data: "a" }]],
+    });
     expect(body.result.chat.id).toBe(alice.id);
   });
 
@@ -47,13 +61,21 @@ describe("transport and envelope", () => {
     expect(unauthorized.body).toEqual({ ok: false, error_code: 401, description: "Unauthorized" });
     const missing = await call(emu, bot.token, "getMePlease");
     expect(missing.status).toBe(404);
-    expect(missing.body).toEqual({ ok: false, error_code: 404, description: "Not Found: method not found" });
+    expect(missing.body).toEqual({
+      ok: false,
+      error_code: 404,
+      description: "Not Found: method not found",
+    });
   });
 
   it("says plainly when a real method is not supported", async () => {
     const a = await call(emu, bot.token, "sendInvoice", {});
     expect(a.status).toBe(501);
-    expect(a.body).toEqual({ ok: false, error_code: 501, description: "Not Implemented: method sendInvoice is not supported by the emulator" });
+    expect(a.body).toEqual({
+      ok: false,
+      error_code: 501,
+      description: "Not Implemented: method sendInvoice is not supported by the emulator",
+    });
   });
 
   it("serves the test environment only at /bot<token>/test/<method>", async () => {
@@ -66,7 +88,11 @@ describe("transport and envelope", () => {
   });
 
   it("answers 400 for a malformed JSON body", async () => {
-    const res = await fetch(`${emu.apiRoot}/bot${bot.token}/sendMessage`, { method: "POST", headers: { "content-type": "application/json" }, body: "{nope" });
+    const res = await fetch(`${emu.apiRoot}/bot${bot.token}/sendMessage`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{nope",
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { description: string }).description).toMatch(/^Bad Request: /);
   });
@@ -89,11 +115,23 @@ describe("parameter validation like Telegram", () => {
     ["text over 4096", { chat_id: 0, text: "x".repeat(4097) }, "Bad Request: message is too long"],
     [
       "callback_data over 64 bytes",
-      { chat_id: 0, text: "x", reply_markup: { inline_keyboard: [[{ text: "b", callback_data: "é".repeat(33) }]] } },
+      {
+        chat_id: 0,
+        text: "x",
+        reply_markup: { inline_keyboard: [[{ text: "b", callback_data: "é".repeat(33) }]] },
+      },
       "Bad Request: BUTTON_DATA_INVALID",
     ],
-    ["bad HTML", { chat_id: 0, text: "<b>open", parse_mode: "HTML" }, /^Bad Request: can't parse entities/],
-    ["reserved MarkdownV2 character", { chat_id: 0, text: "1.5", parse_mode: "MarkdownV2" }, /^Bad Request: can't parse entities/],
+    [
+      "bad HTML",
+      { chat_id: 0, text: "<b>open", parse_mode: "HTML" },
+      /^Bad Request: can't parse entities/,
+    ],
+    [
+      "reserved MarkdownV2 character",
+      { chat_id: 0, text: "1.5", parse_mode: "MarkdownV2" },
+      /^Bad Request: can't parse entities/,
+    ],
   ])("%s gets a 400", async (_name, params, description) => {
     const p = { ...params } as Record<string, unknown>;
     if (p.chat_id === 0) p.chat_id = chatId;
@@ -132,7 +170,7 @@ describe("parameter validation like Telegram", () => {
   it("parses HTML and MarkdownV2 into entities and stores explicit entities as given", async () => {
     const html = await ok<{ text: string; entities: unknown[] }>(emu, bot.token, "sendMessage", {
       chat_id: chatId,
-      text: "<b>bold</b> &amp; <a href=\"https://x.y/\">link</a>",
+      text: '<b>bold</b> &amp; <a href="https://x.y/">link</a>',
       parse_mode: "HTML",
     });
     expect(html.text).toBe("bold & link");
@@ -151,56 +189,114 @@ describe("parameter validation like Telegram", () => {
       { type: "italic", offset: 3, length: 3 },
     ]);
     const given = [{ type: "italic", offset: 0, length: 3 }];
-    const plain = await ok<{ entities: unknown }>(emu, bot.token, "sendMessage", { chat_id: chatId, text: "abc", entities: given, parse_mode: "HTML" });
+    const plain = await ok<{ entities: unknown }>(emu, bot.token, "sendMessage", {
+      chat_id: chatId,
+      text: "abc",
+      entities: given,
+      parse_mode: "HTML",
+    });
     expect(plain.entities).toEqual(given);
   });
 
   it("edits, rejects a no-op edit, and deletes", async () => {
-    const m = await ok<{ message_id: number }>(emu, bot.token, "sendMessage", { chat_id: chatId, text: "v1" });
-    const e = await ok<{ text: string; edit_date: number }>(emu, bot.token, "editMessageText", { chat_id: chatId, message_id: m.message_id, text: "v2" });
+    const m = await ok<{ message_id: number }>(emu, bot.token, "sendMessage", {
+      chat_id: chatId,
+      text: "v1",
+    });
+    const e = await ok<{ text: string; edit_date: number }>(emu, bot.token, "editMessageText", {
+      chat_id: chatId,
+      message_id: m.message_id,
+      text: "v2",
+    });
     expect(e.text).toBe("v2");
     expect(e.edit_date).toBeTypeOf("number");
-    const same = await call(emu, bot.token, "editMessageText", { chat_id: chatId, message_id: m.message_id, text: "v2" });
+    const same = await call(emu, bot.token, "editMessageText", {
+      chat_id: chatId,
+      message_id: m.message_id,
+      text: "v2",
+    });
     expect(same.body.description).toMatch(/^Bad Request: message is not modified/);
-    expect(await ok(emu, bot.token, "deleteMessage", { chat_id: chatId, message_id: m.message_id })).toBe(true);
-    const again = await call(emu, bot.token, "deleteMessage", { chat_id: chatId, message_id: m.message_id });
+    expect(
+      await ok(emu, bot.token, "deleteMessage", { chat_id: chatId, message_id: m.message_id }),
+    ).toBe(true);
+    const again = await call(emu, bot.token, "deleteMessage", {
+      chat_id: chatId,
+      message_id: m.message_id,
+    });
     expect(again.body.description).toBe("Bad Request: message to delete not found");
     expect(emu.chat(chatId).messages.map((x) => x.text)).toEqual(["/start"]);
   });
 
   it("forwards and copies, stores commands, answers getChat and getChatMember", async () => {
     const src = emu.chat(chatId).messages[0];
-    const fwd = await ok<{ forward_origin: { type: string }; text: string }>(emu, bot.token, "forwardMessage", { chat_id: chatId, from_chat_id: chatId, message_id: src?.message_id });
+    const fwd = await ok<{ forward_origin: { type: string }; text: string }>(
+      emu,
+      bot.token,
+      "forwardMessage",
+      { chat_id: chatId, from_chat_id: chatId, message_id: src?.message_id },
+    );
     expect(fwd).toMatchObject({ text: "/start", forward_origin: { type: "user" } });
-    const copy = await ok<{ message_id: number }>(emu, bot.token, "copyMessage", { chat_id: chatId, from_chat_id: chatId, message_id: src?.message_id });
+    const copy = await ok<{ message_id: number }>(emu, bot.token, "copyMessage", {
+      chat_id: chatId,
+      from_chat_id: chatId,
+      message_id: src?.message_id,
+    });
     expect(emu.chat(chatId).last()).toMatchObject({ message_id: copy.message_id, text: "/start" });
     expect(emu.chat(chatId).last()?.forward_origin).toBeUndefined();
-    await ok(emu, bot.token, "setMyCommands", { commands: [{ command: "start", description: "Start" }] });
-    expect(await ok(emu, bot.token, "getMyCommands")).toEqual([{ command: "start", description: "Start" }]);
-    const bad = await call(emu, bot.token, "setMyCommands", { commands: [{ command: "Start!", description: "x" }] });
+    await ok(emu, bot.token, "setMyCommands", {
+      commands: [{ command: "start", description: "Start" }],
+    });
+    expect(await ok(emu, bot.token, "getMyCommands")).toEqual([
+      { command: "start", description: "Start" },
+    ]);
+    const bad = await call(emu, bot.token, "setMyCommands", {
+      commands: [{ command: "Start!", description: "x" }],
+    });
     expect(bad.body.description).toBe("Bad Request: BOT_COMMAND_INVALID");
-    expect(await ok(emu, bot.token, "getChat", { chat_id: chatId })).toMatchObject({ id: chatId, type: "private", first_name: "Alice" });
-    expect(await ok(emu, bot.token, "getChatMember", { chat_id: chatId, user_id: chatId })).toMatchObject({ status: "member" });
+    expect(await ok(emu, bot.token, "getChat", { chat_id: chatId })).toMatchObject({
+      id: chatId,
+      type: "private",
+      first_name: "Alice",
+    });
+    expect(
+      await ok(emu, bot.token, "getChatMember", { chat_id: chatId, user_id: chatId }),
+    ).toMatchObject({ status: "member" });
   });
 
   it("sends chat actions, polls and stops polls", async () => {
-    expect(await ok(emu, bot.token, "sendChatAction", { chat_id: chatId, action: "typing" })).toBe(true);
-    expect((await call(emu, bot.token, "sendChatAction", { chat_id: chatId, action: "dancing" })).status).toBe(400);
-    const poll = await ok<{ message_id: number; poll: { options: { text: string }[] } }>(emu, bot.token, "sendPoll", {
-      chat_id: chatId,
-      question: "Tea?",
-      options: [{ text: "Yes" }, "No"],
-    });
+    expect(await ok(emu, bot.token, "sendChatAction", { chat_id: chatId, action: "typing" })).toBe(
+      true,
+    );
+    expect(
+      (await call(emu, bot.token, "sendChatAction", { chat_id: chatId, action: "dancing" })).status,
+    ).toBe(400);
+    const poll = await ok<{ message_id: number; poll: { options: { text: string }[] } }>(
+      emu,
+      bot.token,
+      "sendPoll",
+      {
+        chat_id: chatId,
+        question: "Tea?",
+        options: [{ text: "Yes" }, "No"],
+      },
+    );
     expect(poll.poll.options.map((o) => o.text)).toEqual(["Yes", "No"]);
-    const stopped = await ok<{ is_closed: boolean }>(emu, bot.token, "stopPoll", { chat_id: chatId, message_id: poll.message_id });
+    const stopped = await ok<{ is_closed: boolean }>(emu, bot.token, "stopPoll", {
+      chat_id: chatId,
+      message_id: poll.message_id,
+    });
     expect(stopped.is_closed).toBe(true);
   });
 });
 
 describe("programmatic API", () => {
   it("validates options with package-prefixed messages", async () => {
-    await expect(createEmulator({ port: -1 })).rejects.toThrow(/^@bot\/emulator: port must be 0-65535/);
-    await expect(createEmulator({ port: -1 })).rejects.toSatisfy((e: unknown) => EmulatorError.is(e) && e.code === "EMULATOR_INVALID_OPTIONS");
+    await expect(createEmulator({ port: -1 })).rejects.toThrow(
+      /^@bot\/emulator: port must be 0-65535/,
+    );
+    await expect(createEmulator({ port: -1 })).rejects.toSatisfy(
+      (e: unknown) => EmulatorError.is(e) && e.code === "EMULATOR_INVALID_OPTIONS",
+    );
   });
 
   it("keeps the token out of inspect and JSON of the bot handle", async () => {
