@@ -136,6 +136,7 @@ function check<S extends v.GenericSchema>(schema: S, input: unknown, what: strin
 /** Runs the handlers, then saves (or just unlocks) every slot they touched. */
 async function runWithSlots(
   slots: ReadonlyArray<SessionSlot<unknown>>,
+  state: { closed: boolean },
   next: () => Promise<void>,
   after?: () => Promise<void>,
 ): Promise<void> {
@@ -145,11 +146,21 @@ async function runWithSlots(
   } catch (error) {
     failure = { error };
   }
+  state.closed = true;
   const results = await Promise.allSettled(slots.map((slot) => slot.finish(failure === undefined)));
   if (failure !== undefined) throw failure.error;
   const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
   if (failed !== undefined) throw failed.reason;
   if (after !== undefined) await after();
+}
+
+function closed(what: string): Promise<never> {
+  return Promise.reject(
+    new RuntimeError(
+      "SESSION_CLOSED",
+      `@bot/dispatcher: ${what} was read after its update finished`,
+    ),
+  );
 }
 
 function noKey(what: string): Promise<never> {
@@ -180,11 +191,13 @@ export function session<T, C extends SessionContext = SessionContext>(
   return (ctx, next) => {
     let slot: SessionSlot<T> | undefined;
     const slots: Array<SessionSlot<unknown>> = [];
+    const state = { closed: false };
     Object.defineProperty(ctx, name, {
       configurable: true,
       enumerable: false,
       get: () => {
         if (slot === undefined) {
+          if (state.closed) return closed(`session "${name}"`);
           const k = key(ctx);
           if (k === undefined) return noKey(`session key for "${name}"`);
           slot = new SessionSlot(storage, lock, prefix + k, initial, ttlMs);
@@ -193,7 +206,7 @@ export function session<T, C extends SessionContext = SessionContext>(
         return slot.load();
       },
     });
-    return runWithSlots(slots, next);
+    return runWithSlots(slots, state, next);
   };
 }
 
@@ -224,6 +237,7 @@ export function dataSessions<
   const initialBot = options.initial?.bot ?? empty;
   return (ctx, next) => {
     const slots: Array<SessionSlot<unknown>> = [];
+    const state = { closed: false };
     const define = (
       property: string,
       id: () => number | undefined,
@@ -237,6 +251,7 @@ export function dataSessions<
         enumerable: false,
         get: () => {
           if (slot === undefined) {
+            if (state.closed) return closed(property);
             const n = id();
             if (n === undefined) return noKey(kind);
             slot = new SessionSlot(storage, lock, `${prefix}${kind}:${n}`, initial, ttl);
@@ -251,9 +266,9 @@ export function dataSessions<
     define("userData", () => updateUserId(update), "user", initialUser, ttlMs);
     define("botData", () => 0, "bot", initialBot, undefined);
     const migrateTo = update.message?.migrate_to_chat_id;
-    if (migrateTo === undefined) return runWithSlots(slots, next);
+    if (migrateTo === undefined) return runWithSlots(slots, state, next);
     const from = update.message!.chat.id;
-    return runWithSlots(slots, next, async () => {
+    return runWithSlots(slots, state, next, async () => {
       await migrateChatData({ storage, prefix, ttlMs }, from, migrateTo);
     });
   };

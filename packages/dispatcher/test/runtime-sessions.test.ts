@@ -1,0 +1,284 @@
+import type { Update } from "@bot/types";
+import { describe, expect, it } from "vitest";
+import {
+  Bot,
+  type Context,
+  type DataFlavor,
+  dataSessions,
+  MemoryStorage,
+  SessionConflictError,
+  type SessionFlavor,
+  type Storage,
+  session,
+} from "../src/index.js";
+import { textUpdate } from "./fixtures/fake-bot-api.js";
+import { BOT_INFO, sleep } from "./fixtures/polling-helpers.js";
+
+/** A real MemoryStorage that counts calls (and can be told to fail). */
+class CountingStorage extends MemoryStorage {
+  readonly counts = { get: 0, set: 0, compareAndSet: 0, delete: 0 };
+  failGet = false;
+  failWrite = false;
+  override async get<T>(key: string) {
+    this.counts.get += 1;
+    if (this.failGet) throw new Error("storage down (get)");
+    return super.get<T>(key);
+  }
+  override async set(key: string, value: unknown, options?: { ttlMs?: number }) {
+    this.counts.set += 1;
+    return super.set(key, value, options);
+  }
+  override async compareAndSet(
+    key: string,
+    expected: string | null,
+    value: unknown,
+    options?: { ttlMs?: number },
+  ) {
+    this.counts.compareAndSet += 1;
+    if (this.failWrite) throw new Error("storage down (write)");
+    return super.compareAndSet(key, expected, value, options);
+  }
+  override async delete(key: string) {
+    this.counts.delete += 1;
+    return super.delete(key);
+  }
+}
+
+type Data = DataFlavor<{ n: number }, { visits: number }, { total: number }>;
+
+function makeBot(storage: Storage) {
+  const bot = new Bot<Context & Data>("123:abc", { botInfo: BOT_INFO });
+  const errors: unknown[] = [];
+  bot.catch((e) => {
+    errors.push(e.error);
+  });
+  bot.use(
+    dataSessions<{ n: number }, { visits: number }, { total: number }>({
+      storage,
+      initial: { chat: () => ({ n: 0 }), user: () => ({ visits: 0 }), bot: () => ({ total: 0 }) },
+    }),
+  );
+  return { bot, errors };
+}
+
+describe("dataSessions: chatData, userData, botData", () => {
+  it("100 concurrent n++ on one chat's data end at 100 (no lost writes)", async () => {
+    const storage = new MemoryStorage();
+    const { bot, errors } = makeBot(storage);
+    bot.on("message", async (ctx) => {
+      const data = await ctx.chatData;
+      const n = data.n;
+      await sleep(Math.random() * 3); // widen the read-modify-write window
+      data.n = n + 1;
+    });
+    await Promise.all(
+      Array.from({ length: 100 }, (_, i) => bot.handleUpdate(textUpdate(i + 1, -42, "x"))),
+    );
+    expect(errors).toEqual([]);
+    expect((await storage.get("data:chat:-42"))?.value).toEqual({ n: 100 });
+  });
+
+  it("loads nothing when the handler does not touch the data, and writes nothing unchanged", async () => {
+    const storage = new CountingStorage();
+    const { bot } = makeBot(storage);
+    bot.command("ignore", () => undefined);
+    bot.command("read", async (ctx) => {
+      await ctx.chatData;
+      await ctx.userData;
+    });
+    await bot.handleUpdate(command(1, "/ignore"));
+    expect(storage.counts).toEqual({ get: 0, set: 0, compareAndSet: 0, delete: 0 });
+    await bot.handleUpdate(command(2, "/read"));
+    expect(storage.counts).toEqual({ get: 2, set: 0, compareAndSet: 0, delete: 0 });
+    expect(storage.size).toBe(0);
+  });
+
+  it("writes once when changed, and keeps chat, user and bot data apart", async () => {
+    const storage = new CountingStorage();
+    const { bot } = makeBot(storage);
+    bot.on("message", async (ctx) => {
+      (await ctx.chatData).n += 1;
+      (await ctx.userData).visits += 1;
+      (await ctx.botData).total += 1;
+      (await ctx.chatData).n += 1; // same object, loaded once
+    });
+    await bot.handleUpdate(textUpdate(1, -1, "x")); // user 1 in chat -1
+    await bot.handleUpdate(textUpdate(2, -2, "x")); // user 2 in chat -2
+    expect(storage.counts.get).toBe(6);
+    expect(storage.counts.compareAndSet).toBe(6);
+    expect((await storage.get("data:chat:-1"))?.value).toEqual({ n: 2 });
+    expect((await storage.get("data:user:1"))?.value).toEqual({ visits: 1 });
+    expect((await storage.get("data:user:2"))?.value).toEqual({ visits: 1 });
+    expect((await storage.get("data:bot:0"))?.value).toEqual({ total: 2 });
+  });
+
+  it("does not save changes when a handler throws", async () => {
+    const storage = new MemoryStorage();
+    const { bot, errors } = makeBot(storage);
+    bot.on("message", async (ctx) => {
+      (await ctx.chatData).n = 99;
+      throw new Error("handler failed");
+    });
+    await bot.handleUpdate(textUpdate(1, -1, "x"));
+    expect(errors).toEqual([expect.objectContaining({ message: "handler failed" })]);
+    expect(await storage.get("data:chat:-1")).toBeUndefined();
+  });
+
+  it("a write by another process between load and save surfaces as SessionConflictError via bot.catch", async () => {
+    const storage = new MemoryStorage();
+    const { bot, errors } = makeBot(storage);
+    bot.on("message", async (ctx) => {
+      (await ctx.chatData).n += 1;
+      // another process (sharing the store, not our lock) writes meanwhile
+      await storage.set("data:chat:-7", { n: 50 });
+    });
+    await bot.handleUpdate(textUpdate(1, -7, "x"));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(SessionConflictError);
+    expect(errors[0]).toMatchObject({ code: "SESSION_CONFLICT", key: "data:chat:-7" });
+    expect((await storage.get("data:chat:-7"))?.value).toEqual({ n: 50 });
+  });
+
+  it("storage errors reach bot.catch and the next update works", async () => {
+    const storage = new CountingStorage();
+    const { bot, errors } = makeBot(storage);
+    bot.on("message", async (ctx) => {
+      (await ctx.chatData).n += 1;
+    });
+    storage.failGet = true;
+    await bot.handleUpdate(textUpdate(1, -1, "x"));
+    storage.failGet = false;
+    storage.failWrite = true;
+    await bot.handleUpdate(textUpdate(2, -1, "x"));
+    storage.failWrite = false;
+    await bot.handleUpdate(textUpdate(3, -1, "x"));
+    expect(errors.map((e) => (e as Error).message)).toEqual([
+      "storage down (get)",
+      "storage down (write)",
+    ]);
+    expect((await storage.get("data:chat:-1"))?.value).toEqual({ n: 1 });
+  });
+
+  it("chatData rejects with SESSION_NO_KEY for an update without a chat", async () => {
+    const { bot, errors } = makeBot(new MemoryStorage());
+    bot.on("inline_query", async (ctx) => {
+      await ctx.chatData;
+    });
+    const inline = {
+      update_id: 1,
+      inline_query: {
+        id: "q",
+        from: { id: 5, is_bot: false, first_name: "U" },
+        query: "",
+        offset: "",
+      },
+    } as Update;
+    await bot.handleUpdate(inline);
+    expect(errors).toEqual([expect.objectContaining({ code: "SESSION_NO_KEY" })]);
+  });
+
+  it("moves chat data on a group-to-supergroup migration", async () => {
+    const storage = new MemoryStorage();
+    const { bot, errors } = makeBot(storage);
+    const seen: number[] = [];
+    bot.on("message:text", async (ctx) => {
+      const data = await ctx.chatData;
+      data.n += 1;
+      seen.push(data.n);
+    });
+    await bot.handleUpdate(textUpdate(1, -5, "x"));
+    await bot.handleUpdate(textUpdate(2, -5, "x"));
+    const migrate = {
+      update_id: 3,
+      message: {
+        message_id: 3,
+        date: 0,
+        chat: { id: -5, type: "group" },
+        migrate_to_chat_id: -1005,
+      },
+    } as Update;
+    await bot.handleUpdate(migrate);
+    expect(await storage.get("data:chat:-5")).toBeUndefined();
+    expect((await storage.get("data:chat:-1005"))?.value).toEqual({ n: 2 });
+    await bot.handleUpdate(textUpdate(4, -1005, "x"));
+    expect(seen).toEqual([1, 2, 3]);
+    expect(errors).toEqual([]);
+  });
+
+  it("rejects bad options with a typed, prefixed error", () => {
+    expect(() => dataSessions({ ttlMs: -1 })).toThrow(
+      expect.objectContaining({ code: "SESSION_INVALID_OPTIONS" }),
+    );
+    expect(() => dataSessions({ storage: {} as Storage })).toThrow(
+      /^@bot\/dispatcher: invalid dataSessions options at storage/,
+    );
+  });
+});
+
+describe("session: custom keyed sessions", () => {
+  it("keys by the given function, honours TTL, and types through SessionFlavor", async () => {
+    let now = 0;
+    const storage = new MemoryStorage({ now: () => now });
+    const bot = new Bot<Context & SessionFlavor<{ steps: string[] }, "wizard">>("1:a", {
+      botInfo: BOT_INFO,
+    });
+    const errors: unknown[] = [];
+    bot.catch((e) => {
+      errors.push(e.error);
+    });
+    bot.use(
+      session({
+        name: "wizard",
+        storage,
+        ttlMs: 1000,
+        key: (ctx) => {
+          const m = ctx.update.message;
+          return m?.from === undefined ? undefined : `${m.chat.id}:${m.from.id}`;
+        },
+        initial: () => ({ steps: [] as string[] }),
+      }),
+    );
+    const snapshots: string[][] = [];
+    bot.on("message:text", async (ctx) => {
+      const wizard = await ctx.wizard;
+      wizard.steps.push(ctx.message.text);
+      snapshots.push([...wizard.steps]);
+    });
+    await bot.handleUpdate(textUpdate(1, -1, "a"));
+    await bot.handleUpdate(textUpdate(2, -1, "b"));
+    await bot.handleUpdate(textUpdate(3, -2, "c"));
+    now += 2000; // expired
+    await bot.handleUpdate(textUpdate(4, -1, "d"));
+    expect(snapshots).toEqual([["a"], ["a", "b"], ["c"], ["d"]]);
+    expect((await storage.get("session:wizard:-1:1"))?.value).toEqual({ steps: ["d"] });
+    expect(errors).toEqual([]);
+  });
+
+  it("rejects reads after the update finished instead of holding the lock forever", async () => {
+    const storage = new MemoryStorage();
+    const bot = new Bot<Context & SessionFlavor<{ n: number }>>("1:a", { botInfo: BOT_INFO });
+    bot.use(session({ storage, key: () => "k", initial: () => ({ n: 0 }) }));
+    let late: Promise<unknown> | undefined;
+    bot.on("message", async (ctx) => {
+      if (ctx.update.update_id === 1) {
+        setTimeout(() => {
+          late = ctx.session.catch((e: unknown) => e);
+        }, 0);
+        return;
+      }
+      (await ctx.session).n += 1;
+    });
+    await bot.handleUpdate(textUpdate(1, 1, "x"));
+    await sleep(5);
+    expect(await late).toMatchObject({ code: "SESSION_CLOSED" });
+    // the key is not stuck
+    await bot.handleUpdate(textUpdate(2, 1, "x"));
+    expect((await storage.get("session:session:k"))?.value).toEqual({ n: 1 });
+  });
+});
+
+function command(id: number, text: string): Update {
+  const u = textUpdate(id, -1, text) as Update & { message: { entities: unknown[] } };
+  u.message.entities = [{ type: "bot_command", offset: 0, length: text.length }];
+  return u;
+}
