@@ -12,6 +12,10 @@ const all: Record<
     reference: "@bot/types schemas",
     run: async () => (await import("./schema.ts")).benchSchema(),
   },
+  dispatch: {
+    reference: "grammY",
+    run: async () => (await import("./dispatch.ts")).benchDispatch(),
+  },
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
