@@ -30,6 +30,8 @@ import type { ApiCall, ApiCalls, CallArgs, CallOptions, NextCall, Transformer } 
 const JSON_HEADERS: Record<string, string> = { "content-type": "application/json" };
 /** Errors of an attempt whose body cannot be sent again (a stream already read). */
 const NOT_REPEATABLE = new WeakSet<object>();
+/** 429 errors whose cool-down was already recorded. */
+const NOTED = new WeakSet<object>();
 
 function chatKey(params: Readonly<Record<string, unknown>> | undefined): string {
   const id = params?.chat_id;
@@ -222,6 +224,7 @@ export class Client {
           await this.#limiter.acquire(method, params?.chat_id, signal);
         return await this.#attempt(method, params, timeoutMs, signal, attempt);
       } catch (error) {
+        this.#noteCooldown(params, error);
         const delay = this.#retryDelay(method, params, error, attempt);
         if (delay < 0)
           throw isClientError(error) ? scrubError(error, this.#token) : this.#wrap(method, error);
@@ -295,6 +298,7 @@ export class Client {
       }
       return result;
     } catch (error) {
+      this.#noteCooldown(params, error);
       if (!reusable && typeof error === "object" && error !== null) NOT_REPEATABLE.add(error);
       if (observed && responseChannel.hasSubscribers) {
         responseChannel.publish({
@@ -332,6 +336,18 @@ export class Client {
     });
   }
 
+  /** Records the cool-down of a 429 for every call to the same chat (or the bot). Idempotent. */
+  #noteCooldown(params: Readonly<Record<string, unknown>> | undefined, error: unknown): void {
+    if (!(error instanceof ApiError) || error.code !== "BOT_API_TOO_MANY_REQUESTS") return;
+    if (NOTED.has(error)) return;
+    NOTED.add(error);
+    const until = Date.now() + (error.retryAfter ?? 1) * 1000;
+    const key = chatKey(params);
+    if ((this.#cooldowns.get(key) ?? 0) >= until) return;
+    this.#cooldowns.set(key, until);
+    this.#limiter?.penalize(params?.chat_id, until).catch(() => undefined);
+  }
+
   /** The wait before the next attempt in ms, or -1 to give up and throw. */
   #retryDelay(
     method: string,
@@ -344,13 +360,7 @@ export class Client {
     if (typeof error !== "object" || error === null || NOT_REPEATABLE.has(error)) return -1;
     if (error instanceof ApiError) {
       if (error.code === "BOT_API_TOO_MANY_REQUESTS") {
-        const waitMs = (error.retryAfter ?? 1) * 1000;
-        if (waitMs > policy.maxRetryAfterMs) return -1;
-        const until = Date.now() + waitMs;
-        const key = chatKey(params);
-        if ((this.#cooldowns.get(key) ?? 0) < until) this.#cooldowns.set(key, until);
-        this.#limiter?.penalize(params?.chat_id, until).catch(() => undefined);
-        return 0;
+        return (error.retryAfter ?? 1) * 1000 > policy.maxRetryAfterMs ? -1 : 0;
       }
       if (error.code === "BOT_API_SERVER_ERROR" && policy.isSafeToRepeat(method)) {
         return this.#backoff(attempt);
