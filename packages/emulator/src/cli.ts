@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { createEmulator } from "./emulator.js";
 
 /**
- * Runs `bot-emulator [--port 8081] [--host 127.0.0.1] [--username demo_bot]`: starts an
+ * Runs `bot-emulator [--port 8081] [--host 127.0.0.1] [--username demo_bot] [--token t]`: starts an
  * emulator with a demo bot and prints its token and URL.
  *
  * @param argv The command-line arguments.
@@ -15,12 +15,13 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
       port: { type: "string", default: "8081" },
       host: { type: "string", default: "127.0.0.1" },
       username: { type: "string", default: "demo_bot" },
+      token: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
   if (values.help) {
     process.stdout.write(
-      "Usage: bot-emulator [--port 8081] [--host 127.0.0.1] [--username demo_bot]\n",
+      "Usage: bot-emulator [--port 8081] [--host 127.0.0.1] [--username demo_bot] [--token <id>:<secret>]\n",
     );
     return;
   }
@@ -31,7 +32,11 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     return;
   }
   const emu = await createEmulator({ port, host: values.host });
-  const bot = emu.createBot({ username: values.username, first_name: "Demo Bot" });
+  const bot = emu.createBot({
+    username: values.username,
+    first_name: "Demo Bot",
+    ...(values.token === undefined ? {} : { token: values.token }),
+  });
   const user = emu.user({ first_name: "Demo", username: "demo_user" });
   process.stdout.write(
     [
@@ -51,4 +56,9 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   process.once("SIGTERM", stop);
 }
 
-await main();
+try {
+  await main();
+} catch (error) {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 2;
+}

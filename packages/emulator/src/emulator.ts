@@ -114,13 +114,15 @@ export class Emulator implements Host {
   /**
    * Creates a bot. The first one becomes the default bot for actors.
    *
-   * @param info The bot's username and first name; `testEnvironment` puts it behind `/bot<token>/test/<method>`.
+   * @param info The bot's username and first name; `testEnvironment` puts it behind `/bot<token>/test/<method>`;
+   *   `token` fixes the token (for a stable CLI or example run) instead of a random one.
    * @returns The bot with its token.
    */
   createBot(info: {
     username: string;
     first_name?: string;
     testEnvironment?: boolean;
+    token?: string;
   }): EmulatorBot {
     if (typeof info?.username !== "string" || !/^[A-Za-z0-9_]{3,32}$/.test(info.username)) {
       throw new EmulatorError(
@@ -128,9 +130,25 @@ export class Emulator implements Host {
         "createBot needs a username of 3-32 letters, digits or _",
       );
     }
+    if (info.token !== undefined) {
+      if (typeof info.token !== "string" || !/^[1-9]\d{0,15}:[A-Za-z0-9_-]{8,}$/.test(info.token)) {
+        throw new EmulatorError(
+          "EMULATOR_INVALID_OPTIONS",
+          "createBot token must look like <digits>:<letters, digits, _ or ->",
+        );
+      }
+      const id = Number(info.token.slice(0, info.token.indexOf(":")));
+      if (this.#world.bots.has(id) || this.#world.users.has(id)) {
+        throw new EmulatorError(
+          "EMULATOR_INVALID_OPTIONS",
+          "createBot token's id is already taken",
+        );
+      }
+    }
     const record = this.#world.addBot(
       { username: info.username, first_name: info.first_name ?? info.username },
       info.testEnvironment === true,
+      info.token,
     );
     this.#defaultBot ??= record;
     return this.#publicBot(record);

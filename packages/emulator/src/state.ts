@@ -94,6 +94,7 @@ export class World {
    *
    * @param info Its username and names.
    * @param testEnvironment Whether it lives in the test environment (`/bot<token>/test/<method>`).
+   * @param fixedToken A token to use instead of a random one (its id part becomes the bot id).
    * @returns The record.
    */
   addBot(
@@ -104,9 +105,13 @@ export class World {
       supports_inline_queries?: boolean;
     },
     testEnvironment: boolean,
+    fixedToken?: string,
   ): BotRecord {
-    const id = this.#nextBotId++;
-    const token = `${id}:AA${randomId(24)}`;
+    const id =
+      fixedToken === undefined
+        ? this.#nextBotId++
+        : Number(fixedToken.slice(0, fixedToken.indexOf(":")));
+    const token = fixedToken ?? `${id}:AA${randomId(24)}`;
     const user: User = {
       id,
       is_bot: true,
