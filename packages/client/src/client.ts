@@ -225,7 +225,7 @@ export class Client {
         return await this.#attempt(method, params, timeoutMs, signal, attempt);
       } catch (error) {
         this.#noteCooldown(params, error);
-        const delay = this.#retryDelay(method, params, error, attempt);
+        const delay = this.#retryDelay(method, error, attempt);
         if (delay < 0)
           throw isClientError(error) ? scrubError(error, this.#token) : this.#wrap(method, error);
         if (delay > 0) await sleep(delay, signal, method);
@@ -349,12 +349,7 @@ export class Client {
   }
 
   /** The wait before the next attempt in ms, or -1 to give up and throw. */
-  #retryDelay(
-    method: string,
-    params: Readonly<Record<string, unknown>> | undefined,
-    error: unknown,
-    attempt: number,
-  ): number {
+  #retryDelay(method: string, error: unknown, attempt: number): number {
     const policy = this.#options.retry;
     if (policy === false || attempt >= policy.maxAttempts) return -1;
     if (typeof error !== "object" || error === null || NOT_REPEATABLE.has(error)) return -1;

@@ -135,7 +135,10 @@ const OptionsSchema = v.strictObject(
     ),
     connections: v.optional(int(1, 10_000, "connections")),
     retry: v.optional(
-      v.union([v.literal(false), RetrySchema], "@bot/client: retry must be false or an object"),
+      v.custom<false | Record<string, unknown>>(
+        (x) => x === false || (typeof x === "object" && x !== null),
+        "@bot/client: retry must be false or an object",
+      ),
     ),
     limiter: v.optional(
       v.custom<FloodLimiter>(
@@ -150,6 +153,15 @@ const OptionsSchema = v.strictObject(
   },
   (issue) => `@bot/client: unknown option ${String(issue.received)}`,
 );
+
+function fail(issues: readonly v.BaseIssue<unknown>[], prefix = ""): never {
+  const first = issues[0] as v.BaseIssue<unknown>;
+  const path = first.path?.map((p) => String(p.key)).join(".");
+  const at = path ? `${prefix}${path}` : "";
+  throw new OptionsError(
+    at && !first.message.includes(at) ? `${first.message} (at ${at})` : first.message,
+  );
+}
 
 function parseRoot(raw: string, what: string, local: boolean): { origin: string; prefix: string } {
   const url = new URL(raw);
@@ -191,18 +203,18 @@ export function checkToken(token: unknown): asserts token is string {
  */
 export function resolveOptions(options: unknown): ResolvedOptions {
   const result = v.safeParse(OptionsSchema, options ?? {});
-  if (!result.success) {
-    const first = result.issues[0];
-    const path = first.path?.map((p) => String(p.key)).join(".");
-    throw new OptionsError(
-      path && !first.message.includes(path) ? `${first.message} (at ${path})` : first.message,
-    );
-  }
+  if (!result.success) fail(result.issues);
   const o = result.output;
+  let retry: v.InferOutput<typeof RetrySchema> | false | undefined;
+  if (o.retry === false || o.retry === undefined) retry = o.retry;
+  else {
+    const parsed = v.safeParse(RetrySchema, o.retry);
+    if (!parsed.success) fail(parsed.issues, "retry.");
+    retry = parsed.output;
+  }
   const local = o.localServer === true;
   const api = parseRoot(o.apiRoot ?? "https://api.telegram.org", "apiRoot", local);
   const files = o.fileRoot === undefined ? api : parseRoot(o.fileRoot, "fileRoot", local);
-  const retry = o.retry;
   return {
     origin: api.origin,
     pathPrefix: api.prefix,
