@@ -39,7 +39,11 @@ export async function startFakeApi(
     req.on("end", () => {
       const method = (req.url ?? "").split("/").pop() ?? "";
       const body = Buffer.concat(chunks).toString("utf8");
-      const params = body.length > 0 ? (JSON.parse(body) as Record<string, unknown>) : {};
+      const json = (req.headers["content-type"] ?? "").includes("json");
+      const params =
+        json && body.length > 0
+          ? (JSON.parse(body) as Record<string, unknown>)
+          : { multipart: body.length };
       const call = { method, params };
       calls.push(call);
       const result = method === "getMe" ? ME : answer(call);

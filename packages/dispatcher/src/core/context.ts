@@ -77,8 +77,11 @@ export class Context {
   readonly api: Client;
   /** The bot's own user. */
   readonly me: BotInfo;
-  /** What the last matching `command`, `hears`, `callbackQuery` or `inlineQuery` trigger matched. */
-  match: string | RegExpMatchArray | undefined = undefined;
+  /**
+   * What the last matching `command` (its arguments: a string), `hears`, `callbackQuery` or
+   * `inlineQuery` trigger (the string, or the RegExp match) matched. Those verbs narrow its type.
+   */
+  match: unknown = undefined;
   #options: HandleUpdateOptions | undefined;
   #replied = false;
 

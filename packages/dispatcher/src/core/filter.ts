@@ -78,8 +78,12 @@ type MsgShape<K, P> = K extends MessageKind ? { readonly msg: P } : unknown;
 
 /** What a context is known to hold once an update of kind `K` with payload `P` matched. */
 export type KindShape<K extends UpdateKind, P> = {
-  readonly update: { readonly [k in K]: P };
-} & { readonly [k in K as CamelCase<k>]: P } & ChatShape<P> &
+  readonly update: { readonly [k in K]: P } & {
+    readonly [k in Exclude<UpdateKind, K>]?: undefined;
+  };
+} & { readonly [k in K as CamelCase<k>]: P } & {
+  readonly [k in Exclude<UpdateKind, K> as CamelCase<k>]?: undefined;
+} & ChatShape<P> &
   FromShape<P> &
   MsgShape<K, P>;
 
