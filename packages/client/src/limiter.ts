@@ -28,7 +28,8 @@ export interface RateLimitStore {
    * Per key the store keeps a theoretical arrival time `tat` and a `blockedUntil` time. With
    * `wait = max(0, max over rules of (max(tat, now) + intervalMs - burst * intervalMs - now),
    * max over rules of (blockedUntil - now))`, it then sets each key's
-   * `tat = max(tat, now + wait) + intervalMs`.
+   * `tat = max(tat, now) + intervalMs` (the send counts in every bucket, and a wait imposed by one
+   * bucket does not hold the others back).
    *
    * @param rules The buckets.
    * @param now The current time in ms since the epoch.
@@ -69,11 +70,10 @@ export class MemoryRateLimitStore implements RateLimitStore {
       const byRate = Math.max(slot.tat, now) + rule.intervalMs - rule.burst * rule.intervalMs - now;
       wait = Math.max(wait, byRate, slot.blockedUntil - now);
     }
-    const at = now + wait;
     for (const rule of rules) {
       const slot = this.#slots.get(rule.key);
-      if (slot) slot.tat = Math.max(slot.tat, at) + rule.intervalMs;
-      else this.#slots.set(rule.key, { tat: at + rule.intervalMs, blockedUntil: 0 });
+      if (slot) slot.tat = Math.max(slot.tat, now) + rule.intervalMs;
+      else this.#slots.set(rule.key, { tat: now + rule.intervalMs, blockedUntil: 0 });
     }
     if (++this.#writes % 1024 === 0) this.#sweep(now);
     return wait;
