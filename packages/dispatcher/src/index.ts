@@ -111,6 +111,11 @@ export {
 } from "./format/callback-data.js";
 export { FormatError, type FormatErrorCode } from "./format/errors.js";
 export {
+  CAPTION_MAX_LENGTH,
+  MESSAGE_TEXT_MAX_LENGTH,
+  splitFormatted,
+} from "./format/split.js";
+export {
   escapeHtml,
   escapeHtmlAttribute,
   escapeMarkdownV2,
