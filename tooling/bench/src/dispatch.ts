@@ -5,6 +5,8 @@
  * hand-written switch (the limit). Every subject must fire the same handlers the same number of
  * times (`tooling/bench/test/dispatch.test.ts` checks it).
  */
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { Bot } from "@bot/dispatcher";
 import type { Update } from "@bot/types";
 import { Bot as GrammyBot } from "grammy";
@@ -269,6 +271,15 @@ export function dispatchSubjects(): DispatchSubject[] {
 
 const MB = 1024 * 1024;
 
+/** A full GC between subjects, so each one's RSS growth starts from a settled heap. */
+function collector(): (() => void) | undefined {
+  const exposed = (globalThis as { gc?: () => void }).gc;
+  if (exposed !== undefined) return exposed;
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc") as (() => void) | undefined;
+  return typeof gc === "function" ? gc : undefined;
+}
+
 async function runAll(subject: DispatchSubject, updates: readonly Update[]): Promise<number> {
   const start = process.hrtime.bigint();
   for (const u of updates) {
@@ -291,7 +302,7 @@ export async function benchDispatch(
   const n = opts.updates ?? 200_000;
   const runs = opts.runs ?? 5;
   const updates = buildUpdates(n);
-  const gc = (globalThis as { gc?: () => void }).gc;
+  const gc = collector();
   const results: BenchResult[] = [];
   for (const subject of dispatchSubjects()) {
     gc?.();

@@ -179,17 +179,31 @@ export class Bot<C extends Context = Context> extends Composer<C> implements Pol
    * @param options An abort signal and a webhook reply sink.
    * @returns A promise settled when the middleware finished.
    */
-  async handleUpdate(update: Update, options?: HandleUpdateOptions): Promise<void> {
-    if (this.#me === undefined) await this.init();
-    const ctx = new this.#Ctx(update, this.api, this.#me as BotInfo, options);
+  handleUpdate(update: Update, options?: HandleUpdateOptions): Promise<void> {
+    const me = this.#me;
+    if (me === undefined) return this.init().then(() => this.handleUpdate(update, options));
+    let ctx: C | undefined;
     try {
+      ctx = new this.#Ctx(update, this.api, me, options);
       const r = runSteps(this.stepsFor(updateKindOf(update) ?? ""), ctx, 0, undefined);
-      if (isThenable(r)) await r;
+      if (!isThenable(r)) return RESOLVED;
+      const c = ctx;
+      return Promise.resolve(r).then(noop, (e: unknown) => this.#fail(e, c, update));
     } catch (e) {
-      if (e instanceof HandlerStop) return;
-      await this.#deliver(
-        e instanceof BotError && e.ctx === ctx ? e : new BotError<C>(e, ctx, update, "handler"),
-      );
+      return this.#fail(e, ctx, update);
+    }
+  }
+
+  #fail(e: unknown, ctx: C | undefined, update: Update): Promise<void> {
+    if (e instanceof HandlerStop) return RESOLVED;
+    const error =
+      e instanceof BotError && e.ctx === ctx
+        ? (e as BotError<C>)
+        : new BotError<C>(e, ctx, update, "handler");
+    try {
+      return Promise.resolve(this.#deliver(error));
+    } catch (thrown) {
+      return Promise.reject(thrown);
     }
   }
 
@@ -268,6 +282,9 @@ export class Bot<C extends Context = Context> extends Composer<C> implements Pol
     return this.#poller?.running ?? false;
   }
 }
+
+const RESOLVED: Promise<void> = Promise.resolve();
+function noop(): void {}
 
 function defaultErrorHandler(error: BotError<unknown>): void {
   const inner = error.error;
