@@ -219,7 +219,9 @@ export class Client {
     const timeoutMs = this.#timeoutFor(method, params, options);
     for (let attempt = 1; ; attempt++) {
       try {
-        if (this.#cooldowns.size !== 0) await this.#waitCooldown(method, params, signal);
+        if (this.#cooldowns.size !== 0 && this.#cooldownLeft(params) > 0) {
+          await this.#waitCooldown(method, params, signal);
+        }
         if (this.#limiter !== undefined)
           await this.#limiter.acquire(method, params?.chat_id, signal);
         return await this.#attempt(method, params, timeoutMs, signal, attempt);
@@ -351,7 +353,7 @@ export class Client {
   /** The wait before the next attempt in ms, or -1 to give up and throw. */
   #retryDelay(method: string, error: unknown, attempt: number): number {
     const policy = this.#options.retry;
-    if (policy === false || attempt >= policy.maxAttempts) return -1;
+    if (policy === false || attempt >= policy.maxAttempts || this.#closed) return -1;
     if (typeof error !== "object" || error === null || NOT_REPEATABLE.has(error)) return -1;
     if (error instanceof ApiError) {
       if (error.code === "BOT_API_TOO_MANY_REQUESTS") {
@@ -379,25 +381,28 @@ export class Client {
     return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
   }
 
+  /** Milliseconds left of the cool-downs that hold back a call; drops expired entries. */
+  #cooldownLeft(params: Readonly<Record<string, unknown>> | undefined): number {
+    const now = Date.now();
+    const cooldowns = this.#cooldowns;
+    if (cooldowns.size > 256) {
+      for (const [key, until] of cooldowns) if (until <= now) cooldowns.delete(key);
+    }
+    const key = chatKey(params);
+    const chat = cooldowns.get(key);
+    const all = cooldowns.get("*");
+    if (chat !== undefined && chat <= now) cooldowns.delete(key);
+    if (all !== undefined && all <= now) cooldowns.delete("*");
+    return Math.max(chat ?? 0, all ?? 0) - now;
+  }
+
   async #waitCooldown(
     method: string,
     params: Readonly<Record<string, unknown>> | undefined,
     signal: AbortSignal | undefined,
   ): Promise<void> {
-    const key = chatKey(params);
-    for (;;) {
-      const now = Date.now();
-      const until = Math.max(this.#cooldowns.get(key) ?? 0, this.#cooldowns.get("*") ?? 0);
-      if (until <= now) {
-        if (this.#cooldowns.get(key) !== undefined && (this.#cooldowns.get(key) as number) <= now) {
-          this.#cooldowns.delete(key);
-        }
-        if (this.#cooldowns.get("*") !== undefined && (this.#cooldowns.get("*") as number) <= now) {
-          this.#cooldowns.delete("*");
-        }
-        return;
-      }
-      await sleep(until - now, signal, method);
+    for (let left = this.#cooldownLeft(params); left > 0; left = this.#cooldownLeft(params)) {
+      await sleep(left, signal, method);
     }
   }
 
