@@ -115,19 +115,18 @@ export {
   MESSAGE_TEXT_MAX_LENGTH,
   splitFormatted,
 } from "./format/split.js";
+export { type HtmlValue, html, type MarkupValue, md } from "./format/templates.js";
 export {
   escapeHtml,
   escapeHtmlAttribute,
   escapeMarkdownV2,
   escapeMarkdownV2Code,
   escapeMarkdownV2Url,
-  html,
   type MarkupCaption,
   type MarkupParseMode,
   MarkupText,
-  type MarkupValue,
-  md,
 } from "./format/escape.js";
+export { toHtml } from "./format/render.js";
 export {
   CALLBACK_DATA_MAX_BYTES,
   checkCallbackData,
