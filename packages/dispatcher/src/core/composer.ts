@@ -60,6 +60,19 @@ export type KindSugar<C extends Context> = {
 
 let version = 0;
 let nodesOf: (c: Composer<AnyCtx>) => readonly Node[];
+let stepsOf: (c: Composer<AnyCtx>, kind: string) => readonly Step[];
+
+/**
+ * The compiled steps of a composer for one update kind (built on first use, rebuilt after any
+ * registration). Internal: not exported from the package.
+ *
+ * @param c The composer.
+ * @param kind The update kind.
+ * @returns The steps.
+ */
+export function compiledSteps(c: Composer<AnyCtx>, kind: string): readonly Step[] {
+  return stepsOf(c, kind);
+}
 
 /** Kinds a catch-all handler asks for: all except the ones Telegram only sends when named. */
 const OPT_IN_KINDS: readonly string[] = [
@@ -83,6 +96,7 @@ export class Composer<C extends Context> {
 
   static {
     nodesOf = (c) => c.#nodes;
+    stepsOf = (c, kind) => c.#stepsFor(kind);
   }
 
   /**
@@ -109,16 +123,10 @@ export class Composer<C extends Context> {
    * @returns A middleware function.
    */
   middleware(): MiddlewareFn<C> {
-    return (ctx, next) => runSteps(this.stepsFor(updateKindOf(ctx.update) ?? ""), ctx, 0, next);
+    return (ctx, next) => runSteps(this.#stepsFor(updateKindOf(ctx.update) ?? ""), ctx, 0, next);
   }
 
-  /**
-   * The compiled steps for one update kind (built on first use, rebuilt after any registration).
-   *
-   * @param kind The update kind.
-   * @returns The steps.
-   */
-  protected stepsFor(kind: string): readonly Step[] {
+  #stepsFor(kind: string): readonly Step[] {
     if (this.#version !== version) {
       this.#compiled.clear();
       this.#version = version;
