@@ -105,7 +105,9 @@ export class Composer<C extends Context> {
    * @param middleware Middleware to run, in order.
    */
   constructor(...middleware: Middleware<C>[]) {
-    for (const m of middleware) this.#add(toNode(m));
+    // A new composer is in no compiled tree yet, so no cache needs to be invalidated (this keeps
+    // `lazy`, which builds a composer per update, from forcing recompilation).
+    for (const m of middleware) this.#nodes.push(toNode(m));
   }
 
   #add(node: Node): void {
