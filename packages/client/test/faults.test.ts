@@ -1,11 +1,13 @@
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { createServer } from "node:net";
+import { Readable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   AbortError,
   ApiError,
   Client,
   type ClientOptions,
+  InputFile,
   NetworkError,
   type ResponseMessage,
   TimeoutError,
@@ -219,6 +221,8 @@ describe("network faults", () => {
     unsubscribe("@bot/client:request", onRequest);
     expect(error).toBeInstanceOf(NetworkError);
     expect(error).toMatchObject({ code: "BOT_NETWORK", sent: false });
+    // The cause chain is kept: undici's own error, with its code.
+    expect((error as NetworkError).cause).toMatchObject({ code: "ECONNREFUSED" });
     expect(attempts).toBe(3);
   });
 
@@ -239,6 +243,29 @@ describe("network faults", () => {
     );
     await expect(c.getMe()).resolves.toEqual({ id: 9 });
     expect(s.calls).toHaveLength(2);
+  });
+});
+
+describe("uploads and retries", () => {
+  it("repeats a safe upload from a buffer, but never re-reads a stream", async () => {
+    const { server: s, client: c } = await setup((_call, index) =>
+      index % 2 === 0 ? "drop" : ok(),
+    );
+    await expect(
+      c.setWebhook({
+        url: "https://example.com/hook",
+        certificate: InputFile.fromBuffer(Buffer.from("pem"), "c.pem"),
+      }),
+    ).resolves.toBe(true);
+    expect(s.calls.map((x) => x.files.certificate?.data.toString())).toEqual(["pem", "pem"]);
+    const error = await c
+      .setWebhook({
+        url: "https://example.com/hook",
+        certificate: InputFile.fromStream(Readable.from([Buffer.from("pem")]), "c.pem"),
+      })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "BOT_NETWORK", sent: true });
+    expect(s.calls).toHaveLength(3);
   });
 });
 
