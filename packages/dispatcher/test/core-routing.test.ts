@@ -112,6 +112,17 @@ describe("middleware", () => {
   });
 });
 
+describe("unknown kinds", () => {
+  it("an update of a kind newer than our types still reaches catch-all middleware", async () => {
+    const bot = newBot();
+    const seen: unknown[] = [];
+    bot.on("message", () => void seen.push("message"));
+    bot.use((ctx) => void seen.push(ctx.updateKind));
+    await bot.handleUpdate({ update_id: 1, future_kind: { x: 1 } } as unknown as Update);
+    expect(seen).toEqual(["future_kind"]);
+  });
+});
+
 describe("filter queries", () => {
   it("matches kinds, fields, shortcuts and entities", async () => {
     const bot = newBot();
