@@ -1,3 +1,4 @@
+import type { Update } from "@bot/types";
 import { describe, expect, it } from "vitest";
 import {
   Bot,
