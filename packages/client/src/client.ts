@@ -335,6 +335,7 @@ export class Client {
       body,
       timeoutMs,
       signal,
+      maxResponseBytes: this.#options.maxResponseBytes,
     });
   }
 

@@ -41,6 +41,8 @@ export interface ClientOptions {
   readonly dispatcher?: Dispatcher;
   /** Connections of the client's own pool (default 64). */
   readonly connections?: number;
+  /** The largest Bot API reply accepted, in bytes (default 64 MiB); larger ones fail with `BOT_BAD_RESPONSE`. */
+  readonly maxResponseBytes?: number;
   /** The retry policy, or `false` for no automatic retries. */
   readonly retry?: RetryOptions | false;
   /** An optional flood limiter that spaces out sends to stay inside Telegram's limits. */
@@ -59,6 +61,7 @@ export interface ResolvedOptions {
   readonly longPollMarginMs: number;
   readonly dispatcher: Dispatcher | undefined;
   readonly connections: number;
+  readonly maxResponseBytes: number;
   readonly retry: Required<RetryOptions> | false;
   readonly limiter: FloodLimiter | undefined;
 }
@@ -134,6 +137,7 @@ const OptionsSchema = v.strictObject(
       ),
     ),
     connections: v.optional(int(1, 10_000, "connections")),
+    maxResponseBytes: v.optional(int(1024, 2 ** 31, "maxResponseBytes")),
     retry: v.optional(
       v.custom<false | Record<string, unknown>>(
         (x) => x === false || (typeof x === "object" && x !== null),
@@ -226,6 +230,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     longPollMarginMs: o.longPollMarginMs ?? 10_000,
     dispatcher: o.dispatcher,
     connections: o.connections ?? 64,
+    maxResponseBytes: o.maxResponseBytes ?? 64 * 1024 * 1024,
     retry:
       retry === false
         ? false

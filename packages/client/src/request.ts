@@ -16,6 +16,8 @@ export interface AttemptRequest {
   readonly body: string | AsyncIterable<Uint8Array> | undefined;
   readonly timeoutMs: number;
   readonly signal: AbortSignal | undefined;
+  /** The largest reply body accepted, in bytes. */
+  readonly maxResponseBytes: number;
 }
 
 /** Network error codes that prove the request never reached the server. */
@@ -66,16 +68,20 @@ class CallHandler implements Dispatcher.DispatchHandler {
   #status = 0;
   #retryAfter: number | undefined;
   #chunks: Buffer[] = [];
+  #bytes = 0;
+  #maxBytes: number;
 
   constructor(
     method: string,
     timeoutMs: number,
+    maxBytes: number,
     signal: AbortSignal | undefined,
     resolve: (value: unknown) => void,
     reject: (error: ClientError) => void,
   ) {
     this.method = method;
     this.timeoutMs = timeoutMs;
+    this.#maxBytes = maxBytes;
     this.#resolve = resolve;
     this.#reject = reject;
     this.#timer = setTimeout(onTimeout, timeoutMs, this);
@@ -121,6 +127,19 @@ class CallHandler implements Dispatcher.DispatchHandler {
   }
 
   onData(chunk: Buffer): boolean {
+    this.#bytes += chunk.length;
+    if (this.#bytes > this.#maxBytes) {
+      this.fail(
+        new NetworkError(
+          this.method,
+          `the reply is larger than ${this.#maxBytes} bytes`,
+          true,
+          undefined,
+          "BOT_BAD_RESPONSE",
+        ),
+      );
+      return false;
+    }
     this.#chunks.push(chunk);
     return true;
   }
@@ -205,7 +224,14 @@ export function sendAttempt(r: AttemptRequest): Promise<unknown> {
       reject(new AbortError(r.method, r.signal.reason));
       return;
     }
-    const handler = new CallHandler(r.method, r.timeoutMs, r.signal, resolve, reject);
+    const handler = new CallHandler(
+      r.method,
+      r.timeoutMs,
+      r.maxResponseBytes,
+      r.signal,
+      resolve,
+      reject,
+    );
     try {
       r.dispatcher.dispatch(
         {

@@ -61,6 +61,24 @@ describe("ApiError kinds", () => {
     }
   });
 
+  it("refuses a reply larger than maxResponseBytes", async () => {
+    const server = await startFakeServer(() => ({ body: { ok: true, result: "x".repeat(5000) } }));
+    const client = new Client("1:errors", {
+      apiRoot: server.url,
+      retry: false,
+      maxResponseBytes: 4096,
+    });
+    try {
+      await expect(client.getMe()).rejects.toMatchObject({ code: "BOT_BAD_RESPONSE" });
+      const roomy = new Client("1:errors", { apiRoot: server.url, maxResponseBytes: 8192 });
+      await expect(roomy.getMe()).resolves.toHaveLength(5000);
+      await roomy.close();
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+
   it("maps a 2xx reply that is not an envelope to BOT_BAD_RESPONSE", async () => {
     const server = await startFakeServer(() => ({ body: "not json" }));
     const client = new Client("1:errors", { apiRoot: server.url, retry: false });
