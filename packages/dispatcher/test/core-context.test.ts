@@ -130,6 +130,33 @@ describe("Context actions over a real client", () => {
     ]);
   });
 
+  it("the other reply helpers pre-fill the chat too", async () => {
+    const bot = newBot();
+    bot.on("message", async (ctx) => {
+      await ctx.replyWithPoll("Q?", [{ text: "a" }, { text: "b" }]);
+      await ctx.replyWithMediaGroup([
+        { type: "photo", media: "f1" },
+        { type: "photo", media: "f2" },
+      ]);
+      await ctx.replyWithChatAction("typing");
+    });
+    await bot.handleUpdate(textUpdate("x"));
+    expect(api.calls.map((c) => [c.method, c.params])).toEqual([
+      ["sendPoll", { chat_id: 42, question: "Q?", options: [{ text: "a" }, { text: "b" }] }],
+      [
+        "sendMediaGroup",
+        {
+          chat_id: 42,
+          media: [
+            { type: "photo", media: "f1" },
+            { type: "photo", media: "f2" },
+          ],
+        },
+      ],
+      ["sendChatAction", { chat_id: 42, action: "typing" }],
+    ]);
+  });
+
   it("answers callback queries and edits their message or inline message", async () => {
     const bot = newBot();
     bot.on("callback_query", async (ctx) => {

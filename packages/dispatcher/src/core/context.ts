@@ -456,6 +456,96 @@ export class Context {
     return this.#send("sendDice", emoji === undefined ? {} : { emoji }, other, options);
   }
   /**
+   * Sends a round video note to the update's chat.
+   *
+   * @param videoNote A file id or `InputFile`.
+   * @param other Other `sendVideoNote` parameters.
+   * @param options Per-call options.
+   * @returns The sent message.
+   */
+  replyWithVideoNote(
+    videoNote: InputFile | string,
+    other?: Rest<"sendVideoNote", "video_note">,
+    options?: CallOptions,
+  ): Promise<Message> {
+    return this.#send("sendVideoNote", { video_note: videoNote }, other, options);
+  }
+  /**
+   * Sends an album to the update's chat.
+   *
+   * @param media 2-10 photos, videos, documents or audios.
+   * @param other Other `sendMediaGroup` parameters.
+   * @param options Per-call options.
+   * @returns The sent messages.
+   */
+  replyWithMediaGroup(
+    media: MethodParams<"sendMediaGroup">["media"],
+    other?: Rest<"sendMediaGroup", "media">,
+    options?: CallOptions,
+  ): Promise<Message[]> {
+    return this.#send("sendMediaGroup", { media }, other, options);
+  }
+  /**
+   * Sends a poll to the update's chat.
+   *
+   * @param question The question.
+   * @param pollOptions The answer options.
+   * @param other Other `sendPoll` parameters.
+   * @param options Per-call options.
+   * @returns The sent message.
+   */
+  replyWithPoll(
+    question: string,
+    pollOptions: MethodParams<"sendPoll">["options"],
+    other?: Rest<"sendPoll", "question" | "options">,
+    options?: CallOptions,
+  ): Promise<Message> {
+    return this.#send("sendPoll", { question, options: pollOptions }, other, options);
+  }
+  /**
+   * Sends a contact to the update's chat.
+   *
+   * @param phoneNumber The phone number.
+   * @param firstName The first name.
+   * @param other Other `sendContact` parameters.
+   * @param options Per-call options.
+   * @returns The sent message.
+   */
+  replyWithContact(
+    phoneNumber: string,
+    firstName: string,
+    other?: Rest<"sendContact", "phone_number" | "first_name">,
+    options?: CallOptions,
+  ): Promise<Message> {
+    return this.#send(
+      "sendContact",
+      { phone_number: phoneNumber, first_name: firstName },
+      other,
+      options,
+    );
+  }
+  /**
+   * Sends a venue to the update's chat.
+   *
+   * @param latitude The latitude.
+   * @param longitude The longitude.
+   * @param title The venue's name.
+   * @param address The venue's address.
+   * @param other Other `sendVenue` parameters.
+   * @param options Per-call options.
+   * @returns The sent message.
+   */
+  replyWithVenue(
+    latitude: number,
+    longitude: number,
+    title: string,
+    address: string,
+    other?: Rest<"sendVenue", "latitude" | "longitude" | "title" | "address">,
+    options?: CallOptions,
+  ): Promise<Message> {
+    return this.#send("sendVenue", { latitude, longitude, title, address }, other, options);
+  }
+  /**
    * Shows a chat action ("typing", "upload_photo", ...) in the update's chat.
    *
    * @param action The action.
