@@ -3,7 +3,7 @@ import type { Update } from "@bot/types";
 import fc from "fast-check";
 import * as v from "valibot";
 import { describe, expect, it } from "vitest";
-import { callbackData, FormatError, InlineKeyboard } from "../src/index.js";
+import { callbackData, FormatError, InlineKeyboard, MemoryStorage } from "../src/index.js";
 
 const SECRET = "canary-secret-0123456789abcdef";
 
@@ -183,6 +183,55 @@ describe("callbackData", () => {
           expect(back).toStrictEqual(JSON.parse(JSON.stringify(val)));
         }
       }),
+    );
+  });
+
+  it("packAsync keeps long values in storage behind a short key, until the TTL", async () => {
+    let now = 1_000_000;
+    const storage = new MemoryStorage({ now: () => now });
+    const Note = v.object({ id: v.number(), note: v.string() });
+    const codec = callbackData("note", Note, { secret: SECRET, storage, ttlMs: 60_000 });
+    const long = { id: 1, note: "x".repeat(200) };
+    expectFormatError(() => codec.pack(long), "CALLBACK_DATA_TOO_LONG");
+    const data = await codec.packAsync(long);
+    expect(data).toMatch(/^note:[A-Za-z0-9_-]{11}~[A-Za-z0-9_-]{16}$/);
+    expect(() => InlineKeyboard.text("x", data)).not.toThrow();
+    expect(await codec.unpackAsync(data)).toStrictEqual(long);
+    // Short values stay inline, and unpackAsync reads both kinds.
+    const short = await codec.packAsync({ id: 2, note: "hi" });
+    expect(short.endsWith('2,"hi"')).toBe(true);
+    expect(await codec.unpackAsync(short)).toStrictEqual({ id: 2, note: "hi" });
+    // The sync API and the filter know stored data only by prefix and signature.
+    expect(codec.safeUnpack(data)).toMatchObject({
+      success: false,
+      error: { code: "CALLBACK_DATA_MALFORMED" },
+    });
+    expect(codec.filter()(cbUpdate(data))).toBe(true);
+    expect(codec.filter({ id: 1 })(cbUpdate(data))).toBe(false);
+    // A forged key fails the signature before storage is read.
+    await expect(codec.unpackAsync(`${data.slice(0, -1)}A`)).rejects.toMatchObject({
+      code: "CALLBACK_DATA_BAD_SIGNATURE",
+    });
+    now += 60_001;
+    await expect(codec.unpackAsync(data)).rejects.toMatchObject({ code: "CALLBACK_DATA_EXPIRED" });
+  });
+
+  it("packAsync without storage fails like pack, and storage must look like a Storage", async () => {
+    const codec = callbackData("n", v.string());
+    await expect(codec.packAsync("x".repeat(100))).rejects.toMatchObject({
+      code: "CALLBACK_DATA_TOO_LONG",
+    });
+    expect(await codec.unpackAsync(await codec.packAsync("ok"))).toBe("ok");
+    await expect(codec.unpackAsync("n:~AAAAAAAAAAAAAAAA")).rejects.toMatchObject({
+      code: "CALLBACK_DATA_MALFORMED",
+    });
+    expectFormatError(
+      () => callbackData("n", v.string(), { storage: {} as never }),
+      "CALLBACK_DATA_INVALID_OPTIONS",
+    );
+    expectFormatError(
+      () => callbackData("n", v.string(), { ttlMs: 0 }),
+      "CALLBACK_DATA_INVALID_OPTIONS",
     );
   });
 });

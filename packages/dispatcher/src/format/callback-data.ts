@@ -5,9 +5,10 @@
  * @module
  */
 import { Buffer } from "node:buffer";
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Update } from "@bot/types";
 import * as v from "valibot";
+import type { Storage } from "../runtime/storage.js";
 import { FormatError } from "./errors.js";
 import { CALLBACK_DATA_MAX_BYTES } from "./inline-keyboard.js";
 
@@ -17,7 +18,17 @@ export interface CallbackDataOptions {
   readonly secret?: string | Uint8Array | undefined;
   /** Bytes of the HMAC kept in the data, 4-32; 8 by default (11 characters). */
   readonly tagBytes?: number | undefined;
+  /**
+   * Where `packAsync` keeps values too long for 64 bytes, behind a random 16-character key.
+   * Without it, `packAsync` fails like `pack` does.
+   */
+  readonly storage?: Storage | undefined;
+  /** How long stored values live, in milliseconds; 30 days by default. */
+  readonly ttlMs?: number | undefined;
 }
+
+const DEFAULT_TTL_MS = 30 * 24 * 60 * 60 * 1000;
+const OVERFLOW_ID = /^~([A-Za-z0-9_-]{16})$/;
 
 const OptionsSchema = v.object({
   secret: v.optional(
@@ -41,6 +52,23 @@ const OptionsSchema = v.object({
       v.integer("tagBytes must be an integer"),
       v.minValue(4, "tagBytes must be at least 4"),
       v.maxValue(32, "tagBytes must be at most 32"),
+    ),
+  ),
+  storage: v.optional(
+    v.custom<Storage>(
+      (s) =>
+        typeof s === "object" &&
+        s !== null &&
+        typeof (s as Storage).get === "function" &&
+        typeof (s as Storage).set === "function",
+      "storage must implement the Storage interface",
+    ),
+  ),
+  ttlMs: v.optional(
+    v.pipe(
+      v.number("ttlMs must be a number"),
+      v.integer("ttlMs must be an integer"),
+      v.minValue(1, "ttlMs must be positive"),
     ),
   ),
 });
@@ -101,6 +129,8 @@ export class CallbackDataCodec<S extends v.GenericSchema> {
   readonly #secret: Buffer | undefined;
   readonly #tagBytes: number;
   readonly #tagChars: number;
+  readonly #storage: Storage | undefined;
+  readonly #ttlMs: number;
 
   /**
    * Creates a codec; prefer {@link callbackData}.
@@ -129,7 +159,9 @@ export class CallbackDataCodec<S extends v.GenericSchema> {
         `callbackData: ${parsed.issues.map((i) => i.message).join("; ")}`,
       );
     }
-    const { secret, tagBytes = 8 } = parsed.output;
+    const { secret, tagBytes = 8, storage, ttlMs = DEFAULT_TTL_MS } = parsed.output;
+    this.#storage = storage;
+    this.#ttlMs = ttlMs;
     this.prefix = prefix;
     this.pattern = new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:`);
     this.#schema = schema;
@@ -171,13 +203,7 @@ export class CallbackDataCodec<S extends v.GenericSchema> {
     return out;
   }
 
-  /**
-   * Packs a value into `callback_data`.
-   *
-   * @param value The value, checked against the schema.
-   * @returns The data, at most 64 bytes of UTF-8.
-   */
-  pack(value: v.InferInput<S>): string {
+  #check(value: unknown): void {
     const checked = v.safeParse(this.#schema, value);
     if (!checked.success) {
       throw new FormatError(
@@ -185,19 +211,57 @@ export class CallbackDataCodec<S extends v.GenericSchema> {
         `callbackData "${this.prefix}": ${checked.issues.map((i) => i.message).join("; ")}`,
       );
     }
-    const body = `${this.prefix}:${this.#encode(value)}`;
+  }
+
+  /** Prefixes and signs a payload; returns it with its size in bytes. */
+  #seal(payload: string): [string, number] {
     const data =
       this.#secret === undefined
-        ? body
-        : `${this.prefix}:${this.#tag(body)}${body.slice(this.prefix.length + 1)}`;
-    const bytes = Buffer.byteLength(data);
-    if (bytes > CALLBACK_DATA_MAX_BYTES) {
-      throw new FormatError(
-        "CALLBACK_DATA_TOO_LONG",
-        `callbackData "${this.prefix}": packed data is ${bytes} bytes; the limit is ${CALLBACK_DATA_MAX_BYTES}`,
-      );
-    }
+        ? `${this.prefix}:${payload}`
+        : `${this.prefix}:${this.#tag(`${this.prefix}:${payload}`)}${payload}`;
+    return [data, Buffer.byteLength(data)];
+  }
+
+  #tooLong(bytes: number): FormatError {
+    return new FormatError(
+      "CALLBACK_DATA_TOO_LONG",
+      `callbackData "${this.prefix}": packed data is ${bytes} bytes; the limit is ${CALLBACK_DATA_MAX_BYTES}`,
+    );
+  }
+
+  #storageKey(id: string): string {
+    return `cbdata:${this.prefix}:${id}`;
+  }
+
+  /**
+   * Packs a value into `callback_data`.
+   *
+   * @param value The value, checked against the schema.
+   * @returns The data, at most 64 bytes of UTF-8.
+   */
+  pack(value: v.InferInput<S>): string {
+    this.#check(value);
+    const [data, bytes] = this.#seal(this.#encode(value));
+    if (bytes > CALLBACK_DATA_MAX_BYTES) throw this.#tooLong(bytes);
     return data;
+  }
+
+  /**
+   * Packs a value like `pack`, but stores a value that does not fit in 64 bytes in the
+   * configured `storage` and packs a short random key instead.
+   *
+   * @param value The value, checked against the schema.
+   * @returns The data, at most 64 bytes of UTF-8.
+   */
+  async packAsync(value: v.InferInput<S>): Promise<string> {
+    this.#check(value);
+    const payload = this.#encode(value);
+    const [data, bytes] = this.#seal(payload);
+    if (bytes <= CALLBACK_DATA_MAX_BYTES) return data;
+    if (this.#storage === undefined) throw this.#tooLong(bytes);
+    const id = randomBytes(12).toString("base64url");
+    await this.#storage.set(this.#storageKey(id), payload, { ttlMs: this.#ttlMs });
+    return this.#seal(`~${id}`)[0];
   }
 
   /**
@@ -222,21 +286,19 @@ export class CallbackDataCodec<S extends v.GenericSchema> {
     return result.output;
   }
 
-  /**
-   * Unpacks and validates callback data without throwing.
-   *
-   * @param data The callback data.
-   * @returns `{ success: true, output }` or `{ success: false, error }`.
-   */
-  safeUnpack(
-    data: string | undefined,
-  ): { success: true; output: v.InferOutput<S> } | { success: false; error: FormatError } {
-    const fail = (code: "CALLBACK_DATA_MALFORMED" | "CALLBACK_DATA_BAD_SIGNATURE", why: string) =>
-      ({
-        success: false,
-        error: new FormatError(code, `callbackData "${this.prefix}": ${why}`),
-      }) as const;
-    if (!this.owns(data)) return fail("CALLBACK_DATA_MALFORMED", "data has another prefix");
+  #fail(
+    code: "CALLBACK_DATA_MALFORMED" | "CALLBACK_DATA_BAD_SIGNATURE" | "CALLBACK_DATA_EXPIRED",
+    why: string,
+  ): { success: false; error: FormatError } {
+    return {
+      success: false,
+      error: new FormatError(code, `callbackData "${this.prefix}": ${why}`),
+    };
+  }
+
+  /** Checks prefix and signature; returns the payload, or a failure. */
+  #open(data: string | undefined): string | { success: false; error: FormatError } {
+    if (!this.owns(data)) return this.#fail("CALLBACK_DATA_MALFORMED", "data has another prefix");
     let payload = data.slice(this.prefix.length + 1);
     if (this.#secret !== undefined) {
       const tag = payload.slice(0, this.#tagChars);
@@ -244,25 +306,75 @@ export class CallbackDataCodec<S extends v.GenericSchema> {
       const expected = Buffer.from(this.#tag(`${this.prefix}:${payload}`));
       const given = Buffer.from(tag);
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-        return fail("CALLBACK_DATA_BAD_SIGNATURE", "the signature does not match");
+        return this.#fail("CALLBACK_DATA_BAD_SIGNATURE", "the signature does not match");
       }
     }
+    return payload;
+  }
+
+  #finish(
+    payload: string,
+  ): { success: true; output: v.InferOutput<S> } | { success: false; error: FormatError } {
     let decoded: unknown;
     try {
       decoded = this.#decode(payload);
     } catch {
-      return fail("CALLBACK_DATA_MALFORMED", "the payload cannot be decoded");
+      return this.#fail("CALLBACK_DATA_MALFORMED", "the payload cannot be decoded");
     }
     const parsed = v.safeParse(this.#schema, decoded);
     if (!parsed.success) {
-      return fail("CALLBACK_DATA_MALFORMED", parsed.issues.map((i) => i.message).join("; "));
+      return this.#fail("CALLBACK_DATA_MALFORMED", parsed.issues.map((i) => i.message).join("; "));
     }
     return { success: true, output: parsed.output };
   }
 
   /**
+   * Unpacks and validates callback data without throwing. Data that `packAsync` put in
+   * storage fails here with `CALLBACK_DATA_MALFORMED`; use `unpackAsync` for it.
+   *
+   * @param data The callback data.
+   * @returns `{ success: true, output }` or `{ success: false, error }`.
+   */
+  safeUnpack(
+    data: string | undefined,
+  ): { success: true; output: v.InferOutput<S> } | { success: false; error: FormatError } {
+    const payload = this.#open(data);
+    if (typeof payload !== "string") return payload;
+    if (payload.startsWith("~")) {
+      return this.#fail("CALLBACK_DATA_MALFORMED", "stored data needs unpackAsync");
+    }
+    return this.#finish(payload);
+  }
+
+  /**
+   * Unpacks and validates callback data, loading it from storage if `packAsync` stored it.
+   *
+   * @param data The callback data from `ctx.callbackQuery.data`.
+   * @returns The value, as the schema outputs it.
+   */
+  async unpackAsync(data: string | undefined): Promise<v.InferOutput<S>> {
+    let payload = this.#open(data);
+    if (typeof payload !== "string") throw payload.error;
+    const overflow = OVERFLOW_ID.exec(payload);
+    if (overflow !== null) {
+      if (this.#storage === undefined) {
+        throw this.#fail("CALLBACK_DATA_MALFORMED", "stored data but no storage").error;
+      }
+      const entry = await this.#storage.get(this.#storageKey(overflow[1] as string));
+      if (entry === undefined || typeof entry.value !== "string") {
+        throw this.#fail("CALLBACK_DATA_EXPIRED", "the stored value is gone").error;
+      }
+      payload = entry.value;
+    }
+    const result = this.#finish(payload);
+    if (!result.success) throw result.error;
+    return result.output;
+  }
+
+  /**
    * Makes a predicate for `bot.filter`: the update is a callback query whose data this codec
-   * unpacks (signature included) and, if given, whose value has the listed fields.
+   * unpacks (signature included) and, if given, whose value has the listed fields. Data kept
+   * in storage by `packAsync` passes on prefix and signature alone, and only without `match`.
    *
    * @param match Fields the unpacked value must equal (compared with `Object.is`).
    * @returns The predicate.
@@ -272,7 +384,10 @@ export class CallbackDataCodec<S extends v.GenericSchema> {
     return (ctx) => {
       const data = ctx.update.callback_query?.data;
       if (!this.owns(data)) return false;
-      const r = this.safeUnpack(data);
+      const payload = this.#open(data);
+      if (typeof payload !== "string") return false;
+      if (OVERFLOW_ID.test(payload)) return pairs.length === 0;
+      const r = this.#finish(payload);
       if (!r.success) return false;
       if (pairs.length === 0) return true;
       const out = r.output as Record<string, unknown>;
@@ -290,7 +405,7 @@ export class CallbackDataCodec<S extends v.GenericSchema> {
  * bot.callbackQuery(vote.pattern, (ctx) => vote.unpack(ctx.callbackQuery.data));
  * @param prefix A 1-32 character prefix without `:`.
  * @param schema A synchronous valibot schema for the value.
- * @param options Signing options (`secret`, `tagBytes`).
+ * @param options Signing (`secret`, `tagBytes`) and overflow storage (`storage`, `ttlMs`).
  * @returns The codec.
  */
 export function callbackData<S extends v.GenericSchema>(

@@ -26,6 +26,8 @@ export type FormatErrorCode =
   | "CALLBACK_DATA_TOO_LONG"
   /** Incoming callback data does not belong to the codec or fails its schema. */
   | "CALLBACK_DATA_MALFORMED"
+  /** Overflow callback data is no longer in storage (expired or deleted). */
+  | "CALLBACK_DATA_EXPIRED"
   /** Incoming callback data has a missing or wrong signature. */
   | "CALLBACK_DATA_BAD_SIGNATURE";
 
