@@ -33,6 +33,10 @@ describe("compiled dispatch", () => {
     expect(reads.get("callback_query") ?? 0).toBe(0);
     expect(reads.get("edited_message") ?? 0).toBe(0);
     expect(reads.get("message.text")).toBe(1);
+    const payloadReads = [...reads]
+      .filter(([k]) => k.startsWith("message."))
+      .reduce((n, [, c]) => n + c, 0);
+    expect(payloadReads).toBe(1);
   });
 
   it("a command costs one parse and one lookup, however many commands exist", async () => {
