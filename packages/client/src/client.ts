@@ -27,6 +27,7 @@ import { sendAttempt } from "./request.js";
 import { sleep } from "./sleep.js";
 import type { ApiCall, ApiCalls, CallArgs, CallOptions, NextCall, Transformer } from "./types.js";
 
+const METHOD_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
 const JSON_HEADERS: Record<string, string> = { "content-type": "application/json" };
 /** Errors of an attempt whose body cannot be sent again (a stream already read). */
 const NOT_REPEATABLE = new WeakSet<object>();
@@ -116,6 +117,11 @@ export class Client {
    * @returns The method's result.
    */
   call<M extends MethodName>(method: M, ...args: CallArgs<M>): Promise<MethodResult<M>> {
+    if (typeof method !== "string" || !METHOD_NAME.test(method)) {
+      return Promise.reject(
+        new InputError("@bot/client: call() needs a method name of letters and digits"),
+      );
+    }
     return this.#run(method, args[0] as Record<string, unknown> | undefined, args[1]) as Promise<
       MethodResult<M>
     >;
@@ -134,7 +140,7 @@ export class Client {
     params?: Readonly<Record<string, unknown>>,
     options?: CallOptions,
   ): Promise<unknown> {
-    if (typeof method !== "string" || !/^[A-Za-z][A-Za-z0-9_]*$/.test(method)) {
+    if (typeof method !== "string" || !METHOD_NAME.test(method)) {
       return Promise.reject(
         new InputError("@bot/client: raw() needs a method name of letters and digits"),
       );

@@ -99,6 +99,10 @@ describe("every method of the spec", () => {
     });
     expect(server.calls[before]?.params).toEqual({ chat_id: 1, depth: 3 });
     await expect(client.raw("../getMe")).rejects.toMatchObject({ code: "BOT_CLIENT_INPUT" });
+    await expect(client.call("getMe/../x" as "getMe")).rejects.toMatchObject({
+      code: "BOT_CLIENT_INPUT",
+    });
+    expect(server.calls).toHaveLength(before + 1);
   });
 });
 
