@@ -125,6 +125,27 @@ describe("InlineKeyboard", () => {
         .inline_keyboard.map((r) => r.length),
     ).toStrictEqual([2, 2, 1, 1]);
     expectFormatError(() => InlineKeyboard.grid(buttons, 0), "KEYBOARD_INVALID_BUTTON");
+    const items = [
+      { id: 1, name: "One" },
+      { id: 2, name: "Two" },
+      { id: 3, name: "Three" },
+    ];
+    expect(
+      InlineKeyboard.grid(items, 2, (i, n) =>
+        InlineKeyboard.text(`${n}. ${i.name}`, `pick:${i.id}`),
+      ).build(),
+    ).toStrictEqual({
+      inline_keyboard: [
+        [
+          { text: "0. One", callback_data: "pick:1" },
+          { text: "1. Two", callback_data: "pick:2" },
+        ],
+        [{ text: "2. Three", callback_data: "pick:3" }],
+      ],
+    });
+    expect(Keyboard.grid(items, 3, (i) => i.name).build()).toStrictEqual({
+      keyboard: [[{ text: "One" }, { text: "Two" }, { text: "Three" }]],
+    });
   });
 
   it("enforces 1-64 bytes of UTF-8 in callback_data, not characters", () => {

@@ -90,6 +90,11 @@ describe("keyboard types", () => {
     new InlineKeyboard().text("a");
     // @ts-expect-error requestChat needs chat_is_channel
     new Keyboard().requestChat("a", 1, {});
+    // @ts-expect-error items that are not buttons need a mapper
+    InlineKeyboard.grid([{ id: 1 }], 2);
+    expectTypeOf(
+      InlineKeyboard.grid([{ id: 1 }], 2, (i) => InlineKeyboard.text("x", `${i.id}`)),
+    ).toEqualTypeOf<InlineKeyboard>();
     // @ts-expect-error only quiz or regular polls
     Keyboard.requestPoll("a", "multiple");
   });

@@ -82,12 +82,34 @@ export class InlineKeyboard implements InlineKeyboardMarkup {
   /**
    * Creates a keyboard by flowing buttons into rows of `columns`.
    *
-   * @example InlineKeyboard.grid(items.map((i) => InlineKeyboard.text(i.name, `pick:${i.id}`)), 3)
    * @param buttons The buttons, in reading order.
    * @param columns Buttons per row.
    * @returns The keyboard.
    */
-  static grid(buttons: readonly InlineKeyboardButton[], columns: number): InlineKeyboard {
+  static grid(buttons: readonly InlineKeyboardButton[], columns: number): InlineKeyboard;
+  /**
+   * Creates a keyboard from a list of items, one button per item, in rows of `columns`.
+   *
+   * @example InlineKeyboard.grid(items, 3, (i) => InlineKeyboard.text(i.name, `pick:${i.id}`))
+   * @param items The items, in reading order.
+   * @param columns Buttons per row.
+   * @param toButton Makes the button of an item.
+   * @returns The keyboard.
+   */
+  static grid<T>(
+    items: readonly T[],
+    columns: number,
+    toButton: (item: T, index: number) => InlineKeyboardButton,
+  ): InlineKeyboard;
+  static grid<T>(
+    items: readonly T[],
+    columns: number,
+    toButton?: (item: T, index: number) => InlineKeyboardButton,
+  ): InlineKeyboard {
+    const buttons =
+      toButton === undefined
+        ? (items as readonly unknown[] as InlineKeyboardButton[])
+        : items.map(toButton);
     return InlineKeyboard.#make(toGrid(buttons, columns), false);
   }
 

@@ -112,7 +112,29 @@ export class Keyboard implements ReplyKeyboardMarkup {
    * @param columns Buttons per row.
    * @returns The keyboard.
    */
-  static grid(buttons: readonly (string | KeyboardButton)[], columns: number): Keyboard {
+  static grid(buttons: readonly (string | KeyboardButton)[], columns: number): Keyboard;
+  /**
+   * Creates a keyboard from a list of items, one button per item, in rows of `columns`.
+   *
+   * @param items The items, in reading order.
+   * @param columns Buttons per row.
+   * @param toButton Makes the button (or label) of an item.
+   * @returns The keyboard.
+   */
+  static grid<T>(
+    items: readonly T[],
+    columns: number,
+    toButton: (item: T, index: number) => string | KeyboardButton,
+  ): Keyboard;
+  static grid<T>(
+    items: readonly T[],
+    columns: number,
+    toButton?: (item: T, index: number) => string | KeyboardButton,
+  ): Keyboard {
+    const buttons =
+      toButton === undefined
+        ? (items as readonly unknown[] as (string | KeyboardButton)[])
+        : items.map(toButton);
     return new Keyboard(toGrid(buttons, columns));
   }
 
