@@ -106,9 +106,9 @@ describe("hostile input", () => {
         init = {
           method: "POST",
           body: new URLSearchParams(
-            Object.entries(params).map(([k, v]) => [
+            Object.entries(params).map(([k, v]): [string, string] => [
               k,
-              typeof v === "string" ? v : JSON.stringify(v),
+              typeof v === "string" ? v : (JSON.stringify(v) ?? ""),
             ]),
           ),
         };
