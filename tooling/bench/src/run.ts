@@ -12,6 +12,10 @@ const all: Record<
     reference: "@bot/types schemas",
     run: async () => (await import("./schema.ts")).benchSchema(),
   },
+  client: {
+    reference: "bare undici",
+    run: async () => (await import("./client.ts")).benchClient(),
+  },
   dispatch: {
     reference: "grammY",
     run: async () => (await import("./dispatch.ts")).benchDispatch(),
