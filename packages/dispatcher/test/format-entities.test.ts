@@ -13,6 +13,7 @@ import {
   FormatError,
   FormattedText,
   fmt,
+  html,
   italic,
   join,
   link,
@@ -225,6 +226,11 @@ describe("entity helpers", () => {
       () => fmt`${{ text: 1 } as unknown as { text: string }}`,
       "FORMAT_INVALID_ARGUMENT",
     );
+    expectFormatError(
+      () => fmt`${{ text: "x", entities: {} } as unknown as { text: string }}`,
+      "FORMAT_INVALID_ARGUMENT",
+    );
+    expectFormatError(() => fmt`${html`<b>x</b>` as never}`, "FORMAT_PARSE_MODE_MISMATCH");
   });
 });
 

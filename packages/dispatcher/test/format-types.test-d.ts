@@ -54,6 +54,8 @@ describe("formatting types", () => {
     fmt`${{ entities: [] }}`;
     // @ts-expect-error a link needs a URL
     link("x");
+    // @ts-expect-error markup with a parse mode is not text with entities
+    fmt`${html`<b>x</b>`}`;
     // @ts-expect-error plain objects are not trusted markup
     html`${{ text: "<b>" }}`;
   });

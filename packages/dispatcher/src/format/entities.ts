@@ -13,6 +13,8 @@ export interface TextWithEntities {
   readonly text: string;
   /** The entities of `text`, offsets in UTF-16 code units. */
   readonly entities?: readonly MessageEntity[] | undefined;
+  /** Absent: markup with a parse mode (`html`, `md`) is not text with entities. */
+  readonly parse_mode?: undefined;
 }
 
 /** A value that `fmt` and the entity helpers accept. */
@@ -140,6 +142,12 @@ class Builder {
 
   #rich(value: TextWithEntities): void {
     const text = value.text;
+    if (value.parse_mode !== undefined) {
+      throw new FormatError(
+        "FORMAT_PARSE_MODE_MISMATCH",
+        `fmt: cannot put ${String(value.parse_mode)} markup into entity-formatted text`,
+      );
+    }
     if (typeof text !== "string") {
       throw new FormatError(
         "FORMAT_INVALID_ARGUMENT",
@@ -149,6 +157,9 @@ class Builder {
     const shift = this.#offset;
     const entities = value.entities;
     if (entities !== undefined) {
+      if (!Array.isArray(entities)) {
+        throw new FormatError("FORMAT_INVALID_ARGUMENT", "fmt: `entities` must be an array");
+      }
       for (const e of entities) this.#entities.push(shift === 0 ? e : shifted(e, shift));
     }
     this.#text(text);
