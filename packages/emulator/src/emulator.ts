@@ -430,7 +430,7 @@ export class Emulator implements Host {
         req.resume();
         return sendFailure(res, 404, "Not Found");
       }
-      const bot = this.#world.botsByToken.get(decodeURIComponent(m[1] as string));
+      const bot = this.#world.botsByToken.get(safeDecode(m[1] as string));
       if (bot === undefined || bot.testEnvironment !== (m[2] === "test")) {
         req.resume();
         return sendFailure(res, 401, "Unauthorized");
@@ -526,12 +526,12 @@ export class Emulator implements Host {
   #download(path: string, req: IncomingMessage, res: ServerResponse): void {
     req.resume();
     const m = /^\/file\/bot([^/]+)\/(.+)$/.exec(path);
-    const bot = m ? this.#world.botsByToken.get(decodeURIComponent(m[1] as string)) : undefined;
+    const bot = m ? this.#world.botsByToken.get(safeDecode(m[1] as string)) : undefined;
     if (m === null || bot === undefined) {
       sendFailure(res, 401, "Unauthorized");
       return;
     }
-    const file = this.#world.filesByPath.get(decodeURIComponent(m[2] as string));
+    const file = this.#world.filesByPath.get(safeDecode(m[2] as string));
     if (file === undefined) {
       sendFailure(res, 404, "Not Found");
       return;
@@ -625,4 +625,12 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     new World(opts.clock ?? systemClock, opts.eventLimit ?? 10_000),
     opts,
   );
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }

@@ -81,8 +81,10 @@ export class EventLog {
    */
   emit(event: EmulatorEvent): void {
     this.#events.push(event);
-    if (this.#events.length > this.#limit)
+    // Trim in chunks so a full log costs O(1) per event on average.
+    if (this.#events.length >= this.#limit * 2)
       this.#events.splice(0, this.#events.length - this.#limit);
+    if (this.#listeners.size === 0) return;
     for (const l of [...this.#listeners]) l(event);
   }
 
@@ -103,6 +105,6 @@ export class EventLog {
    * @returns A copy of the log.
    */
   all(): EmulatorEvent[] {
-    return [...this.#events];
+    return this.#events.slice(-this.#limit);
   }
 }

@@ -306,3 +306,13 @@ describe("programmatic API", () => {
     expect(bot.token).toMatch(/^\d+:/);
   });
 });
+
+describe("paths", () => {
+  it("answers 404 for other paths and 401 for undecodable tokens, without echoing them", async () => {
+    const root = await fetch(`${emu.apiRoot}/`);
+    expect(root.status).toBe(404);
+    const bad = await fetch(`${emu.apiRoot}/bot%zz${bot.token}/getMe`);
+    expect(bad.status).toBe(401);
+    expect(await bad.text()).not.toContain(bot.token);
+  });
+});
