@@ -184,6 +184,36 @@ describe("InlineKeyboard", () => {
   });
 });
 
+describe("button style and icon", () => {
+  it("apply to the last added button only, on both keyboards", () => {
+    const k = new InlineKeyboard()
+      .text("Keep", "k")
+      .text("Delete", "d")
+      .style("danger")
+      .icon("123")
+      .row();
+    expect(k.build()).toStrictEqual({
+      inline_keyboard: [
+        [
+          { text: "Keep", callback_data: "k" },
+          { text: "Delete", callback_data: "d", style: "danger", icon_custom_emoji_id: "123" },
+        ],
+      ],
+    });
+    expect(k.text("Next", "n").inline_keyboard).toHaveLength(2);
+    expect(new Keyboard().text("Yes").style("success").text("No").build()).toStrictEqual({
+      keyboard: [[{ text: "Yes", style: "success" }, { text: "No" }]],
+    });
+    expect(new Keyboard().text("a").icon("9").resized().build()).toStrictEqual({
+      keyboard: [[{ text: "a", icon_custom_emoji_id: "9" }]],
+      resize_keyboard: true,
+    });
+    expectFormatError(() => new InlineKeyboard().style("primary"), "KEYBOARD_INVALID_BUTTON");
+    expectFormatError(() => new Keyboard().icon("1"), "KEYBOARD_INVALID_BUTTON");
+    expectFormatError(() => new Keyboard().text("a").icon(""), "KEYBOARD_INVALID_BUTTON");
+  });
+});
+
 describe("Keyboard", () => {
   it("builds a reply keyboard with every button kind and option", () => {
     const k = new Keyboard()

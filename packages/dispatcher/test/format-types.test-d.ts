@@ -97,6 +97,8 @@ describe("keyboard types", () => {
     expectTypeOf(
       InlineKeyboard.grid([{ id: 1 }], 2, (i) => InlineKeyboard.text("x", `${i.id}`)),
     ).toEqualTypeOf<InlineKeyboard>();
+    // @ts-expect-error only the Bot API button styles
+    new InlineKeyboard().text("a", "b").style("red");
     // @ts-expect-error only quiz or regular polls
     Keyboard.requestPoll("a", "multiple");
   });

@@ -6,6 +6,7 @@
  */
 import { Buffer } from "node:buffer";
 import type {
+  ButtonStyle,
   CopyTextButton,
   InlineKeyboardButton,
   InlineKeyboardMarkup,
@@ -13,7 +14,7 @@ import type {
   SwitchInlineQueryChosenChat,
 } from "@bot/types";
 import { FormatError } from "./errors.js";
-import { addButtons, checkLabel, copyRows, type Rows, toGrid } from "./rows.js";
+import { addButtons, changeLast, checkLabel, copyRows, type Rows, toGrid } from "./rows.js";
 
 /** The most bytes of UTF-8 Telegram accepts in `callback_data`. */
 export const CALLBACK_DATA_MAX_BYTES = 64;
@@ -375,6 +376,33 @@ export class InlineKeyboard implements InlineKeyboardMarkup {
    */
   copyText(label: string, text: string): InlineKeyboard {
     return this.add(InlineKeyboard.copyText(label, text));
+  }
+
+  /**
+   * Gives the last added button a colour style.
+   *
+   * @example new InlineKeyboard().text("Delete", "del").style("danger")
+   * @param style `"danger"`, `"success"` or `"primary"`.
+   * @returns A new keyboard.
+   */
+  style(style: ButtonStyle): InlineKeyboard {
+    const rows = changeLast(this.inline_keyboard, "style", (b) => ({ ...b, style }));
+    return InlineKeyboard.#make(rows, this.#open);
+  }
+
+  /**
+   * Shows a custom emoji before the last added button's text.
+   *
+   * @param customEmojiId The custom emoji id.
+   * @returns A new keyboard.
+   */
+  icon(customEmojiId: string): InlineKeyboard {
+    nonEmpty("icon custom emoji id", customEmojiId);
+    const rows = changeLast(this.inline_keyboard, "icon", (b) => ({
+      ...b,
+      icon_custom_emoji_id: customEmojiId,
+    }));
+    return InlineKeyboard.#make(rows, this.#open);
   }
 
   /**

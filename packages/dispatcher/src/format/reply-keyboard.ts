@@ -4,6 +4,7 @@
  * @module
  */
 import type {
+  ButtonStyle,
   ForceReply,
   KeyboardButton,
   KeyboardButtonRequestChat,
@@ -12,7 +13,7 @@ import type {
   ReplyKeyboardRemove,
 } from "@bot/types";
 import { FormatError } from "./errors.js";
-import { addButtons, checkLabel, copyRows, type Rows, toGrid } from "./rows.js";
+import { addButtons, changeLast, checkLabel, copyRows, type Rows, toGrid } from "./rows.js";
 
 /** The options of a reply keyboard, as in `ReplyKeyboardMarkup`. */
 export type KeyboardOptions = Omit<ReplyKeyboardMarkup, "keyboard">;
@@ -347,6 +348,34 @@ export class Keyboard implements ReplyKeyboardMarkup {
    */
   webApp(label: string, url: string): Keyboard {
     return this.add(Keyboard.webApp(label, url));
+  }
+
+  /**
+   * Gives the last added button a colour style.
+   *
+   * @param style `"danger"`, `"success"` or `"primary"`.
+   * @returns A new keyboard.
+   */
+  style(style: ButtonStyle): Keyboard {
+    const rows = changeLast(this.keyboard, "style", (b) => ({ ...b, style }));
+    return this.#with(rows, this.#open, this.#options());
+  }
+
+  /**
+   * Shows a custom emoji before the last added button's text.
+   *
+   * @param customEmojiId The custom emoji id.
+   * @returns A new keyboard.
+   */
+  icon(customEmojiId: string): Keyboard {
+    if (typeof customEmojiId !== "string" || customEmojiId.length === 0) {
+      throw new FormatError("KEYBOARD_INVALID_BUTTON", "icon custom emoji id must be non-empty");
+    }
+    const rows = changeLast(this.keyboard, "icon", (b) => ({
+      ...b,
+      icon_custom_emoji_id: customEmojiId,
+    }));
+    return this.#with(rows, this.#open, this.#options());
   }
 
   /**

@@ -66,3 +66,22 @@ export function checkLabel(label: string): string {
   }
   return label;
 }
+
+/**
+ * Replaces the last button of the last row with `change(button)`.
+ *
+ * @param rows The rows.
+ * @param what The name of the calling method, for the error message.
+ * @param change Makes the new button.
+ * @returns The new rows.
+ */
+export function changeLast<B>(rows: Rows<B>, what: string, change: (button: B) => B): B[][] {
+  const out = rows.map((r) => r.slice());
+  const row = out[out.length - 1];
+  const last = row?.[row.length - 1];
+  if (row === undefined || last === undefined) {
+    throw new FormatError("KEYBOARD_INVALID_BUTTON", `${what}() needs a button to apply to`);
+  }
+  row[row.length - 1] = change(last);
+  return out;
+}
