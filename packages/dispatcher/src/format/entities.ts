@@ -236,8 +236,9 @@ const CODES: ReadonlySet<MessageEntityType> = new Set(["pre", "code"]);
 
 /**
  * Tells whether an entity of type `outer` may contain one of type `inner`, following the
- * Bot API nesting rules: pre and code contain nothing; blockquotes do not nest; the five
- * styles nest with anything but pre and code; other entities contain only styles.
+ * Bot API nesting rules as TDLib (Telegram's own implementation) states them: pre and code
+ * contain nothing; blockquotes do not nest; the five styles may contain anything (including
+ * code) and be inside anything but pre and code; other entities contain only styles.
  *
  * @param outer The containing entity type.
  * @param inner The contained entity type.
@@ -246,7 +247,7 @@ const CODES: ReadonlySet<MessageEntityType> = new Set(["pre", "code"]);
 export function canContain(outer: MessageEntityType, inner: MessageEntityType): boolean {
   if (CODES.has(outer)) return false;
   if (QUOTES.has(outer)) return !QUOTES.has(inner);
-  if (STYLES.has(outer)) return !CODES.has(inner);
+  if (STYLES.has(outer)) return true;
   return STYLES.has(inner);
 }
 
