@@ -1,5 +1,5 @@
 import { METHOD_SPECS, type MethodName } from "@bot/types";
-import { isUpload, type RawParams, type UploadedFile } from "./body.js";
+import { isUpload, type RawParams } from "./body.js";
 import { badRequest } from "./errors.js";
 
 const SCALARS = new Set(["String", "Integer", "Float", "Boolean", "InputFile"]);
@@ -74,28 +74,6 @@ export function normalizeParams(method: MethodName, raw: RawParams): Record<stri
     out[p.name] = coerce(p.name, p.types, value);
   }
   return out;
-}
-
-/** A file reference given to a send method: an upload, a `file_id` or a URL. */
-export type FileRef = UploadedFile | string;
-
-/**
- * Resolves `attach://name` references against the multipart parts.
- *
- * @param value A parameter value.
- * @param raw All raw parameters (holding the parts).
- * @returns The upload, or the string unchanged.
- */
-export function resolveAttach(value: unknown, raw: Record<string, unknown>): FileRef {
-  if (isUpload(value)) return value;
-  if (typeof value !== "string" || value === "")
-    throw badRequest("there is no file in the request");
-  if (value.startsWith("attach://")) {
-    const part = raw[value.slice("attach://".length)];
-    if (!isUpload(part)) throw badRequest(`file "${value}" not found in the request`);
-    return part;
-  }
-  return value;
 }
 
 /**
