@@ -270,7 +270,7 @@ export class CallbackDataCodec<S extends v.GenericSchema> {
    * @param data The callback data.
    * @returns Whether the prefix matches.
    */
-  owns(data: string | undefined): data is string {
+  owns(data: string | undefined): boolean {
     return typeof data === "string" && data.startsWith(`${this.prefix}:`);
   }
 
@@ -298,7 +298,9 @@ export class CallbackDataCodec<S extends v.GenericSchema> {
 
   /** Checks prefix and signature; returns the payload, or a failure. */
   #open(data: string | undefined): string | { success: false; error: FormatError } {
-    if (!this.owns(data)) return this.#fail("CALLBACK_DATA_MALFORMED", "data has another prefix");
+    if (data === undefined || !this.owns(data)) {
+      return this.#fail("CALLBACK_DATA_MALFORMED", "data has another prefix");
+    }
     let payload = data.slice(this.prefix.length + 1);
     if (this.#secret !== undefined) {
       const tag = payload.slice(0, this.#tagChars);
