@@ -1,5 +1,7 @@
-import { createEmulator, type Emulator } from "@bot/emulator";
-import { Bot, InlineKeyboard, InputFile } from "grammy";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { callChannel, createEmulator, type Emulator } from "@bot/emulator";
+import { Bot, InlineKeyboard, InputFile, webhookCallback } from "grammy";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // Must show 2 of issue 5: grammY, a bot from outside our code, runs against the
@@ -110,5 +112,52 @@ describe("grammY against @bot/emulator", () => {
     for (let i = 0; i < 500 && emu.pendingUpdates().length > 0; i++)
       await new Promise((r) => setTimeout(r, 20));
     expect(emu.pendingUpdates()).toEqual([]);
+  });
+});
+
+describe("grammY's webhookCallback fed by the emulator's webhook delivery", () => {
+  let emu: Emulator;
+  let server: Server;
+
+  afterAll(async () => {
+    await emu.close();
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  });
+
+  it("delivers with the secret header and runs the reply grammY puts in the webhook answer", async () => {
+    emu = await createEmulator();
+    const { token } = emu.createBot({ username: "grammy_hook_bot" });
+    const bot = new Bot(token, {
+      client: { apiRoot: emu.apiRoot, canUseWebhookReply: () => true },
+    });
+    bot.on("message:text", (ctx) => ctx.reply(`hook echo: ${ctx.message.text}`));
+    await bot.init();
+    server = createServer(webhookCallback(bot, "http", { secretToken: "hook_secret_1" }));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+
+    // A wrong secret: grammY answers 401, the emulator keeps the update and records the error.
+    await bot.api.setWebhook(url, { secret_token: "wrong_secret" });
+    const eve = emu.user({ first_name: "Eve" });
+    eve.send("first");
+    const failed = await emu.waitFor((e) => e?.type === "webhook_attempt" && e.error, {
+      timeoutMs: 10_000,
+    });
+    expect(failed).toBe("Wrong response from the webhook: 401");
+    expect((await bot.api.getWebhookInfo()).pending_update_count).toBe(1);
+
+    // The right secret: the held update is redelivered and answered through the webhook reply.
+    const httpCalls: string[] = [];
+    const listen = (m: unknown) => httpCalls.push((m as { method: string }).method);
+    callChannel.subscribe(listen);
+    await bot.api.setWebhook(url, { secret_token: "hook_secret_1" });
+    expect((await eve.nextMessage({ timeoutMs: 10_000 })).text).toBe("hook echo: first");
+    eve.send("second");
+    expect((await eve.nextMessage({ timeoutMs: 10_000 })).text).toBe("hook echo: second");
+    callChannel.unsubscribe(listen);
+    // The replies rode in the webhook answers: no sendMessage request reached the API over HTTP.
+    expect(httpCalls).toEqual(["setWebhook"]);
+    await bot.api.deleteWebhook();
   });
 });
