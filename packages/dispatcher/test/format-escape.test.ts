@@ -47,7 +47,7 @@ function readHtml(input: string, attribute = false): string {
   let out = "";
   for (let i = 0; i < input.length; i++) {
     const c = input[i] as string;
-    if (c === "<" || c === ">" || (attribute && c === '"')) {
+    if (c === "<" || c === ">" || (attribute && (c === '"' || c === "'"))) {
       throw new Error(`unescaped ${c} at ${i}`);
     }
     if (c !== "&") {
@@ -119,9 +119,9 @@ describe("escapeMarkdownV2Code and escapeMarkdownV2Url", () => {
 });
 
 describe("escapeHtml and escapeHtmlAttribute", () => {
-  it('escape <, > and & (and " for attributes) only', () => {
+  it("escape <, > and & (and quotes for attributes) only", () => {
     expect(escapeHtml(`<b>Tom & "Jerry"</b>`)).toBe(`&lt;b&gt;Tom &amp; "Jerry"&lt;/b&gt;`);
-    expect(escapeHtmlAttribute(`a"b<&>`)).toBe("a&quot;b&lt;&amp;&gt;");
+    expect(escapeHtmlAttribute(`a"b<&>'`)).toBe("a&quot;b&lt;&amp;&gt;&#39;");
     expect(escapeHtml("&amp;")).toBe("&amp;amp;");
   });
 
@@ -136,6 +136,12 @@ describe("escapeHtml and escapeHtmlAttribute", () => {
 });
 
 describe("html template", () => {
+  it("escapes quotes too, so single-quoted attributes are safe", () => {
+    expect(html`<a href='${"x' onclick='y"}'>z</a>`.text).toBe(
+      "<a href='x&#39; onclick=&#39;y'>z</a>",
+    );
+  });
+
   it("escapes interpolations in text and attributes", () => {
     const name = `<b>"Ann" & co</b>`;
     const url = `https://e.x/?a="><script>`;

@@ -5,12 +5,13 @@
  * @module
  */
 const HTML_TEXT = /[&<>]/g;
-const HTML_ATTRIBUTE = /[&<>"]/g;
+const HTML_ATTRIBUTE = /[&<>"']/g;
 const HTML_REPLACEMENTS: Readonly<Record<string, string>> = {
   "&": "&amp;",
   "<": "&lt;",
   ">": "&gt;",
   '"': "&quot;",
+  "'": "&#39;",
 };
 const htmlReplace = (c: string): string => HTML_REPLACEMENTS[c] as string;
 
@@ -25,7 +26,8 @@ export function escapeHtml(text: string): string {
 }
 
 /**
- * Escapes a value for a double-quoted HTML attribute (such as `href`): `&`, `<`, `>` and `"`.
+ * Escapes a value for an HTML attribute (such as `href`): `&`, `<`, `>`, `"` and `'`, so it is
+ * safe in double- or single-quoted attributes.
  *
  * @param text The attribute value.
  * @returns The escaped value.
