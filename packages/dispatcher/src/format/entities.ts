@@ -50,7 +50,10 @@ export interface FormattedInputText {
 export class FormattedText implements TextWithEntities {
   /** The plain text. */
   readonly text: string;
-  /** The entities, sorted by offset, offsets and lengths in UTF-16 code units. */
+  /**
+   * The entities, outer before inner, offsets and lengths in UTF-16 code units. The entity
+   * objects are frozen because several texts may share them: copy one before changing it.
+   */
   readonly entities: MessageEntity[];
 
   /**
