@@ -1,6 +1,7 @@
+import diagnostics from "node:diagnostics_channel";
 import type { Update } from "@bot/types";
 import { afterEach, describe, expect, it } from "vitest";
-import { MemoryStorage, Poller, PollingError } from "../src/index.js";
+import { MemoryStorage, POLLING_CHANNEL, Poller, PollingError } from "../src/index.js";
 import { textUpdate } from "./fixtures/fake-bot-api.js";
 import { gate, setup, sleep, until } from "./fixtures/polling-helpers.js";
 
@@ -29,6 +30,11 @@ describe("Poller with a real Bot over HTTP", () => {
       seen.push(ctx.update.update_id);
       running -= 1;
     });
+    const events: string[] = [];
+    const listener = (message: unknown) => {
+      events.push((message as { type: string }).type);
+    };
+    diagnostics.subscribe(POLLING_CHANNEL, listener);
     s.fake.push(...ids(50).map((id) => textUpdate(id, id % 5, `m${id}`)));
     const started = s.bot.start({ timeout: 1, signals: false });
     await until(() => seen.length === 50, 10_000, "50 updates");
@@ -41,6 +47,9 @@ describe("Poller with a real Bot over HTTP", () => {
     expect(s.fake.confirmedOffset).toBe(61);
     expect(s.bot.isRunning).toBe(false);
     expect(s.errors).toEqual([]);
+    diagnostics.unsubscribe(POLLING_CHANNEL, listener);
+    expect(events).toContain("batch");
+    expect(events.at(-1)).toBe("stopped");
   });
 
   it("keeps per-chat order over HTTP: 10,000 updates over 100 chats, random delays, 0 inversions", async () => {
