@@ -173,4 +173,41 @@ describe("toHtml", () => {
       }),
     );
   });
+
+  it("on arbitrary entity lists, either renders text that reads back or throws FormatError", () => {
+    const types = [
+      "bold",
+      "italic",
+      "code",
+      "pre",
+      "text_link",
+      "url",
+      "blockquote",
+      "spoiler",
+    ] as const;
+    const entity = fc.record({
+      type: fc.constantFrom(...types),
+      offset: fc.integer({ min: -2, max: 12 }),
+      length: fc.integer({ min: -1, max: 12 }),
+    });
+    fc.assert(
+      fc.property(
+        fc.string({ unit: "grapheme", maxLength: 10 }),
+        fc.array(entity, { maxLength: 6 }),
+        (text, list) => {
+          const entities = list.map((e) =>
+            e.type === "text_link" ? { ...e, url: "https://e.x" } : e,
+          );
+          let rendered: string;
+          try {
+            rendered = toHtml(new FormattedText(text, entities)).text;
+          } catch (err) {
+            expect(err).toBeInstanceOf(FormatError);
+            return;
+          }
+          expect(readHtml(rendered).text).toBe(text);
+        },
+      ),
+    );
+  });
 });

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   bold,
   FormatError,
-  type FormattedText,
+  FormattedText,
   fmt,
   italic,
   join,
@@ -117,5 +117,29 @@ describe("splitFormatted", () => {
         },
       ),
     );
+  });
+
+  it("clips entities given in any order, as received messages may have them", () => {
+    const f = new FormattedText("aaaa bbbb cccc", [
+      { type: "url", offset: 10, length: 4 },
+      { type: "bold", offset: 0, length: 14 },
+      { type: "italic", offset: 3, length: 4 },
+    ]);
+    const chunks = splitFormatted(f, 6);
+    expect(chunks.map((c) => c.text)).toStrictEqual(["aaaa ", "bbbb ", "cccc"]);
+    expect(chunks.map((c) => c.entities)).toStrictEqual([
+      [
+        { type: "bold", offset: 0, length: 5 },
+        { type: "italic", offset: 3, length: 2 },
+      ],
+      [
+        { type: "bold", offset: 0, length: 5 },
+        { type: "italic", offset: 0, length: 2 },
+      ],
+      [
+        { type: "url", offset: 0, length: 4 },
+        { type: "bold", offset: 0, length: 4 },
+      ],
+    ]);
   });
 });
