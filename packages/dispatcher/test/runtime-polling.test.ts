@@ -58,6 +58,8 @@ describe("Poller with a real Bot over HTTP", () => {
     const last = new Map<number, number>();
     let inversions = 0;
     let handled = 0;
+    let running = 0;
+    let maxRunning = 0;
     let state = 7;
     const rnd = () => {
       state = (state * 1103515245 + 12345) % 2 ** 31;
@@ -65,10 +67,13 @@ describe("Poller with a real Bot over HTTP", () => {
     };
     s.bot.on("message", async (ctx) => {
       const chat = ctx.update.message.chat.id;
+      running += 1;
+      maxRunning = Math.max(maxRunning, running);
       if ((last.get(chat) ?? 0) > ctx.update.update_id) inversions += 1;
       last.set(chat, ctx.update.update_id);
       if (rnd() < 0.05) await sleep(Math.floor(rnd() * 3));
       else await Promise.resolve();
+      running -= 1;
       handled += 1;
     });
     const updates: Update[] = [];
@@ -79,9 +84,11 @@ describe("Poller with a real Bot over HTTP", () => {
     await s.bot.stop();
     await started;
     console.log(
-      `[polling order] 10000 updates / 100 chats over HTTP: inversions=${inversions}, getUpdates calls=${polls(s).length}`,
+      `[polling order] 10000 updates / 100 chats over HTTP: inversions=${inversions}, max parallel=${maxRunning}/32, getUpdates calls=${polls(s).length}`,
     );
     expect(inversions).toBe(0);
+    expect(maxRunning).toBeGreaterThan(1);
+    expect(maxRunning).toBeLessThanOrEqual(32);
     expect(s.fake.confirmedOffset).toBe(10_001);
   }, 30_000);
 
