@@ -33,8 +33,8 @@ export {
 } from "./core/errors.js";
 export {
   type CamelCase,
-  compileFilter,
   type CompiledFilter,
+  compileFilter,
   type EntityType,
   type Filter,
   type FilterQuery,
@@ -78,6 +78,12 @@ export type { Storage, StorageEntry, StorageWriteOptions } from "./runtime/stora
 
 // -- end of runtime --
 
+export {
+  CallbackDataCodec,
+  type CallbackDataOptions,
+  callbackData,
+  type UpdateHolder,
+} from "./format/callback-data.js";
 // -- format: entities, escaping, keyboards (owned by src/format/) --
 export {
   blockquote,
@@ -88,9 +94,9 @@ export {
   dateTime,
   expandableBlockquote,
   type FmtValue,
-  FormattedText,
   type FormattedCaption,
   type FormattedInputText,
+  FormattedText,
   fmt,
   italic,
   join,
@@ -103,19 +109,7 @@ export {
   toFormatted,
   underline,
 } from "./format/entities.js";
-export {
-  CallbackDataCodec,
-  type CallbackDataOptions,
-  callbackData,
-  type UpdateHolder,
-} from "./format/callback-data.js";
 export { FormatError, type FormatErrorCode } from "./format/errors.js";
-export {
-  CAPTION_MAX_LENGTH,
-  MESSAGE_TEXT_MAX_LENGTH,
-  splitFormatted,
-} from "./format/split.js";
-export { type HtmlValue, html, type MarkupValue, md } from "./format/templates.js";
 export {
   escapeHtml,
   escapeHtmlAttribute,
@@ -126,15 +120,21 @@ export {
   type MarkupParseMode,
   MarkupText,
 } from "./format/escape.js";
-export { toHtml } from "./format/render.js";
 export {
   CALLBACK_DATA_MAX_BYTES,
   checkCallbackData,
   InlineKeyboard,
 } from "./format/inline-keyboard.js";
+export { toHtml } from "./format/render.js";
 export {
   forceReply,
   Keyboard,
   type KeyboardOptions,
   removeKeyboard,
 } from "./format/reply-keyboard.js";
+export {
+  CAPTION_MAX_LENGTH,
+  MESSAGE_TEXT_MAX_LENGTH,
+  splitFormatted,
+} from "./format/split.js";
+export { type HtmlValue, html, type MarkupValue, md } from "./format/templates.js";
