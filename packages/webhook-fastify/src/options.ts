@@ -174,7 +174,9 @@ function fail(message: string): never {
  */
 export function resolveOptions(input: unknown): ResolvedOptions {
   if (typeof input !== "object" || input === null) fail("options must be an object");
-  const result = v.safeParse(OptionsSchema, input);
+  // Fastify hands its own register options (prefix, logLevel, ...) to the plugin too.
+  const { prefix: _p, logLevel: _l, logSerializers: _s, ...own } = input as Record<string, unknown>;
+  const result = v.safeParse(OptionsSchema, own);
   if (!result.success) {
     const issue = result.issues[0];
     const where = issue.path?.map((p) => String(p.key)).join(".");
