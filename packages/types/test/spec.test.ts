@@ -39,3 +39,16 @@ describe("generated tables", () => {
     expect(UPDATE_KINDS.callback_query).toContain("data");
   });
 });
+
+describe("public names", () => {
+  it("exports every one of the 359 types and 180 params interfaces from the package root", () => {
+    const index = readFileSync(new URL("../src/generated/index.ts", import.meta.url), "utf8");
+    const exported = new Set([...index.matchAll(/^ {2}(\w+),$/gm)].map((m) => m[1]));
+    const missing = Object.keys(spec.types).filter((t) => !exported.has(t));
+    expect(missing).toEqual([]);
+    const params = Object.keys(spec.methods).map((m) => `${m[0]!.toUpperCase()}${m.slice(1)}Params`);
+    expect(params.filter((p) => !exported.has(p))).toEqual([]);
+    const root = readFileSync(new URL("../src/index.ts", import.meta.url), "utf8");
+    expect(root).toContain('export * from "./generated/index.js";');
+  });
+});
