@@ -1,6 +1,7 @@
 import { safeParseUpdate } from "@bot/types/schemas";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
+import { BodyTimeout } from "./body-timeout.js";
 import { Dedup } from "./dedup.js";
 import { rejectedChannel, updateChannel } from "./diagnostics.js";
 import { logWebhookHealth } from "./health.js";
@@ -56,10 +57,15 @@ async function webhookPlugin(instance: FastifyInstance, input: WebhookOptions): 
   // Our own JSON parser in this scope only, whatever the parent configured:
   // prototype poisoning is an error, and nothing but application/json is parsed.
   instance.removeAllContentTypeParsers();
+  const parseJson = instance.getDefaultJsonParser("error", "error");
+  const bodyTimeout = new BodyTimeout(o.bodyTimeoutMs);
   instance.addContentTypeParser(
     "application/json",
     { parseAs: "string", bodyLimit: o.bodyLimit },
-    instance.getDefaultJsonParser("error", "error"),
+    (request, body, done) => {
+      bodyTimeout.done(request.raw);
+      parseJson(request, body as string, done);
+    },
   );
 
   // Runs before the body is read: a wrong secret never costs us the body.
@@ -77,33 +83,11 @@ async function webhookPlugin(instance: FastifyInstance, input: WebhookOptions): 
         reject(reply, path, 401, "secret", "unauthorized");
         return;
       }
+      // The body must arrive within bodyTimeoutMs, else 408 (slow-body attacks).
+      bodyTimeout.watch(request.raw);
       done();
     },
   );
-
-  // The body must arrive within bodyTimeoutMs, else 408 (slow-body attacks).
-  instance.addHook("preParsing", (request, _reply, payload, done) => {
-    const raw = request.raw;
-    if (raw.complete) {
-      done(null, payload);
-      return;
-    }
-    const timer = setTimeout(() => {
-      const error = Object.assign(new Error("request body timeout"), {
-        statusCode: 408,
-        code: "WEBHOOK_BODY_TIMEOUT",
-      });
-      // Fail the body read (Fastify answers 408, and the error handler closes the
-      // connection). Destroying the request would kill the socket before the answer.
-      if (payload.listenerCount("error") > 0) payload.emit("error", error);
-      else payload.destroy(error);
-    }, o.bodyTimeoutMs);
-    const clear = () => clearTimeout(timer);
-    payload.once("end", clear);
-    payload.once("close", clear);
-    payload.once("error", clear);
-    done(null, payload);
-  });
 
   instance.setErrorHandler((error: FastifyError, request, reply) => {
     const status =
@@ -168,6 +152,7 @@ async function webhookPlugin(instance: FastifyInstance, input: WebhookOptions): 
 
   instance.addHook("preClose", async () => {
     await runner.close();
+    bodyTimeout.close();
   });
 }
 

@@ -162,14 +162,18 @@ export class Runner {
         finish({ status: 200, reason: "deadline" });
       }, this.#s.deadlineMs);
       this.#waiting.add(finish);
-      void this.#schedule(update, slot).then((ran) =>
-        finish(ran ? OK : { status: 503, reason: "abandoned" }),
-      );
+      void this.#schedule(update, slot, finish).then((ran) => {
+        if (!ran) finish({ status: 503, reason: "abandoned" });
+      });
     });
   }
 
   /** Runs one update in its chat's line. Resolves `false` when it was abandoned at close, never rejects. */
-  async #schedule(update: Update, slot: ReplySlot | undefined): Promise<boolean> {
+  async #schedule(
+    update: Update,
+    slot: ReplySlot | undefined,
+    handled?: (answer: Answer) => void,
+  ): Promise<boolean> {
     let ran = false;
     const id = update.update_id;
     try {
@@ -193,12 +197,16 @@ export class Runner {
             "@bot/webhook-fastify: the bot's error handler threw",
           );
         }
+        // Answer as soon as the handler is done, before the scheduler's bookkeeping.
+        handled?.(OK);
       });
     } catch (error) {
       this.#s.log.error({ err: error, updateId: id }, "@bot/webhook-fastify: scheduling failed");
     }
-    if (ran) await this.#done(id);
-    else await this.#release(id);
+    if (this.#s.dedup !== undefined) {
+      if (ran) await this.#done(id);
+      else await this.#release(id);
+    }
     return ran;
   }
 
