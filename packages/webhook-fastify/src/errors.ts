@@ -3,9 +3,7 @@ const BRAND = Symbol.for("@bot/webhook-fastify/WebhookError");
 /** The stable codes of {@link WebhookError}. */
 export type WebhookErrorCode =
   /** The options passed to `register` or to a helper are invalid. */
-  | "WEBHOOK_INVALID_OPTIONS"
-  /** A helper could not talk to the Bot API. */
-  | "WEBHOOK_API_FAILED";
+  "WEBHOOK_INVALID_OPTIONS";
 
 /** An error of `@bot/webhook-fastify`, with a stable `code` to match on. */
 export class WebhookError extends Error {

@@ -47,13 +47,14 @@ describe("public types", () => {
     void app.register(webhook, { bot, path: "/hook", secretToken: "s" });
     // @ts-expect-error unknown delivery mode
     void app.register(webhook, { bot, path: "/hook", secretToken: "s", delivery: "later" });
-    // @ts-expect-error the opt-out is the literal true
-    void app.register(webhook, {
+    const optOut = {
       bot,
       path: "/hook",
       dangerouslyAcceptUnauthenticatedUpdates: false,
       delivery: "ack",
-    });
+    } as const;
+    // @ts-expect-error the opt-out is the literal true
+    void app.register(webhook, optOut);
     // @ts-expect-error a bot needs handleUpdate
     void app.register(webhook, { bot: {}, path: "/hook", secretToken: "s", delivery: "ack" });
   });
