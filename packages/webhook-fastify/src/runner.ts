@@ -44,6 +44,29 @@ export interface RunnerSettings {
 
 const OK: Answer = { status: 200 };
 const DUPLICATE: Answer = { status: 200, reason: "duplicate" };
+const DEADLINE: Answer = { status: 200, reason: "deadline" };
+
+/** One open `await`-mode request: its reply slot, its deadline and how to answer it. */
+class Pending {
+  readonly slot = new ReplySlot();
+  readonly promise: Promise<Answer>;
+  readonly expiresAt: number;
+  updateId = 0;
+  #resolve!: (answer: Answer) => void;
+
+  constructor(expiresAt: number) {
+    this.expiresAt = expiresAt;
+    this.promise = new Promise<Answer>((resolve) => {
+      this.#resolve = resolve;
+    });
+  }
+
+  /** Answers once: a 200 carries the webhook reply, if one was offered. */
+  settle(answer: Answer): void {
+    const body = this.slot.close();
+    this.#resolve(answer.status === 200 && body !== undefined ? { ...answer, body } : answer);
+  }
+}
 
 /**
  * Runs validated updates of one webhook: dedup, the delivery mode, per-chat order with
@@ -55,7 +78,12 @@ export class Runner {
   /** Update ids claimed and not finished in this process. */
   readonly #mine = new Set<number>();
   /** `await`-mode requests still waiting for their update. */
-  readonly #waiting = new Set<(answer: Answer) => void>();
+  readonly #waiting = new Set<Pending>();
+  /** One shared interval checks every open request's deadline (no timer per request). */
+  #sweep: NodeJS.Timeout | undefined;
+  #tick = 0;
+  readonly #tickMs: number;
+  readonly #deadlineTicks: number;
   readonly #abort = new AbortController();
   #closing = false;
   #abandoned = 0;
@@ -68,6 +96,9 @@ export class Runner {
   constructor(settings: RunnerSettings) {
     this.#s = settings;
     this.#scheduler = new KeyedScheduler({ concurrency: settings.concurrency });
+    // Deadlines fire within one tick after they pass: at most 1 s late, or a tenth of a short deadline.
+    this.#tickMs = Math.max(1, Math.min(1000, Math.ceil(settings.deadlineMs / 10)));
+    this.#deadlineTicks = Math.ceil(settings.deadlineMs / this.#tickMs);
   }
 
   /** Whether `close` was called. */
@@ -140,39 +171,49 @@ export class Runner {
   }
 
   #await(update: Update): Promise<Answer> {
-    const slot = new ReplySlot();
-    return new Promise<Answer>((resolve) => {
-      let settled = false;
-      const finish = (answer: Answer) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        this.#waiting.delete(finish);
-        const offered = slot.close();
-        const body = answer.status === 200 ? offered : undefined;
-        resolve(body === undefined ? answer : { ...answer, body });
-      };
-      const timer = setTimeout(() => {
+    // +1: the interval phase is arbitrary, so never answer before the deadline.
+    const pending = new Pending(this.#tick + this.#deadlineTicks + 1);
+    pending.updateId = update.update_id;
+    this.#waiting.add(pending);
+    this.#startSweep();
+    void this.#schedule(update, pending.slot, pending).then((ran) => {
+      if (!ran) this.#settle(pending, { status: 503, reason: "abandoned" });
+    });
+    return pending.promise;
+  }
+
+  #settle(pending: Pending, answer: Answer): void {
+    if (this.#waiting.delete(pending)) pending.settle(answer);
+  }
+
+  #startSweep(): void {
+    if (this.#sweep !== undefined) return;
+    this.#sweep = setInterval(() => {
+      this.#tick += 1;
+      for (const pending of this.#waiting) {
+        if (pending.expiresAt > this.#tick) continue;
+        const id = pending.updateId;
         if (deadlineChannel.hasSubscribers)
-          deadlineChannel.publish({ path: this.#s.path, updateId: update.update_id });
+          deadlineChannel.publish({ path: this.#s.path, updateId: id });
         this.#s.log.warn(
-          { updateId: update.update_id, deadlineMs: this.#s.deadlineMs },
+          { updateId: id, deadlineMs: this.#s.deadlineMs },
           "@bot/webhook-fastify: handler still running at the deadline; answered 200 so Telegram does not resend",
         );
-        finish({ status: 200, reason: "deadline" });
-      }, this.#s.deadlineMs);
-      this.#waiting.add(finish);
-      void this.#schedule(update, slot, finish).then((ran) => {
-        if (!ran) finish({ status: 503, reason: "abandoned" });
-      });
-    });
+        this.#settle(pending, DEADLINE);
+      }
+      if (this.#waiting.size === 0) {
+        clearInterval(this.#sweep);
+        this.#sweep = undefined;
+      }
+    }, this.#tickMs);
+    this.#sweep.unref();
   }
 
   /** Runs one update in its chat's line. Resolves `false` when it was abandoned at close, never rejects. */
   async #schedule(
     update: Update,
     slot: ReplySlot | undefined,
-    handled?: (answer: Answer) => void,
+    handled?: Pending,
   ): Promise<boolean> {
     let ran = false;
     const id = update.update_id;
@@ -198,7 +239,7 @@ export class Runner {
           );
         }
         // Answer as soon as the handler is done, before the scheduler's bookkeeping.
-        handled?.(OK);
+        if (handled !== undefined) this.#settle(handled, OK);
       });
     } catch (error) {
       this.#s.log.error({ err: error, updateId: id }, "@bot/webhook-fastify: scheduling failed");
@@ -259,7 +300,10 @@ export class Runner {
     if (drained) return;
     const left = this.#scheduler.size + this.#scheduler.running;
     this.#abort.abort();
-    for (const finish of [...this.#waiting]) finish({ status: 503, reason: "abandoned" });
+    for (const pending of [...this.#waiting])
+      this.#settle(pending, { status: 503, reason: "abandoned" });
+    clearInterval(this.#sweep);
+    this.#sweep = undefined;
     // Let the queued ones see the abort and leave.
     await new Promise((resolve) => setImmediate(resolve));
     this.#s.log.error(

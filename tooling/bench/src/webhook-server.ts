@@ -1,8 +1,8 @@
 /**
  * One webhook server of the webhook benchmark, run in its own child process so the load
  * generator never shares its event loop. Usage (through `fork`): `webhook-server.ts <subject>`.
- * It sends `{ port }` once listening, answers `"count"` with `{ count }` (updates its handler
- * saw), and closes on `"stop"`.
+ * It sends `{ port }` once listening, answers `"count"` with `{ count, cpuUs }` (updates its
+ * handler saw, CPU time used so far), and closes on `"stop"`.
  */
 import { Bot } from "@bot/dispatcher";
 import { webhook } from "@bot/webhook-fastify";
@@ -76,7 +76,10 @@ async function main(subject: string): Promise<void> {
   const address = app.server.address();
   process.send?.({ port: typeof address === "object" && address !== null ? address.port : 0 });
   process.on("message", (message) => {
-    if (message === "count") process.send?.({ count });
+    if (message === "count") {
+      const cpu = process.cpuUsage();
+      process.send?.({ count, cpuUs: cpu.user + cpu.system });
+    }
     if (message === "stop") void app.close().then(() => process.exit(0));
   });
 }

@@ -39,9 +39,9 @@ function startServer(subject: string): Promise<{ child: ChildProcess; port: numb
   });
 }
 
-function ask(child: ChildProcess): Promise<number> {
+function ask(child: ChildProcess): Promise<{ count: number; cpuUs: number }> {
   return new Promise((resolve) => {
-    child.once("message", (m) => resolve((m as { count: number }).count));
+    child.once("message", (m) => resolve(m as { count: number; cpuUs: number }));
     child.send("count");
   });
 }
@@ -94,7 +94,10 @@ export async function benchWebhook(
         bad += r.non2xx + r.errors + r.timeouts;
         sent += r.requests.total;
       }
-      const handled = (await ask(child)) - before;
+      const after = await ask(child);
+      const handled = after.count - before.count;
+      // Server CPU per request: steadier than req/s on a shared machine.
+      const cpuUsPerReq = Number(((after.cpuUs - before.cpuUs) / Math.max(1, sent)).toFixed(1));
       results.push({
         bench: "webhook",
         subject,
@@ -102,7 +105,7 @@ export async function benchWebhook(
         higherIsBetter: true,
         runs: figures,
         median: median(figures),
-        extra: { non2xx: bad, handled, sent },
+        extra: { non2xx: bad, handled, sent, cpuUsPerReq },
       });
     } finally {
       await stop(child);
