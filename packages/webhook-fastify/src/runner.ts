@@ -1,9 +1,9 @@
+import { KeyedScheduler, updateKey } from "@bot/dispatcher";
 import type { Update } from "@bot/types";
 import type { WebhookBot, WebhookQueue } from "./contract.js";
 import type { ClaimResult, Dedup } from "./dedup.js";
 import { deadlineChannel, duplicateChannel } from "./diagnostics.js";
 import { ReplySlot } from "./reply.js";
-import { KeyedScheduler, updateKey } from "./scheduler.js";
 
 /** How a request should be answered. */
 export interface Answer {

@@ -1,1 +1,0 @@
-export { KeyedScheduler, updateKey } from "@bot/dispatcher";
