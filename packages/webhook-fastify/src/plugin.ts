@@ -118,7 +118,8 @@ async function webhookPlugin(instance: FastifyInstance, input: WebhookOptions): 
       if (updateChannel.hasSubscribers) {
         updateChannel.publish({ path, updateId: update.update_id, delivery: o.delivery });
       }
-      const answer = await runner.accept(update);
+      const accepted = runner.accept(update);
+      const answer = accepted instanceof Promise ? await accepted : accepted;
       if (answer.status !== 200) {
         reply.header("retry-after", "5");
         return reject(reply, path, answer.status, answer.reason ?? "busy", answer.reason ?? "busy");

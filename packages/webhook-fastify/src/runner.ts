@@ -45,6 +45,7 @@ export interface RunnerSettings {
 const OK: Answer = { status: 200 };
 const DUPLICATE: Answer = { status: 200, reason: "duplicate" };
 const DEADLINE: Answer = { status: 200, reason: "deadline" };
+const OVERLOADED: Answer = { status: 503, reason: "overloaded" };
 
 /** One open `await`-mode request: its reply slot, its deadline and how to answer it. */
 class Pending {
@@ -110,37 +111,44 @@ export class Runner {
    * Accepts one validated update and tells how to answer the request.
    *
    * @param update The update.
-   * @returns The answer; never rejects.
+   * @returns The answer (synchronously on the ack hot path); never rejects.
    */
-  async accept(update: Update): Promise<Answer> {
-    const s = this.#s;
+  accept(update: Update): Answer | Promise<Answer> {
+    return this.#s.dedup === undefined ? this.#deliver(update) : this.#acceptOnce(update);
+  }
+
+  async #acceptOnce(update: Update): Promise<Answer> {
+    const dedup = this.#s.dedup as Dedup;
     const id = update.update_id;
-    if (s.dedup !== undefined) {
-      if (this.#mine.has(id)) return this.#duplicate(id); // running here: it will finish here
-      let claim: ClaimResult;
-      try {
-        claim = await s.dedup.claim(id);
-      } catch (error) {
-        s.log.error(
-          { err: error, updateId: id },
-          "@bot/webhook-fastify: dedup storage failed; Telegram will resend",
-        );
-        return { status: 503, reason: "busy" };
-      }
-      if (claim === "done") return this.#duplicate(id);
-      // Claimed by another process (or by one that died: its lease runs out, then it runs).
-      if (claim === "busy") return { status: 503, reason: "busy" };
-      if (this.#closing) {
-        await this.#release(id);
-        return { status: 503, reason: "closing" };
-      }
-      this.#mine.add(id);
+    if (this.#mine.has(id)) return this.#duplicate(id); // running here: it will finish here
+    let claim: ClaimResult;
+    try {
+      claim = await dedup.claim(id);
+    } catch (error) {
+      this.#s.log.error(
+        { err: error, updateId: id },
+        "@bot/webhook-fastify: dedup storage failed; Telegram will resend",
+      );
+      return { status: 503, reason: "busy" };
     }
+    if (claim === "done") return this.#duplicate(id);
+    // Claimed by another process (or by one that died: its lease runs out, then it runs).
+    if (claim === "busy") return { status: 503, reason: "busy" };
+    if (this.#closing) {
+      await this.#release(id);
+      return { status: 503, reason: "closing" };
+    }
+    this.#mine.add(id);
+    return this.#deliver(update);
+  }
+
+  /** Hands an update to the delivery mode; synchronous where it can be (the hot path). */
+  #deliver(update: Update): Answer | Promise<Answer> {
+    const s = this.#s;
     if (s.delivery === "queue") return this.#enqueue(update);
     if (s.delivery === "ack") {
       if (this.#scheduler.size >= s.maxPending) {
-        await this.#release(id);
-        return { status: 503, reason: "overloaded" };
+        return this.#release(update.update_id).then(() => OVERLOADED);
       }
       void this.#schedule(update, undefined);
       return OK;
