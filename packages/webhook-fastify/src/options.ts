@@ -24,7 +24,7 @@ export interface WebhookDedupOptions {
   readonly storage?: DedupStorage;
   /** How long a finished update's marker is kept, in ms. Default 1 hour. */
   readonly ttlMs?: number;
-  /** Key prefix of the markers. Default `"webhook:dedup:<path>:"`. */
+  /** Key prefix of the markers. Default `"webhook:dedup:<register prefix><path>:"`. */
   readonly keyPrefix?: string;
 }
 
@@ -78,7 +78,11 @@ export interface ResolvedOptions {
   readonly bodyTimeoutMs: number;
   readonly closeGraceMs: number;
   readonly dedup:
-    | { readonly storage: DedupStorage; readonly ttlMs: number; readonly keyPrefix: string }
+    | {
+        readonly storage: DedupStorage;
+        readonly ttlMs: number;
+        readonly keyPrefix: string | undefined;
+      }
     | undefined;
   readonly healthCheck: boolean;
 }
@@ -202,7 +206,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     dedup = {
       storage,
       ttlMs: d.ttlMs ?? 3_600_000,
-      keyPrefix: d.keyPrefix ?? `webhook:dedup:${o.path}:`,
+      keyPrefix: d.keyPrefix,
     };
   }
   const delivery = o.delivery;

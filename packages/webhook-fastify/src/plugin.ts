@@ -40,7 +40,7 @@ async function webhookPlugin(instance: FastifyInstance, input: WebhookOptions): 
         ? undefined
         : new Dedup(
             o.dedup.storage,
-            o.dedup.keyPrefix,
+            o.dedup.keyPrefix ?? `webhook:dedup:${instance.prefix}${path}:`,
             o.dedup.ttlMs,
             o.deadlineMs + o.closeGraceMs + 60_000,
           ),
