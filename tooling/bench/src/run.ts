@@ -20,6 +20,10 @@ const all: Record<
     reference: "grammY",
     run: async () => (await import("./dispatch.ts")).benchDispatch(),
   },
+  webhook: {
+    reference: "bare Fastify",
+    run: async () => (await import("./webhook.ts")).benchWebhook(),
+  },
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));

@@ -107,8 +107,13 @@ export class KeyedScheduler {
   #pump(): void {
     while (this.#running < this.#concurrency && this.#readyHead < this.#ready.length) {
       const job = this.#ready[this.#readyHead]!;
+      // Release the slot at once: a finished job must not stay reachable (and alive for the GC).
+      this.#ready[this.#readyHead] = undefined as unknown as Job;
       this.#readyHead += 1;
-      if (this.#readyHead > 1024 && this.#readyHead * 2 > this.#ready.length) {
+      if (this.#readyHead === this.#ready.length) {
+        this.#ready.length = 0;
+        this.#readyHead = 0;
+      } else if (this.#readyHead > 1024 && this.#readyHead * 2 > this.#ready.length) {
         this.#ready = this.#ready.slice(this.#readyHead);
         this.#readyHead = 0;
       }
