@@ -1,21 +1,25 @@
 import fc from "fast-check";
 import * as v from "valibot";
 import { describe, expect, it } from "vitest";
-import { looseObjectFast } from "../src/loose-object.ts";
+import { arrayFast, looseObjectFast } from "../src/loose-object.ts";
 
 const inner = {
   id: v.pipe(v.number(), v.integer()),
   name: v.optional(v.string()),
 };
-const entries = (obj: (e: v.ObjectEntries) => v.GenericSchema) => ({
+const entries = (
+  obj: (e: v.ObjectEntries) => v.GenericSchema,
+  arr: (item: v.GenericSchema) => v.GenericSchema,
+) => ({
   kind: v.literal("a"),
   count: v.number(),
   label: v.optional(v.string()),
   child: v.optional(obj(inner)),
-  list: v.optional(v.array(obj(inner))),
+  list: v.optional(arr(obj(inner))),
+  grid: v.optional(arr(arr(v.number()))),
 });
-const fast = looseObjectFast(entries((e) => looseObjectFast(e)));
-const reference = v.looseObject(entries((e) => v.looseObject(e)));
+const fast = looseObjectFast(entries((e) => looseObjectFast(e), arrayFast));
+const reference = v.looseObject(entries((e) => v.looseObject(e), v.array));
 
 const value = fc.oneof(
   fc.integer(),
@@ -76,6 +80,30 @@ describe("looseObjectFast", () => {
     const r = v.parse(fast, data) as Record<string, unknown>;
     expect(Object.keys(r).sort()).toEqual(["count", "extra", "kind"]);
     expect(Object.getPrototypeOf(r)).toBe(Object.prototype);
+  });
+
+  it("returns a valid input as it is, without copying", () => {
+    const data = {
+      kind: "a",
+      count: 1,
+      child: { id: 1 },
+      list: [{ id: 2, name: "x" }],
+      grid: [[1, 2]],
+      extra: { y: 1 },
+    };
+    const out = v.parse(fast, data) as typeof data;
+    expect(out).toBe(data);
+    expect(out.list).toBe(data.list);
+  });
+
+  it("copies only what it must when a nested key has to be dropped", () => {
+    const data = JSON.parse(
+      '{"kind":"a","count":1,"child":{"id":1,"__proto__":{"x":1}},"extra":[1]}',
+    );
+    const out = v.parse(fast, data) as Record<string, Record<string, unknown>>;
+    expect(out).not.toBe(data);
+    expect(Object.hasOwn(out.child!, "__proto__")).toBe(false);
+    expect(out.extra).toBe(data.extra);
   });
 
   it("works inside variant", () => {

@@ -46,7 +46,9 @@ describe("public names", () => {
     const exported = new Set([...index.matchAll(/^ {2}(\w+),$/gm)].map((m) => m[1]));
     const missing = Object.keys(spec.types).filter((t) => !exported.has(t));
     expect(missing).toEqual([]);
-    const params = Object.keys(spec.methods).map((m) => `${m[0]!.toUpperCase()}${m.slice(1)}Params`);
+    const params = Object.keys(spec.methods).map(
+      (m) => `${m[0]!.toUpperCase()}${m.slice(1)}Params`,
+    );
     expect(params.filter((p) => !exported.has(p))).toEqual([]);
     const root = readFileSync(new URL("../src/index.ts", import.meta.url), "utf8");
     expect(root).toContain('export * from "./generated/index.js";');

@@ -45,7 +45,7 @@ export function emitSchemas(model: Model): string {
   const one = (t: string): string => {
     const { inner, depth } = unwrapArray(t);
     let s = ref(inner);
-    for (let i = 0; i < depth; i++) s = `v.array(${s})`;
+    for (let i = 0; i < depth; i++) s = `arr(${s})`;
     return s;
   };
   const fieldSchema = (owner: string, f: SpecField): string => {
@@ -61,7 +61,8 @@ export function emitSchemas(model: Model): string {
   let out = header(model);
   out += 'import * as v from "valibot";\n';
   out += 'import type * as T from "./types.js";\n';
-  out += 'import { looseObjectFast as obj, type ObjectSchemaOf } from "../loose-object.js";\n\n';
+  out +=
+    'import { arrayFast as arr, looseObjectFast as obj, type ObjectSchemaOf } from "../loose-object.js";\n\n';
   out += "export type { ObjectSchemaOf };\n\n";
   out += "const int = v.pipe(v.number(), v.integer());\n";
   out += "const num = v.number();\n";

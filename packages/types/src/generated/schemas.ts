@@ -2,7 +2,7 @@
 // (Bot API 10.1, June 11, 2026). Do not edit by hand: run `pnpm codegen`.
 import * as v from "valibot";
 import type * as T from "./types.js";
-import { looseObjectFast as obj, type ObjectSchemaOf } from "../loose-object.js";
+import { arrayFast as arr, looseObjectFast as obj, type ObjectSchemaOf } from "../loose-object.js";
 
 export type { ObjectSchemaOf };
 
@@ -109,7 +109,7 @@ export const MessageSchema: ObjectSchemaOf<T.Message> = obj({
   "author_signature": v.optional(str),
   "paid_star_count": v.optional(int),
   "text": v.optional(str),
-  "entities": v.optional(v.array(v.lazy(() => MessageEntitySchema))),
+  "entities": v.optional(arr(v.lazy(() => MessageEntitySchema))),
   "link_preview_options": v.optional(v.lazy(() => LinkPreviewOptionsSchema)),
   "suggested_post_info": v.optional(v.lazy(() => SuggestedPostInfoSchema)),
   "effect_id": v.optional(str),
@@ -119,14 +119,14 @@ export const MessageSchema: ObjectSchemaOf<T.Message> = obj({
   "document": v.optional(v.lazy(() => DocumentSchema)),
   "live_photo": v.optional(v.lazy(() => LivePhotoSchema)),
   "paid_media": v.optional(v.lazy(() => PaidMediaInfoSchema)),
-  "photo": v.optional(v.array(v.lazy(() => PhotoSizeSchema))),
+  "photo": v.optional(arr(v.lazy(() => PhotoSizeSchema))),
   "sticker": v.optional(v.lazy(() => StickerSchema)),
   "story": v.optional(v.lazy(() => StorySchema)),
   "video": v.optional(v.lazy(() => VideoSchema)),
   "video_note": v.optional(v.lazy(() => VideoNoteSchema)),
   "voice": v.optional(v.lazy(() => VoiceSchema)),
   "caption": v.optional(str),
-  "caption_entities": v.optional(v.array(v.lazy(() => MessageEntitySchema))),
+  "caption_entities": v.optional(arr(v.lazy(() => MessageEntitySchema))),
   "show_caption_above_media": v.optional(bool),
   "has_media_spoiler": v.optional(bool),
   "checklist": v.optional(v.lazy(() => ChecklistSchema)),
@@ -136,12 +136,12 @@ export const MessageSchema: ObjectSchemaOf<T.Message> = obj({
   "poll": v.optional(v.lazy(() => PollSchema)),
   "venue": v.optional(v.lazy(() => VenueSchema)),
   "location": v.optional(v.lazy(() => LocationSchema)),
-  "new_chat_members": v.optional(v.array(UserSchema)),
+  "new_chat_members": v.optional(arr(UserSchema)),
   "left_chat_member": v.optional(UserSchema),
   "chat_owner_left": v.optional(v.lazy(() => ChatOwnerLeftSchema)),
   "chat_owner_changed": v.optional(v.lazy(() => ChatOwnerChangedSchema)),
   "new_chat_title": v.optional(str),
-  "new_chat_photo": v.optional(v.array(v.lazy(() => PhotoSizeSchema))),
+  "new_chat_photo": v.optional(arr(v.lazy(() => PhotoSizeSchema))),
   "delete_chat_photo": v.optional(bool),
   "group_chat_created": v.optional(bool),
   "supergroup_chat_created": v.optional(bool),
@@ -217,7 +217,7 @@ export const MessageEntitySchema: ObjectSchemaOf<T.MessageEntity> = obj({
 /** Schema of {@link T.TextQuote}. */
 export const TextQuoteSchema: ObjectSchemaOf<T.TextQuote> = obj({
   "text": str,
-  "entities": v.optional(v.array(MessageEntitySchema)),
+  "entities": v.optional(arr(MessageEntitySchema)),
   "position": int,
   "is_manual": v.optional(bool),
 });
@@ -233,7 +233,7 @@ export const ExternalReplyInfoSchema: ObjectSchemaOf<T.ExternalReplyInfo> = obj(
   "document": v.optional(v.lazy(() => DocumentSchema)),
   "live_photo": v.optional(v.lazy(() => LivePhotoSchema)),
   "paid_media": v.optional(v.lazy(() => PaidMediaInfoSchema)),
-  "photo": v.optional(v.array(v.lazy(() => PhotoSizeSchema))),
+  "photo": v.optional(arr(v.lazy(() => PhotoSizeSchema))),
   "sticker": v.optional(v.lazy(() => StickerSchema)),
   "story": v.optional(v.lazy(() => StorySchema)),
   "video": v.optional(v.lazy(() => VideoSchema)),
@@ -330,7 +330,7 @@ export const DocumentSchema: ObjectSchemaOf<T.Document> = obj({
 
 /** Schema of {@link T.LivePhoto}. */
 export const LivePhotoSchema: ObjectSchemaOf<T.LivePhoto> = obj({
-  "photo": v.optional(v.array(PhotoSizeSchema)),
+  "photo": v.optional(arr(PhotoSizeSchema)),
   "file_id": str,
   "file_unique_id": str,
   "width": int,
@@ -364,9 +364,9 @@ export const VideoSchema: ObjectSchemaOf<T.Video> = obj({
   "height": int,
   "duration": int,
   "thumbnail": v.optional(PhotoSizeSchema),
-  "cover": v.optional(v.array(PhotoSizeSchema)),
+  "cover": v.optional(arr(PhotoSizeSchema)),
   "start_timestamp": v.optional(int),
-  "qualities": v.optional(v.array(VideoQualitySchema)),
+  "qualities": v.optional(arr(VideoQualitySchema)),
   "file_name": v.optional(str),
   "mime_type": v.optional(str),
   "file_size": v.optional(int),
@@ -394,7 +394,7 @@ export const VoiceSchema: ObjectSchemaOf<T.Voice> = obj({
 /** Schema of {@link T.PaidMediaInfo}. */
 export const PaidMediaInfoSchema: ObjectSchemaOf<T.PaidMediaInfo> = obj({
   "star_count": int,
-  "paid_media": v.array(v.lazy(() => PaidMediaSchema)),
+  "paid_media": arr(v.lazy(() => PaidMediaSchema)),
 });
 
 /** Schema of {@link T.PaidMediaLivePhoto}. */
@@ -406,7 +406,7 @@ export const PaidMediaLivePhotoSchema: ObjectSchemaOf<T.PaidMediaLivePhoto> = ob
 /** Schema of {@link T.PaidMediaPhoto}. */
 export const PaidMediaPhotoSchema: ObjectSchemaOf<T.PaidMediaPhoto> = obj({
   "type": v.literal("photo"),
-  "photo": v.array(PhotoSizeSchema),
+  "photo": arr(PhotoSizeSchema),
 });
 
 /** Schema of {@link T.PaidMediaPreview}. */
@@ -451,7 +451,7 @@ export const PollMediaSchema: ObjectSchemaOf<T.PollMedia> = obj({
   "link": v.optional(LinkSchema),
   "live_photo": v.optional(LivePhotoSchema),
   "location": v.optional(v.lazy(() => LocationSchema)),
-  "photo": v.optional(v.array(PhotoSizeSchema)),
+  "photo": v.optional(arr(PhotoSizeSchema)),
   "sticker": v.optional(v.lazy(() => StickerSchema)),
   "venue": v.optional(v.lazy(() => VenueSchema)),
   "video": v.optional(VideoSchema),
@@ -461,7 +461,7 @@ export const PollMediaSchema: ObjectSchemaOf<T.PollMedia> = obj({
 export const PollOptionSchema: ObjectSchemaOf<T.PollOption> = obj({
   "persistent_id": str,
   "text": str,
-  "text_entities": v.optional(v.array(MessageEntitySchema)),
+  "text_entities": v.optional(arr(MessageEntitySchema)),
   "media": v.optional(PollMediaSchema),
   "voter_count": int,
   "added_by_user": v.optional(UserSchema),
@@ -474,16 +474,16 @@ export const PollAnswerSchema: ObjectSchemaOf<T.PollAnswer> = obj({
   "poll_id": str,
   "voter_chat": v.optional(ChatSchema),
   "user": v.optional(UserSchema),
-  "option_ids": v.array(int),
-  "option_persistent_ids": v.array(str),
+  "option_ids": arr(int),
+  "option_persistent_ids": arr(str),
 });
 
 /** Schema of {@link T.Poll}. */
 export const PollSchema: ObjectSchemaOf<T.Poll> = obj({
   "id": str,
   "question": str,
-  "question_entities": v.optional(v.array(MessageEntitySchema)),
-  "options": v.array(PollOptionSchema),
+  "question_entities": v.optional(arr(MessageEntitySchema)),
+  "options": arr(PollOptionSchema),
   "total_voter_count": int,
   "is_closed": bool,
   "is_anonymous": bool,
@@ -491,15 +491,15 @@ export const PollSchema: ObjectSchemaOf<T.Poll> = obj({
   "allows_multiple_answers": bool,
   "allows_revoting": bool,
   "members_only": bool,
-  "country_codes": v.optional(v.array(str)),
-  "correct_option_ids": v.optional(v.array(int)),
+  "country_codes": v.optional(arr(str)),
+  "correct_option_ids": v.optional(arr(int)),
   "explanation": v.optional(str),
-  "explanation_entities": v.optional(v.array(MessageEntitySchema)),
+  "explanation_entities": v.optional(arr(MessageEntitySchema)),
   "explanation_media": v.optional(PollMediaSchema),
   "open_period": v.optional(int),
   "close_date": v.optional(int),
   "description": v.optional(str),
-  "description_entities": v.optional(v.array(MessageEntitySchema)),
+  "description_entities": v.optional(arr(MessageEntitySchema)),
   "media": v.optional(PollMediaSchema),
 });
 
@@ -507,7 +507,7 @@ export const PollSchema: ObjectSchemaOf<T.Poll> = obj({
 export const ChecklistTaskSchema: ObjectSchemaOf<T.ChecklistTask> = obj({
   "id": int,
   "text": str,
-  "text_entities": v.optional(v.array(MessageEntitySchema)),
+  "text_entities": v.optional(arr(MessageEntitySchema)),
   "completed_by_user": v.optional(UserSchema),
   "completed_by_chat": v.optional(ChatSchema),
   "completion_date": v.optional(int),
@@ -516,8 +516,8 @@ export const ChecklistTaskSchema: ObjectSchemaOf<T.ChecklistTask> = obj({
 /** Schema of {@link T.Checklist}. */
 export const ChecklistSchema: ObjectSchemaOf<T.Checklist> = obj({
   "title": str,
-  "title_entities": v.optional(v.array(MessageEntitySchema)),
-  "tasks": v.array(ChecklistTaskSchema),
+  "title_entities": v.optional(arr(MessageEntitySchema)),
+  "tasks": arr(ChecklistTaskSchema),
   "others_can_add_tasks": v.optional(bool),
   "others_can_mark_tasks_as_done": v.optional(bool),
 });
@@ -525,14 +525,14 @@ export const ChecklistSchema: ObjectSchemaOf<T.Checklist> = obj({
 /** Schema of {@link T.ChecklistTasksDone}. */
 export const ChecklistTasksDoneSchema: ObjectSchemaOf<T.ChecklistTasksDone> = obj({
   "checklist_message": v.optional(MessageSchema),
-  "marked_as_done_task_ids": v.optional(v.array(int)),
-  "marked_as_not_done_task_ids": v.optional(v.array(int)),
+  "marked_as_done_task_ids": v.optional(arr(int)),
+  "marked_as_not_done_task_ids": v.optional(arr(int)),
 });
 
 /** Schema of {@link T.ChecklistTasksAdded}. */
 export const ChecklistTasksAddedSchema: ObjectSchemaOf<T.ChecklistTasksAdded> = obj({
   "checklist_message": v.optional(MessageSchema),
-  "tasks": v.array(ChecklistTaskSchema),
+  "tasks": arr(ChecklistTaskSchema),
 });
 
 /** Schema of {@link T.Location}. */
@@ -590,7 +590,7 @@ export const PollOptionAddedSchema: ObjectSchemaOf<T.PollOptionAdded> = obj({
   "poll_message": v.optional(v.lazy(() => MaybeInaccessibleMessageSchema)),
   "option_persistent_id": str,
   "option_text": str,
-  "option_text_entities": v.optional(v.array(MessageEntitySchema)),
+  "option_text_entities": v.optional(arr(MessageEntitySchema)),
 });
 
 /** Schema of {@link T.PollOptionDeleted}. */
@@ -598,7 +598,7 @@ export const PollOptionDeletedSchema: ObjectSchemaOf<T.PollOptionDeleted> = obj(
   "poll_message": v.optional(v.lazy(() => MaybeInaccessibleMessageSchema)),
   "option_persistent_id": str,
   "option_text": str,
-  "option_text_entities": v.optional(v.array(MessageEntitySchema)),
+  "option_text_entities": v.optional(arr(MessageEntitySchema)),
 });
 
 /** Schema of {@link T.ChatBoostAdded}. */
@@ -623,7 +623,7 @@ export const BackgroundFillGradientSchema: ObjectSchemaOf<T.BackgroundFillGradie
 /** Schema of {@link T.BackgroundFillFreeformGradient}. */
 export const BackgroundFillFreeformGradientSchema: ObjectSchemaOf<T.BackgroundFillFreeformGradient> = obj({
   "type": v.literal("freeform_gradient"),
-  "colors": v.array(int),
+  "colors": arr(int),
 });
 
 /** Schema of {@link T.BackgroundTypeFill}. */
@@ -695,13 +695,13 @@ export const SharedUserSchema: ObjectSchemaOf<T.SharedUser> = obj({
   "first_name": v.optional(str),
   "last_name": v.optional(str),
   "username": v.optional(str),
-  "photo": v.optional(v.array(PhotoSizeSchema)),
+  "photo": v.optional(arr(PhotoSizeSchema)),
 });
 
 /** Schema of {@link T.UsersShared}. */
 export const UsersSharedSchema: ObjectSchemaOf<T.UsersShared> = obj({
   "request_id": int,
-  "users": v.array(SharedUserSchema),
+  "users": arr(SharedUserSchema),
 });
 
 /** Schema of {@link T.ChatShared}. */
@@ -710,7 +710,7 @@ export const ChatSharedSchema: ObjectSchemaOf<T.ChatShared> = obj({
   "chat_id": int,
   "title": v.optional(str),
   "username": v.optional(str),
-  "photo": v.optional(v.array(PhotoSizeSchema)),
+  "photo": v.optional(arr(PhotoSizeSchema)),
 });
 
 /** Schema of {@link T.WriteAccessAllowed}. */
@@ -735,7 +735,7 @@ export const VideoChatEndedSchema: ObjectSchemaOf<T.VideoChatEnded> = obj({
 
 /** Schema of {@link T.VideoChatParticipantsInvited}. */
 export const VideoChatParticipantsInvitedSchema: ObjectSchemaOf<T.VideoChatParticipantsInvited> = obj({
-  "users": v.array(UserSchema),
+  "users": arr(UserSchema),
 });
 
 /** Schema of {@link T.PaidMessagePriceChanged}. */
@@ -789,13 +789,13 @@ export const GiveawayCreatedSchema: ObjectSchemaOf<T.GiveawayCreated> = obj({
 
 /** Schema of {@link T.Giveaway}. */
 export const GiveawaySchema: ObjectSchemaOf<T.Giveaway> = obj({
-  "chats": v.array(ChatSchema),
+  "chats": arr(ChatSchema),
   "winners_selection_date": int,
   "winner_count": int,
   "only_new_members": v.optional(bool),
   "has_public_winners": v.optional(bool),
   "prize_description": v.optional(str),
-  "country_codes": v.optional(v.array(str)),
+  "country_codes": v.optional(arr(str)),
   "prize_star_count": v.optional(int),
   "premium_subscription_month_count": v.optional(int),
 });
@@ -806,7 +806,7 @@ export const GiveawayWinnersSchema: ObjectSchemaOf<T.GiveawayWinners> = obj({
   "giveaway_message_id": int,
   "winners_selection_date": int,
   "winner_count": int,
-  "winners": v.array(UserSchema),
+  "winners": arr(UserSchema),
   "additional_chat_count": v.optional(int),
   "prize_star_count": v.optional(int),
   "premium_subscription_month_count": v.optional(int),
@@ -867,7 +867,7 @@ export const WebAppInfoSchema: ObjectSchemaOf<T.WebAppInfo> = obj({
 
 /** Schema of {@link T.InlineKeyboardMarkup}. */
 export const InlineKeyboardMarkupSchema: ObjectSchemaOf<T.InlineKeyboardMarkup> = obj({
-  "inline_keyboard": v.array(v.array(v.lazy(() => InlineKeyboardButtonSchema))),
+  "inline_keyboard": arr(arr(v.lazy(() => InlineKeyboardButtonSchema))),
 });
 
 /** Schema of {@link T.InlineKeyboardButton}. */
@@ -1067,8 +1067,8 @@ export const MessageReactionUpdatedSchema: ObjectSchemaOf<T.MessageReactionUpdat
   "user": v.optional(UserSchema),
   "actor_chat": v.optional(ChatSchema),
   "date": int,
-  "old_reaction": v.array(v.lazy(() => ReactionTypeSchema)),
-  "new_reaction": v.array(v.lazy(() => ReactionTypeSchema)),
+  "old_reaction": arr(v.lazy(() => ReactionTypeSchema)),
+  "new_reaction": arr(v.lazy(() => ReactionTypeSchema)),
 });
 
 /** Schema of {@link T.MessageReactionCountUpdated}. */
@@ -1076,7 +1076,7 @@ export const MessageReactionCountUpdatedSchema: ObjectSchemaOf<T.MessageReaction
   "chat": ChatSchema,
   "message_id": int,
   "date": int,
-  "reactions": v.array(ReactionCountSchema),
+  "reactions": arr(ReactionCountSchema),
 });
 
 /** Schema of {@link T.GiftBackground}. */
@@ -1138,9 +1138,9 @@ export const UniqueGiftColorsSchema: ObjectSchemaOf<T.UniqueGiftColors> = obj({
   "model_custom_emoji_id": str,
   "symbol_custom_emoji_id": str,
   "light_theme_main_color": int,
-  "light_theme_other_colors": v.array(int),
+  "light_theme_other_colors": arr(int),
   "dark_theme_main_color": int,
-  "dark_theme_other_colors": v.array(int),
+  "dark_theme_other_colors": arr(int),
 });
 
 /** Schema of {@link T.UniqueGift}. */
@@ -1168,7 +1168,7 @@ export const GiftInfoSchema: ObjectSchemaOf<T.GiftInfo> = obj({
   "is_upgrade_separate": v.optional(bool),
   "can_be_upgraded": v.optional(bool),
   "text": v.optional(str),
-  "entities": v.optional(v.array(MessageEntitySchema)),
+  "entities": v.optional(arr(MessageEntitySchema)),
   "is_private": v.optional(bool),
   "unique_gift_number": v.optional(int),
 });
@@ -1275,7 +1275,7 @@ export const BusinessConnectionSchema: ObjectSchemaOf<T.BusinessConnection> = ob
 export const BusinessMessagesDeletedSchema: ObjectSchemaOf<T.BusinessMessagesDeleted> = obj({
   "business_connection_id": str,
   "chat": ChatSchema,
-  "message_ids": v.array(int),
+  "message_ids": arr(int),
 });
 
 /** Schema of {@link T.Sticker}. */
@@ -1307,7 +1307,7 @@ export const MaskPositionSchema: ObjectSchemaOf<T.MaskPosition> = obj({
 
 /** Schema of {@link T.RichMessage}. */
 export const RichMessageSchema: ObjectSchemaOf<T.RichMessage> = obj({
-  "blocks": v.array(v.lazy(() => RichBlockSchema)),
+  "blocks": arr(v.lazy(() => RichBlockSchema)),
   "is_rtl": v.optional(bool),
 });
 
@@ -1495,7 +1495,7 @@ export const RichBlockTableCellSchema: ObjectSchemaOf<T.RichBlockTableCell> = ob
 /** Schema of {@link T.RichBlockListItem}. */
 export const RichBlockListItemSchema: ObjectSchemaOf<T.RichBlockListItem> = obj({
   "label": str,
-  "blocks": v.array(v.lazy(() => RichBlockSchema)),
+  "blocks": arr(v.lazy(() => RichBlockSchema)),
   "has_checkbox": v.optional(bool),
   "is_checked": v.optional(bool),
   "value": v.optional(int),
@@ -1548,13 +1548,13 @@ export const RichBlockAnchorSchema: ObjectSchemaOf<T.RichBlockAnchor> = obj({
 /** Schema of {@link T.RichBlockList}. */
 export const RichBlockListSchema: ObjectSchemaOf<T.RichBlockList> = obj({
   "type": v.literal("list"),
-  "items": v.array(RichBlockListItemSchema),
+  "items": arr(RichBlockListItemSchema),
 });
 
 /** Schema of {@link T.RichBlockBlockQuotation}. */
 export const RichBlockBlockQuotationSchema: ObjectSchemaOf<T.RichBlockBlockQuotation> = obj({
   "type": v.literal("blockquote"),
-  "blocks": v.array(v.lazy(() => RichBlockSchema)),
+  "blocks": arr(v.lazy(() => RichBlockSchema)),
   "credit": v.optional(v.lazy(() => RichTextSchema)),
 });
 
@@ -1568,21 +1568,21 @@ export const RichBlockPullQuotationSchema: ObjectSchemaOf<T.RichBlockPullQuotati
 /** Schema of {@link T.RichBlockCollage}. */
 export const RichBlockCollageSchema: ObjectSchemaOf<T.RichBlockCollage> = obj({
   "type": v.literal("collage"),
-  "blocks": v.array(v.lazy(() => RichBlockSchema)),
+  "blocks": arr(v.lazy(() => RichBlockSchema)),
   "caption": v.optional(RichBlockCaptionSchema),
 });
 
 /** Schema of {@link T.RichBlockSlideshow}. */
 export const RichBlockSlideshowSchema: ObjectSchemaOf<T.RichBlockSlideshow> = obj({
   "type": v.literal("slideshow"),
-  "blocks": v.array(v.lazy(() => RichBlockSchema)),
+  "blocks": arr(v.lazy(() => RichBlockSchema)),
   "caption": v.optional(RichBlockCaptionSchema),
 });
 
 /** Schema of {@link T.RichBlockTable}. */
 export const RichBlockTableSchema: ObjectSchemaOf<T.RichBlockTable> = obj({
   "type": v.literal("table"),
-  "cells": v.array(v.array(RichBlockTableCellSchema)),
+  "cells": arr(arr(RichBlockTableCellSchema)),
   "is_bordered": v.optional(bool),
   "is_striped": v.optional(bool),
   "caption": v.optional(v.lazy(() => RichTextSchema)),
@@ -1592,7 +1592,7 @@ export const RichBlockTableSchema: ObjectSchemaOf<T.RichBlockTable> = obj({
 export const RichBlockDetailsSchema: ObjectSchemaOf<T.RichBlockDetails> = obj({
   "type": v.literal("details"),
   "summary": v.lazy(() => RichTextSchema),
-  "blocks": v.array(v.lazy(() => RichBlockSchema)),
+  "blocks": arr(v.lazy(() => RichBlockSchema)),
   "is_open": v.optional(bool),
 });
 
@@ -1624,7 +1624,7 @@ export const RichBlockAudioSchema: ObjectSchemaOf<T.RichBlockAudio> = obj({
 /** Schema of {@link T.RichBlockPhoto}. */
 export const RichBlockPhotoSchema: ObjectSchemaOf<T.RichBlockPhoto> = obj({
   "type": v.literal("photo"),
-  "photo": v.array(PhotoSizeSchema),
+  "photo": arr(PhotoSizeSchema),
   "has_spoiler": v.optional(bool),
   "caption": v.optional(RichBlockCaptionSchema),
 });
@@ -1746,7 +1746,7 @@ export const PaidMediaPurchasedSchema: ObjectSchemaOf<T.PaidMediaPurchased> = ob
 
 /** Schema of {@link T.PassportData}. */
 export const PassportDataSchema: ObjectSchemaOf<T.PassportData> = obj({
-  "data": v.array(v.lazy(() => EncryptedPassportElementSchema)),
+  "data": arr(v.lazy(() => EncryptedPassportElementSchema)),
   "credentials": v.lazy(() => EncryptedCredentialsSchema),
 });
 
@@ -1764,11 +1764,11 @@ export const EncryptedPassportElementSchema: ObjectSchemaOf<T.EncryptedPassportE
   "data": v.optional(str),
   "phone_number": v.optional(str),
   "email": v.optional(str),
-  "files": v.optional(v.array(PassportFileSchema)),
+  "files": v.optional(arr(PassportFileSchema)),
   "front_side": v.optional(PassportFileSchema),
   "reverse_side": v.optional(PassportFileSchema),
   "selfie": v.optional(PassportFileSchema),
-  "translation": v.optional(v.array(PassportFileSchema)),
+  "translation": v.optional(arr(PassportFileSchema)),
   "hash": str,
 });
 
@@ -1783,9 +1783,9 @@ export const EncryptedCredentialsSchema: ObjectSchemaOf<T.EncryptedCredentials> 
 export const GameSchema: ObjectSchemaOf<T.Game> = obj({
   "title": str,
   "description": str,
-  "photo": v.array(PhotoSizeSchema),
+  "photo": arr(PhotoSizeSchema),
   "text": v.optional(str),
-  "text_entities": v.optional(v.array(MessageEntitySchema)),
+  "text_entities": v.optional(arr(MessageEntitySchema)),
   "animation": v.optional(AnimationSchema),
 });
 
@@ -1858,7 +1858,7 @@ export const ChatBoostSourceSchema: v.GenericSchema<unknown, T.ChatBoostSource> 
 ] as never) as never;
 
 /** Schema of {@link T.RichText}. Unknown future members are accepted as objects. */
-export const RichTextSchema: v.GenericSchema<unknown, T.RichText> = v.union([str, v.array(v.lazy(() => RichTextSchema)), v.variant("type", [
+export const RichTextSchema: v.GenericSchema<unknown, T.RichText> = v.union([str, arr(v.lazy(() => RichTextSchema)), v.variant("type", [
   RichTextBoldSchema,
   RichTextItalicSchema,
   RichTextUnderlineSchema,
