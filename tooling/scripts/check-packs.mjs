@@ -12,6 +12,10 @@ const out = join(root, ".packs");
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out);
 
+// The pnpm that runs this script (`pnpm run check:packs`), else the one on PATH.
+const execPath = process.env.npm_execpath ?? "";
+const pnpm = (args) =>
+  /pnpm/.test(execPath) ? [process.execPath, [execPath, ...args]] : ["pnpm", args];
 const run = (cmd, args, cwd) =>
   execFileSync(cmd, args, { cwd, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
 let failures = 0;
@@ -19,7 +23,10 @@ for (const dir of readdirSync(join(root, "packages"))) {
   const pkgDir = join(root, "packages", dir);
   const pkg = JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8"));
   if (pkg.private) continue;
-  const tgzName = run("pnpm", ["pack", "--pack-destination", out], pkgDir).trim().split("\n").pop();
+  const tgzName = run(...pnpm(["pack", "--pack-destination", out]), pkgDir)
+    .trim()
+    .split("\n")
+    .pop();
   const tgz = resolve(pkgDir, tgzName);
   const manifest = run("tar", ["-xOzf", tgz, "package/package.json"], root);
   const problems = [];
@@ -27,12 +34,12 @@ for (const dir of readdirSync(join(root, "packages"))) {
     problems.push("manifest still has workspace: or catalog: ranges");
   if (/@bot\/source/.test(manifest)) problems.push("manifest still has the @bot/source condition");
   try {
-    run("pnpm", ["exec", "publint", "--strict", tgz], root);
+    run(...pnpm(["exec", "publint", "--strict", tgz]), root);
   } catch (e) {
     problems.push(`publint:\n${e.stdout}${e.stderr}`);
   }
   try {
-    run("pnpm", ["exec", "attw", tgz, "--profile", "esm-only", "--format", "table-flipped"], root);
+    run(...pnpm(["exec", "attw", tgz, "--profile", "esm-only", "--format", "table-flipped"]), root);
   } catch (e) {
     problems.push(`are-the-types-wrong:\n${e.stdout}${e.stderr}`);
   }

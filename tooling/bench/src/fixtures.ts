@@ -62,3 +62,23 @@ export function messageUpdate1k(updateId = 1): Update {
     },
   };
 }
+
+/** The token every benchmark bot uses; it is never sent anywhere. */
+export const BENCH_TOKEN = "123456789:bench-token-not-secret";
+
+/** The `getMe` result every benchmark bot is given, so no benchmark makes a network call. */
+export const BENCH_BOT_INFO = {
+  id: 123456789,
+  is_bot: true as const,
+  first_name: "bench",
+  username: "bench_bot",
+  can_join_groups: true,
+  can_read_all_group_messages: false,
+  supports_inline_queries: true,
+  can_connect_to_business: false,
+  has_main_web_app: false,
+  has_topics_enabled: false,
+  allows_users_to_create_topics: false,
+  can_manage_bots: false,
+  supports_join_request_queries: false,
+};

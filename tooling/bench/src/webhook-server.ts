@@ -9,24 +9,11 @@ import { webhook } from "@bot/webhook-fastify";
 import Fastify from "fastify";
 import { Bot as GrammyBot, webhookCallback } from "grammy";
 import { Telegraf } from "telegraf";
+import { BENCH_BOT_INFO, BENCH_TOKEN } from "./fixtures.ts";
 
 export const WEBHOOK_SECRET = "bench_secret_token_0123456789";
-const TOKEN = "123456789:bench-token-not-secret";
-const BOT_INFO = {
-  id: 123456789,
-  is_bot: true as const,
-  first_name: "bench",
-  username: "bench_bot",
-  can_join_groups: true,
-  can_read_all_group_messages: false,
-  supports_inline_queries: false,
-  can_connect_to_business: false,
-  has_main_web_app: false,
-  has_topics_enabled: false,
-  allows_users_to_create_topics: false,
-  can_manage_bots: false,
-  supports_join_request_queries: false,
-};
+const TOKEN = BENCH_TOKEN;
+const BOT_INFO = BENCH_BOT_INFO;
 
 let count = 0;
 
