@@ -7,6 +7,7 @@
  * @module
  */
 import * as v from "valibot";
+import { isCleanUpdate } from "./generated/guards.js";
 import { UpdateSchema } from "./generated/schemas.js";
 import type { Update } from "./generated/types.js";
 
@@ -77,6 +78,9 @@ export type SafeParseUpdateResult =
  * @returns The update, or an error naming the bad field.
  */
 export function safeParseUpdate(input: unknown): SafeParseUpdateResult {
+  // Fast path: generated plain checks accept exactly what the schema accepts unchanged, and
+  // the schema returns such input as it is; anything else (and every error) goes to valibot.
+  if (isCleanUpdate(input)) return { success: true, output: input as Update };
   const result = v.safeParse(UpdateSchema, input);
   if (result.success) return { success: true, output: result.output as Update };
   return { success: false, error: new UpdateValidationError(formatIssues(result.issues)) };

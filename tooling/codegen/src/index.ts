@@ -1,3 +1,4 @@
+import { emitGuards } from "./emit-guards.ts";
 import { emitSchemas } from "./emit-schemas.ts";
 import { emitIndex, emitMethods, emitSpecTable, emitTypes, emitUpdateKinds } from "./emit-types.ts";
 import { buildModel } from "./model.ts";
@@ -23,6 +24,7 @@ export function generate(spec: Spec | unknown): GeneratedFiles {
     "update-kinds.ts": emitUpdateKinds(model),
     "spec-table.ts": emitSpecTable(model),
     "schemas.ts": emitSchemas(model),
+    "guards.ts": emitGuards(model),
   };
   files["index.ts"] = emitIndex(model, files);
   return files;
