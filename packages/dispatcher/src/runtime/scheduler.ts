@@ -1,4 +1,4 @@
-import type { Update } from "@bot/types";
+import type { Message, Update } from "@bot/types";
 import * as v from "valibot";
 import { RuntimeError } from "./errors.js";
 
@@ -162,16 +162,22 @@ export function updateKey(update: Update): string | undefined {
   return userId === undefined ? undefined : String(userId);
 }
 
-/** The chat of an update, wherever its kind keeps it. */
-export function updateChatId(update: Update): number | undefined {
-  const message =
+/** The message of a message-like update (new, edited, channel, business or guest). */
+function messageOf(update: Update): Message | undefined {
+  return (
     update.message ??
     update.edited_message ??
     update.channel_post ??
     update.edited_channel_post ??
     update.business_message ??
     update.edited_business_message ??
-    update.guest_message;
+    update.guest_message
+  );
+}
+
+/** The chat of an update, wherever its kind keeps it. */
+export function updateChatId(update: Update): number | undefined {
+  const message = messageOf(update);
   if (message !== undefined) return message.chat.id;
   return (
     update.callback_query?.message?.chat.id ??
@@ -188,14 +194,7 @@ export function updateChatId(update: Update): number | undefined {
 
 /** The user of an update, wherever its kind keeps it. */
 export function updateUserId(update: Update): number | undefined {
-  const message =
-    update.message ??
-    update.edited_message ??
-    update.channel_post ??
-    update.edited_channel_post ??
-    update.business_message ??
-    update.edited_business_message ??
-    update.guest_message;
+  const message = messageOf(update);
   return (
     message?.from?.id ??
     update.callback_query?.from.id ??
