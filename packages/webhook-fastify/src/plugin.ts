@@ -45,6 +45,17 @@ async function webhookPlugin(instance: FastifyInstance, input: WebhookOptions): 
             o.deadlineMs + o.closeGraceMs + 60_000,
           ),
     log: instance.log,
+    respond: (target, status, reason, body) => {
+      const reply = target as FastifyReply;
+      if (status !== 200) {
+        reply.header("retry-after", "5");
+        reject(reply, path, status, reason ?? "busy", reason ?? "busy");
+      } else if (body !== undefined) {
+        reply.type("application/json").send(body);
+      } else {
+        reply.send();
+      }
+    },
   });
   const checkSecret = o.secretToken === undefined ? undefined : secretChecker(o.secretToken);
   if (checkSecret === undefined) {
@@ -105,27 +116,22 @@ async function webhookPlugin(instance: FastifyInstance, input: WebhookOptions): 
     method: "POST",
     url: path,
     bodyLimit: o.bodyLimit,
-    handler: async (request, reply) => {
+    // Not async: the runner answers through `respond` when the update is done (or at once).
+    handler: (request, reply) => {
       const parsed = safeParseUpdate(request.body);
       if (!parsed.success) {
         request.log.warn(
           { updatePath: parsed.error.path || "<root>", issue: parsed.error.issues[0]?.message },
           "@bot/webhook-fastify: invalid update",
         );
-        return reject(reply, path, 400, "invalid", "invalid update");
+        reject(reply, path, 400, "invalid", "invalid update");
+        return;
       }
       const update = parsed.output;
       if (updateChannel.hasSubscribers) {
         updateChannel.publish({ path, updateId: update.update_id, delivery: o.delivery });
       }
-      const accepted = runner.accept(update);
-      const answer = accepted instanceof Promise ? await accepted : accepted;
-      if (answer.status !== 200) {
-        reply.header("retry-after", "5");
-        return reject(reply, path, answer.status, answer.reason ?? "busy", answer.reason ?? "busy");
-      }
-      if (answer.body !== undefined) return reply.type("application/json").send(answer.body);
-      return reply.send();
+      runner.accept(update, reply);
     },
   });
 

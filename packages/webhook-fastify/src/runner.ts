@@ -1,26 +1,30 @@
-import { KeyedScheduler, updateKey } from "@bot/dispatcher";
+import { updateChatId, updateUserId } from "@bot/dispatcher";
 import type { Update } from "@bot/types";
-import type { WebhookBot, WebhookQueue } from "./contract.js";
+import type { WebhookBot, WebhookHandleOptions, WebhookQueue } from "./contract.js";
 import type { ClaimResult, Dedup } from "./dedup.js";
 import { deadlineChannel, duplicateChannel } from "./diagnostics.js";
 import { ReplySlot } from "./reply.js";
 
-/** How a request should be answered. */
-export interface Answer {
-  /** The HTTP status. */
-  readonly status: 200 | 503;
-  /** A JSON body (a webhook reply), if any. */
-  readonly body?: string;
-  /** Why, for the log and diagnostics, when not a plain success. */
-  readonly reason?:
-    | "duplicate"
-    | "busy"
-    | "overloaded"
-    | "queue"
-    | "closing"
-    | "deadline"
-    | "abandoned";
-}
+/** Why a request got the answer it got, when not a plain success. */
+export type AnswerReason =
+  | "duplicate"
+  | "busy"
+  | "overloaded"
+  | "queue"
+  | "closing"
+  | "deadline"
+  | "abandoned";
+
+/**
+ * Answers one request. `target` is whatever the caller passed to {@link Runner.accept} (the
+ * Fastify reply); `body` is a webhook reply (JSON) on a 200, if a handler offered one.
+ */
+export type Respond = (
+  target: unknown,
+  status: 200 | 503,
+  reason: AnswerReason | undefined,
+  body: string | undefined,
+) => void;
 
 /** Logs the runner needs. */
 export interface RunnerLog {
@@ -40,54 +44,73 @@ export interface RunnerSettings {
   readonly closeGraceMs: number;
   readonly dedup: Dedup | undefined;
   readonly log: RunnerLog;
+  readonly respond: Respond;
 }
 
-const OK: Answer = { status: 200 };
-const DUPLICATE: Answer = { status: 200, reason: "duplicate" };
-const DEADLINE: Answer = { status: 200, reason: "deadline" };
-const OVERLOADED: Answer = { status: 503, reason: "overloaded" };
-
-/** What a scheduled task needs, dropped as soon as it starts. */
-interface Held {
+/**
+ * One accepted update on its way through the runner. It is also the options object handed to
+ * `bot.handleUpdate` (its `signal`, and itself as the `webhookReply` sink in `await` mode), so
+ * a request costs one object here.
+ */
+class Job extends ReplySlot implements WebhookHandleOptions {
+  /** The update, dropped as soon as the handler starts (finished jobs may linger for the GC). */
   update: Update | undefined;
-  slot: ReplySlot | undefined;
-  handled: Pending | undefined;
-  ran: boolean;
-}
+  readonly id: number;
+  /** Per-chat ordering key: the chat id, else the user id. */
+  readonly key: number | undefined;
+  /** Who waits for the answer (`await` mode), until answered. */
+  target: unknown;
+  /** The sweep tick at which an open request is answered anyway. */
+  expiresAt = 0;
+  /** The next job of the same key, waiting for this one. */
+  next: Job | undefined;
+  /** The job of the same key before this one, until this one starts. */
+  prev: Job | undefined;
+  started = false;
+  /** The next job waiting for a free slot. */
+  nextReady: Job | undefined;
+  readonly signal: AbortSignal;
+  readonly webhookReply: ReplySlot | undefined;
 
-/** One open `await`-mode request: its reply slot, its deadline and how to answer it. */
-class Pending {
-  readonly slot = new ReplySlot();
-  readonly promise: Promise<Answer>;
-  readonly expiresAt: number;
-  updateId = 0;
-  #resolve!: (answer: Answer) => void;
-
-  constructor(expiresAt: number) {
-    this.expiresAt = expiresAt;
-    this.promise = new Promise<Answer>((resolve) => {
-      this.#resolve = resolve;
-    });
-  }
-
-  /** Answers once: a 200 carries the webhook reply, if one was offered. */
-  settle(answer: Answer): void {
-    const body = this.slot.close();
-    this.#resolve(answer.status === 200 && body !== undefined ? { ...answer, body } : answer);
+  constructor(update: Update, target: unknown, signal: AbortSignal) {
+    super();
+    this.update = update;
+    this.id = update.update_id;
+    this.key = updateChatId(update) ?? updateUserId(update);
+    this.target = target;
+    this.signal = signal;
+    this.webhookReply = target === undefined ? undefined : this;
   }
 }
 
 /**
  * Runs validated updates of one webhook: dedup, the delivery mode, per-chat order with
- * bounded concurrency, the `await` deadline and the drain on close. Knows nothing of HTTP.
+ * bounded concurrency, the `await` deadline and the drain on close. Knows nothing of HTTP:
+ * it answers through {@link RunnerSettings.respond}.
+ *
+ * The scheduling is inlined (a line per key and one ready list, both linked through the jobs)
+ * because it runs once per request: no promise, closure or array per update beyond the
+ * handler's own.
  */
 export class Runner {
   readonly #s: RunnerSettings;
-  readonly #scheduler: KeyedScheduler;
+  readonly #bot: WebhookBot;
+  readonly #respond: Respond;
+  readonly #concurrency: number;
+  /** Per key: the last job of its line (the first one is running or ready). */
+  readonly #lines = new Map<number, Job>();
+  #readyHead: Job | undefined;
+  #readyTail: Job | undefined;
+  /** Jobs accepted and not started. */
+  #queued = 0;
+  #running = 0;
+  #idle: Array<() => void> = [];
+  /** Dedup writes under way (finish or release). */
+  readonly #writes = new Set<Promise<void>>();
   /** Update ids claimed and not finished in this process. */
   readonly #mine = new Set<number>();
-  /** `await`-mode requests still waiting for their update. */
-  readonly #waiting = new Set<Pending>();
+  /** `await`-mode requests still open. */
+  readonly #waiting = new Set<Job>();
   /** One shared interval checks every open request's deadline (no timer per request). */
   #sweep: NodeJS.Timeout | undefined;
   #tick = 0;
@@ -104,7 +127,9 @@ export class Runner {
    */
   constructor(settings: RunnerSettings) {
     this.#s = settings;
-    this.#scheduler = new KeyedScheduler({ concurrency: settings.concurrency });
+    this.#bot = settings.bot;
+    this.#respond = settings.respond;
+    this.#concurrency = settings.concurrency;
     // Deadlines fire within one tick after they pass: at most 1 s late, or a tenth of a short deadline.
     this.#tickMs = Math.max(1, Math.min(1000, Math.ceil(settings.deadlineMs / 10)));
     this.#deadlineTicks = Math.ceil(settings.deadlineMs / this.#tickMs);
@@ -116,19 +141,20 @@ export class Runner {
   }
 
   /**
-   * Accepts one validated update and tells how to answer the request.
+   * Accepts one validated update; `respond` is called exactly once for `target`, now or later.
    *
    * @param update The update.
-   * @returns The answer (synchronously on the ack hot path); never rejects.
+   * @param target Whom to answer (passed back to `respond`).
    */
-  accept(update: Update): Answer | Promise<Answer> {
-    return this.#s.dedup === undefined ? this.#deliver(update) : this.#acceptOnce(update);
+  accept(update: Update, target: unknown): void {
+    if (this.#s.dedup === undefined) this.#deliver(update, target);
+    else void this.#acceptOnce(update, target);
   }
 
-  async #acceptOnce(update: Update): Promise<Answer> {
+  async #acceptOnce(update: Update, target: unknown): Promise<void> {
     const dedup = this.#s.dedup as Dedup;
     const id = update.update_id;
-    if (this.#mine.has(id)) return this.#duplicate(id); // running here: it will finish here
+    if (this.#mine.has(id)) return this.#duplicate(id, target); // running here: it will finish here
     let claim: ClaimResult;
     try {
       claim = await dedup.claim(id);
@@ -137,40 +163,50 @@ export class Runner {
         { err: error, updateId: id },
         "@bot/webhook-fastify: dedup storage failed; Telegram will resend",
       );
-      return { status: 503, reason: "busy" };
+      return this.#respond(target, 503, "busy", undefined);
     }
-    if (claim === "done") return this.#duplicate(id);
+    if (claim === "done") return this.#duplicate(id, target);
     // Claimed by another process (or by one that died: its lease runs out, then it runs).
-    if (claim === "busy") return { status: 503, reason: "busy" };
+    if (claim === "busy") return this.#respond(target, 503, "busy", undefined);
     if (this.#closing) {
       await this.#release(id);
-      return { status: 503, reason: "closing" };
+      return this.#respond(target, 503, "closing", undefined);
     }
     this.#mine.add(id);
-    return this.#deliver(update);
+    this.#deliver(update, target);
   }
 
-  /** Hands an update to the delivery mode; synchronous where it can be (the hot path). */
-  #deliver(update: Update): Answer | Promise<Answer> {
-    const s = this.#s;
-    if (s.delivery === "queue") return this.#enqueue(update);
-    if (s.delivery === "ack") {
-      if (this.#scheduler.size >= s.maxPending) {
-        return this.#release(update.update_id).then(() => OVERLOADED);
+  /** Hands an update to the delivery mode. */
+  #deliver(update: Update, target: unknown): void {
+    const delivery = this.#s.delivery;
+    if (delivery === "await") {
+      const job = new Job(update, target, this.#abort.signal);
+      // +1: the interval phase is arbitrary, so never answer before the deadline.
+      job.expiresAt = this.#tick + this.#deadlineTicks + 1;
+      this.#waiting.add(job);
+      if (this.#sweep === undefined) this.#startSweep();
+      this.#submit(job);
+    } else if (delivery === "ack") {
+      if (this.#queued >= this.#s.maxPending) {
+        void this.#release(update.update_id).then(() =>
+          this.#respond(target, 503, "overloaded", undefined),
+        );
+        return;
       }
-      void this.#schedule(update, undefined);
-      return OK;
+      this.#respond(target, 200, undefined, undefined);
+      this.#submit(new Job(update, undefined, this.#abort.signal));
+    } else {
+      void this.#enqueue(update, target);
     }
-    return this.#await(update);
   }
 
-  #duplicate(id: number): Answer {
+  #duplicate(id: number, target: unknown): void {
     if (duplicateChannel.hasSubscribers)
       duplicateChannel.publish({ path: this.#s.path, updateId: id });
-    return DUPLICATE;
+    this.#respond(target, 200, "duplicate", undefined);
   }
 
-  async #enqueue(update: Update): Promise<Answer> {
+  async #enqueue(update: Update, target: unknown): Promise<void> {
     const id = update.update_id;
     try {
       await (this.#s.queue as WebhookQueue).enqueue(update);
@@ -180,42 +216,34 @@ export class Runner {
         "@bot/webhook-fastify: enqueue failed; Telegram will resend",
       );
       await this.#release(id);
-      return { status: 503, reason: "queue" };
+      return this.#respond(target, 503, "queue", undefined);
     }
     await this.#done(id);
-    return OK;
+    this.#respond(target, 200, undefined, undefined);
   }
 
-  #await(update: Update): Promise<Answer> {
-    // +1: the interval phase is arbitrary, so never answer before the deadline.
-    const pending = new Pending(this.#tick + this.#deadlineTicks + 1);
-    pending.updateId = update.update_id;
-    this.#waiting.add(pending);
-    this.#startSweep();
-    void this.#schedule(update, pending.slot, pending).then((ran) => {
-      if (!ran) this.#settle(pending, { status: 503, reason: "abandoned" });
-    });
-    return pending.promise;
-  }
-
-  #settle(pending: Pending, answer: Answer): void {
-    if (this.#waiting.delete(pending)) pending.settle(answer);
+  /** Answers an open `await` request once. */
+  #answer(job: Job, status: 200 | 503, reason: AnswerReason | undefined): void {
+    const target = job.target;
+    if (target === undefined) return;
+    job.target = undefined;
+    this.#waiting.delete(job);
+    const body = job.close();
+    this.#respond(target, status, reason, status === 200 ? body : undefined);
   }
 
   #startSweep(): void {
-    if (this.#sweep !== undefined) return;
     this.#sweep = setInterval(() => {
       this.#tick += 1;
-      for (const pending of this.#waiting) {
-        if (pending.expiresAt > this.#tick) continue;
-        const id = pending.updateId;
+      for (const job of this.#waiting) {
+        if (job.expiresAt > this.#tick) continue;
         if (deadlineChannel.hasSubscribers)
-          deadlineChannel.publish({ path: this.#s.path, updateId: id });
+          deadlineChannel.publish({ path: this.#s.path, updateId: job.id });
         this.#s.log.warn(
-          { updateId: id, deadlineMs: this.#s.deadlineMs },
+          { updateId: job.id, deadlineMs: this.#s.deadlineMs },
           "@bot/webhook-fastify: handler still running at the deadline; answered 200 so Telegram does not resend",
         );
-        this.#settle(pending, DEADLINE);
+        this.#answer(job, 200, "deadline");
       }
       if (this.#waiting.size === 0) {
         clearInterval(this.#sweep);
@@ -225,57 +253,94 @@ export class Runner {
     this.#sweep.unref();
   }
 
-  /**
-   * Runs one update in its chat's line. Resolves `false` when it was abandoned at close, never
-   * rejects. The task lets go of the update as soon as it starts: a scheduler may keep finished
-   * jobs referenced for a while, and holding ~1 KB updates there pushes them into the old
-   * generation (measured: about 18 µs of GC per request under load).
-   */
-  #schedule(update: Update, slot: ReplySlot | undefined, handled?: Pending): Promise<boolean> {
-    const id = update.update_id;
-    const held: Held = { update, slot, handled, ran: false };
-    const task = async (): Promise<void> => {
-      const { update: u, slot: sl, handled: h } = held;
-      held.update = undefined;
-      held.slot = undefined;
-      held.handled = undefined;
-      if (u === undefined || this.#abort.signal.aborted) {
-        this.#abandoned += 1;
+  /** Puts a job in its key's line: it starts now, or once the jobs before it finished. */
+  #submit(job: Job): void {
+    this.#queued += 1;
+    const key = job.key;
+    if (key !== undefined) {
+      const last = this.#lines.get(key);
+      this.#lines.set(key, job);
+      if (last !== undefined) {
+        last.next = job;
+        job.prev = last;
         return;
       }
-      held.ran = true;
+    }
+    this.#ready(job);
+  }
+
+  /** A job whose turn in its line came: start it if a slot is free, else wait for one. */
+  #ready(job: Job): void {
+    if (this.#running < this.#concurrency && this.#readyHead === undefined) {
+      this.#start(job);
+    } else if (this.#readyTail === undefined) {
+      this.#readyHead = job;
+      this.#readyTail = job;
+    } else {
+      this.#readyTail.nextReady = job;
+      this.#readyTail = job;
+    }
+  }
+
+  #start(job: Job): void {
+    job.started = true;
+    job.prev = undefined;
+    this.#queued -= 1;
+    this.#running += 1;
+    void this.#run(job);
+  }
+
+  async #run(job: Job): Promise<void> {
+    const update = job.update as Update;
+    job.update = undefined;
+    let ran = false;
+    if (this.#abort.signal.aborted) {
+      this.#abandoned += 1;
+      this.#answer(job, 503, "abandoned");
+    } else {
+      ran = true;
       try {
-        await this.#s.bot.handleUpdate(
-          u,
-          sl === undefined
-            ? { signal: this.#abort.signal }
-            : { webhookReply: sl, signal: this.#abort.signal },
-        );
+        await this.#bot.handleUpdate(update, job);
       } catch (error) {
         // Only a throwing `bot.catch` gets here. Telegram must not resend because of it.
         this.#s.log.error(
-          { err: error, updateId: id },
+          { err: error, updateId: job.id },
           "@bot/webhook-fastify: the bot's error handler threw",
         );
       }
-      // Answer as soon as the handler is done, before the scheduler's bookkeeping.
-      if (h !== undefined) this.#settle(h, OK);
-    };
-    return this.#scheduler.schedule(updateKey(update), task).then(
-      () => this.#after(id, held.ran),
-      (error: unknown) => {
-        this.#s.log.error({ err: error, updateId: id }, "@bot/webhook-fastify: scheduling failed");
-        return this.#after(id, held.ran);
-      },
-    );
+      // Answer as soon as the handler is done, before the bookkeeping.
+      this.#answer(job, 200, undefined);
+    }
+    this.#finish(job, ran);
   }
 
-  async #after(id: number, ran: boolean): Promise<boolean> {
-    if (this.#s.dedup !== undefined) {
-      if (ran) await this.#done(id);
-      else await this.#release(id);
+  /** Frees the job's slot and key, and starts what waited for them. */
+  #finish(job: Job, ran: boolean): void {
+    this.#running -= 1;
+    if (this.#s.dedup !== undefined) this.#track(ran ? this.#done(job.id) : this.#release(job.id));
+    const key = job.key;
+    if (key !== undefined) {
+      const next = job.next;
+      job.next = undefined;
+      if (next !== undefined) next.prev = undefined;
+      if (next === undefined) this.#lines.delete(key);
+      else if (this.#abort.signal.aborted) {
+        this.#lines.delete(key);
+        this.#drop(next);
+      } else this.#ready(next);
     }
-    return ran;
+    while (this.#running < this.#concurrency && this.#readyHead !== undefined) {
+      const ready = this.#readyHead;
+      this.#readyHead = ready.nextReady;
+      ready.nextReady = undefined;
+      if (this.#readyHead === undefined) this.#readyTail = undefined;
+      this.#start(ready);
+    }
+    if (this.#running === 0 && this.#queued === 0 && this.#idle.length > 0) {
+      const waiters = this.#idle;
+      this.#idle = [];
+      for (const wake of waiters) wake();
+    }
   }
 
   async #done(id: number): Promise<void> {
@@ -307,35 +372,92 @@ export class Runner {
     }
   }
 
+  #idlePromise(): Promise<void> {
+    if (this.#queued === 0 && this.#running === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  /** Keeps a dedup write in view, so `close` can wait for it. */
+  #track(write: Promise<void>): void {
+    this.#writes.add(write);
+    void write.then(() => this.#writes.delete(write));
+  }
+
   /**
    * Stops accepting updates and lets queued and running ones finish for up to the grace
    * period. After it, updates not started are dropped, running handlers see their signal
    * aborted, and `await`-mode requests still open get 503 (Telegram resends them).
    *
-   * @returns Resolves once drained or the grace period ran out.
+   * @returns Resolves once drained (or the grace period ran out) and dedup markers are written.
    */
   async close(): Promise<void> {
     this.#closing = true;
     let timer: NodeJS.Timeout | undefined;
     const drained = await Promise.race([
-      this.#scheduler.idle().then(() => true),
+      this.#idlePromise().then(() => true),
       new Promise<false>((resolve) => {
         timer = setTimeout(() => resolve(false), this.#s.closeGraceMs);
       }),
     ]);
     clearTimeout(timer);
-    if (drained) return;
-    const left = this.#scheduler.size + this.#scheduler.running;
+    if (!drained) this.#abandon();
+    while (this.#writes.size > 0) await Promise.all(this.#writes);
+  }
+
+  #abandon(): void {
+    const left = this.#queued + this.#running;
     this.#abort.abort();
-    for (const pending of [...this.#waiting])
-      this.#settle(pending, { status: 503, reason: "abandoned" });
+    // Requests still open get 503 (Telegram resends them); jobs not started are dropped.
+    for (const job of [...this.#waiting]) this.#answer(job, 503, "abandoned");
+    let ready = this.#readyHead;
+    this.#readyHead = undefined;
+    this.#readyTail = undefined;
+    while (ready !== undefined) {
+      const job = ready;
+      ready = job.nextReady;
+      job.nextReady = undefined;
+      // A ready job heads its line: the line goes with it.
+      if (job.key !== undefined) this.#lines.delete(job.key);
+      this.#drop(job);
+    }
+    // The lines left are headed by a running job: drop what waits behind it.
+    for (const [key, last] of this.#lines) {
+      let first = last;
+      while (first.prev !== undefined && !first.prev.started) first = first.prev;
+      if (first.started) continue;
+      const head = first.prev;
+      first.prev = undefined;
+      if (head === undefined) this.#lines.delete(key);
+      else {
+        head.next = undefined;
+        this.#lines.set(key, head);
+      }
+      this.#drop(first);
+    }
     clearInterval(this.#sweep);
     this.#sweep = undefined;
-    // Let the queued ones see the abort and leave.
-    await new Promise((resolve) => setImmediate(resolve));
     this.#s.log.error(
       { left, abandoned: this.#abandoned, delivery: this.#s.delivery },
       "@bot/webhook-fastify: close grace ran out with updates unfinished",
     );
+  }
+
+  /**
+   * Drops a job that has not started and the jobs queued behind it (after the abort nothing
+   * starts): open requests get 503 and dedup claims go back, so Telegram's resend runs them.
+   */
+  #drop(first: Job): void {
+    let job: Job | undefined = first;
+    while (job !== undefined) {
+      const next: Job | undefined = job.next;
+      job.next = undefined;
+      job.prev = undefined;
+      job.update = undefined;
+      this.#queued -= 1;
+      this.#abandoned += 1;
+      this.#answer(job, 503, "abandoned");
+      if (this.#s.dedup !== undefined) this.#track(this.#release(job.id));
+      job = next;
+    }
   }
 }

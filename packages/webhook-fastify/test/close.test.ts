@@ -1,3 +1,4 @@
+import { MemoryStorage } from "@bot/dispatcher";
 import Fastify from "fastify";
 import { describe, expect, it } from "vitest";
 import { webhook } from "../src/index.js";
@@ -95,5 +96,35 @@ describe("graceful close", () => {
     expect(bot.runs.map((u) => u.update_id)).toEqual([1]);
     expect(aborted).toEqual([true]);
     expect(logs.text).toContain("close grace ran out");
+  });
+
+  it("after the grace period drops a chat's queued line behind a hung handler and releases its dedup claims", async () => {
+    const storage = new MemoryStorage();
+    const never = deferred();
+    const bot = testBot(() => never.promise, { storage }); // ignores the abort signal
+    const { app } = await withWebhook(bot, {
+      delivery: "await",
+      closeGraceMs: 100,
+      dedup: true,
+    });
+    const base = await app.listen({ port: 0, host: "127.0.0.1" });
+    // One chat: 1 runs and hangs, 2 and 3 wait in its line; chat 8's update runs beside it.
+    const answers = [post(base, "/hook", messageUpdate(1, 7))];
+    await new Promise((r) => setTimeout(r, 20));
+    answers.push(
+      post(base, "/hook", messageUpdate(2, 7)),
+      post(base, "/hook", messageUpdate(3, 7)),
+    );
+    answers.push(post(base, "/hook", messageUpdate(4, 8)));
+    await new Promise((r) => setTimeout(r, 50));
+    await app.close();
+    expect((await Promise.all(answers)).map((r) => r.status)).toEqual([503, 503, 503, 503]);
+    expect(bot.runs.map((u) => u.update_id)).toEqual([1, 4]);
+    // The dropped ones were never run: their claims are gone, so Telegram's resend runs them.
+    expect(await storage.get("webhook:dedup:/hook:2")).toBeUndefined();
+    expect(await storage.get("webhook:dedup:/hook:3")).toBeUndefined();
+    // The hung one still holds its lease (another process must not run it twice meanwhile).
+    expect(await storage.get("webhook:dedup:/hook:1")).toMatchObject({ value: "running" });
+    never.resolve();
   });
 });

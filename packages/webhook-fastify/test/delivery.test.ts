@@ -168,6 +168,41 @@ describe("ack mode", () => {
     expect(peak).toBe(3);
   });
 
+  it("runs updates with neither chat nor user unordered, within the concurrency bound", async () => {
+    let running = 0;
+    let peak = 0;
+    const bot = testBot(async () => {
+      running += 1;
+      peak = Math.max(peak, running);
+      await new Promise((r) => setTimeout(r, 5));
+      running -= 1;
+    });
+    const { app } = await withWebhook(bot, { delivery: "ack", concurrency: 4 });
+    const base = await listen(app);
+    const poll = (id: number) => ({
+      update_id: id,
+      poll: {
+        id: String(id),
+        question: "q",
+        options: [],
+        total_voter_count: 0,
+        is_closed: false,
+        is_anonymous: true,
+        type: "regular",
+        allows_multiple_answers: false,
+        allows_revoting: false,
+        members_only: false,
+      },
+    });
+    const res = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => post(base, "/hook", poll(i + 1))),
+    );
+    expect(res.map((r) => r.status)).toEqual(Array(20).fill(200));
+    await app.close();
+    expect(bot.runs).toHaveLength(20);
+    expect(peak).toBe(4);
+  });
+
   it("answers 503 once maxPending updates wait (back-pressure, not a handler failure)", async () => {
     const gate = deferred();
     const bot = testBot(() => gate.promise);
