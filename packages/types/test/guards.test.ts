@@ -66,6 +66,50 @@ describe("generated guards (the fast path of safeParseUpdate)", () => {
     );
   });
 
+  it("never accept an object that holds a __proto__, constructor or prototype key (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.nat(valid.length - 1),
+        fc.nat(),
+        fc.constantFrom("__proto__", "constructor", "prototype"),
+        fc.oneof(fc.integer(), fc.string(), fc.constant(null), fc.constant({}), fc.constant([])),
+        (k, p, key, value) => {
+          const base = valid[k];
+          const objects = paths(base).filter((path) => {
+            const at = path.reduce<unknown>((o, seg) => (o as Record<string, unknown>)[seg], base);
+            return typeof at === "object" && at !== null && !Array.isArray(at);
+          });
+          const path = objects[p % objects.length] as (string | number)[];
+          // Through JSON text, as from the wire: the key is an own data property.
+          const text = JSON.stringify(base);
+          const mutated = JSON.parse(text);
+          const target = path.reduce((o, seg) => o[seg], mutated);
+          Object.defineProperty(target, key, {
+            value,
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
+          const wire = JSON.parse(JSON.stringify(mutated));
+          expect(isCleanUpdate(wire)).toBe(false);
+          expect(isCleanUpdate(mutated)).toBe(false);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("check unknown union members for forbidden keys too", () => {
+    const u = JSON.parse(
+      '{"update_id":1,"message":{"message_id":1,"date":1,"chat":{"id":1,"type":"private"},"forward_origin":{"type":"future","date":1,"__proto__":{"x":1}}}}',
+    );
+    expect(isCleanUpdate(u)).toBe(false);
+    const clean = JSON.parse(
+      '{"update_id":1,"message":{"message_id":1,"date":1,"chat":{"id":1,"type":"private"},"forward_origin":{"type":"future","date":1}}}',
+    );
+    expect(isCleanUpdate(clean)).toBe(true);
+  });
+
   it("leave objects with forbidden keys to the schema", () => {
     const u = JSON.parse(
       '{"update_id":1,"message":{"message_id":1,"date":1,"chat":{"id":1,"type":"private","constructor":1}}}',

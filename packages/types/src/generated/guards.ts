@@ -2,13 +2,21 @@
 // (Bot API 10.1, June 11, 2026). Do not edit by hand: run `pnpm codegen`.
 // The guards are a fast path only: `false` means "ask the valibot schema".
 
-const own = Object.prototype.hasOwnProperty;
+const OBJECT_PROTOTYPE = Object.prototype;
 type O = Record<string, unknown>;
 
 function isObj(o: unknown): o is O {
-  return typeof o === "object" && o !== null && !Array.isArray(o) &&
-    !own.call(o, "__proto__") && !own.call(o, "constructor") && !own.call(o, "prototype");
+  return typeof o === "object" && o !== null && !Array.isArray(o);
 }
+
+// A plain object with no own `__proto__`, `constructor` or `prototype` key. An own
+// `__proto__` or `constructor` (JSON can carry both) shadows the inherited one, so the two
+// reads see it; `in` finds a `prototype`, which no plain object inherits. Exact for anything
+// JSON.parse returns; only code can build an own key equal to the inherited value, and it
+// passes. The check is written out in each guard, not shared: each guard sees one or two
+// object shapes, so its property reads stay cached, which makes three reads cost a third of
+// three own-property lookups.
+type Plain = { __proto__?: unknown; constructor?: unknown };
 
 function isInt(v: unknown): boolean {
   return typeof v === "number" && Number.isInteger(v);
@@ -26,6 +34,7 @@ function every(v: unknown, item: (x: unknown) => boolean): boolean {
 
 function gUpdate(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["update_id"];
   if (!((isInt(v)))) return false;
@@ -84,6 +93,7 @@ function gUpdate(o: unknown): boolean {
 
 function gUser(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["id"];
   if (!((isInt(v)))) return false;
@@ -126,6 +136,7 @@ function gUser(o: unknown): boolean {
 
 function gChat(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["id"];
   if (!((isInt(v)))) return false;
@@ -148,6 +159,7 @@ function gChat(o: unknown): boolean {
 
 function gMessage(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["message_id"];
   if (!((isInt(v)))) return false;
@@ -384,6 +396,7 @@ function gMessage(o: unknown): boolean {
 
 function gInaccessibleMessage(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["chat"];
   if (!((gChat(v)))) return false;
@@ -396,6 +409,7 @@ function gInaccessibleMessage(o: unknown): boolean {
 
 function gMessageEntity(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!((typeof v === "string"))) return false;
@@ -420,6 +434,7 @@ function gMessageEntity(o: unknown): boolean {
 
 function gTextQuote(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["text"];
   if (!((typeof v === "string"))) return false;
@@ -434,6 +449,7 @@ function gTextQuote(o: unknown): boolean {
 
 function gExternalReplyInfo(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["origin"];
   if (!((gMessageOrigin(v)))) return false;
@@ -492,6 +508,7 @@ function gExternalReplyInfo(o: unknown): boolean {
 
 function gMessageOriginUser(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "user")) return false;
@@ -504,6 +521,7 @@ function gMessageOriginUser(o: unknown): boolean {
 
 function gMessageOriginHiddenUser(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "hidden_user")) return false;
@@ -516,6 +534,7 @@ function gMessageOriginHiddenUser(o: unknown): boolean {
 
 function gMessageOriginChat(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "chat")) return false;
@@ -530,6 +549,7 @@ function gMessageOriginChat(o: unknown): boolean {
 
 function gMessageOriginChannel(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "channel")) return false;
@@ -546,6 +566,7 @@ function gMessageOriginChannel(o: unknown): boolean {
 
 function gPhotoSize(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["file_id"];
   if (!((typeof v === "string"))) return false;
@@ -562,6 +583,7 @@ function gPhotoSize(o: unknown): boolean {
 
 function gAnimation(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["file_id"];
   if (!((typeof v === "string"))) return false;
@@ -586,6 +608,7 @@ function gAnimation(o: unknown): boolean {
 
 function gAudio(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["file_id"];
   if (!((typeof v === "string"))) return false;
@@ -610,6 +633,7 @@ function gAudio(o: unknown): boolean {
 
 function gDocument(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["file_id"];
   if (!((typeof v === "string"))) return false;
@@ -628,6 +652,7 @@ function gDocument(o: unknown): boolean {
 
 function gLivePhoto(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["photo"];
   if (v !== undefined && !((every(v, (x0) => gPhotoSize(x0))))) return false;
@@ -650,6 +675,7 @@ function gLivePhoto(o: unknown): boolean {
 
 function gStory(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["chat"];
   if (!((gChat(v)))) return false;
@@ -660,6 +686,7 @@ function gStory(o: unknown): boolean {
 
 function gVideoQuality(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["file_id"];
   if (!((typeof v === "string"))) return false;
@@ -678,6 +705,7 @@ function gVideoQuality(o: unknown): boolean {
 
 function gVideo(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["file_id"];
   if (!((typeof v === "string"))) return false;
@@ -708,6 +736,7 @@ function gVideo(o: unknown): boolean {
 
 function gVideoNote(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["file_id"];
   if (!((typeof v === "string"))) return false;
@@ -726,6 +755,7 @@ function gVideoNote(o: unknown): boolean {
 
 function gVoice(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["file_id"];
   if (!((typeof v === "string"))) return false;
@@ -742,6 +772,7 @@ function gVoice(o: unknown): boolean {
 
 function gPaidMediaInfo(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["star_count"];
   if (!((isInt(v)))) return false;
@@ -752,6 +783,7 @@ function gPaidMediaInfo(o: unknown): boolean {
 
 function gPaidMediaLivePhoto(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "live_photo")) return false;
@@ -762,6 +794,7 @@ function gPaidMediaLivePhoto(o: unknown): boolean {
 
 function gPaidMediaPhoto(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "photo")) return false;
@@ -772,6 +805,7 @@ function gPaidMediaPhoto(o: unknown): boolean {
 
 function gPaidMediaPreview(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "preview")) return false;
@@ -786,6 +820,7 @@ function gPaidMediaPreview(o: unknown): boolean {
 
 function gPaidMediaVideo(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "video")) return false;
@@ -796,6 +831,7 @@ function gPaidMediaVideo(o: unknown): boolean {
 
 function gContact(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["phone_number"];
   if (!((typeof v === "string"))) return false;
@@ -812,6 +848,7 @@ function gContact(o: unknown): boolean {
 
 function gDice(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["emoji"];
   if (!((typeof v === "string"))) return false;
@@ -822,6 +859,7 @@ function gDice(o: unknown): boolean {
 
 function gLink(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["url"];
   if (!((typeof v === "string"))) return false;
@@ -830,6 +868,7 @@ function gLink(o: unknown): boolean {
 
 function gPollMedia(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["animation"];
   if (v !== undefined && !((gAnimation(v)))) return false;
@@ -856,6 +895,7 @@ function gPollMedia(o: unknown): boolean {
 
 function gPollOption(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["persistent_id"];
   if (!((typeof v === "string"))) return false;
@@ -878,6 +918,7 @@ function gPollOption(o: unknown): boolean {
 
 function gPollAnswer(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["poll_id"];
   if (!((typeof v === "string"))) return false;
@@ -894,6 +935,7 @@ function gPollAnswer(o: unknown): boolean {
 
 function gPoll(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["id"];
   if (!((typeof v === "string"))) return false;
@@ -942,6 +984,7 @@ function gPoll(o: unknown): boolean {
 
 function gChecklistTask(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["id"];
   if (!((isInt(v)))) return false;
@@ -960,6 +1003,7 @@ function gChecklistTask(o: unknown): boolean {
 
 function gChecklist(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["title"];
   if (!((typeof v === "string"))) return false;
@@ -976,6 +1020,7 @@ function gChecklist(o: unknown): boolean {
 
 function gChecklistTasksDone(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["checklist_message"];
   if (v !== undefined && !((gMessage(v)))) return false;
@@ -988,6 +1033,7 @@ function gChecklistTasksDone(o: unknown): boolean {
 
 function gChecklistTasksAdded(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["checklist_message"];
   if (v !== undefined && !((gMessage(v)))) return false;
@@ -998,6 +1044,7 @@ function gChecklistTasksAdded(o: unknown): boolean {
 
 function gLocation(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["latitude"];
   if (!((isNum(v)))) return false;
@@ -1016,6 +1063,7 @@ function gLocation(o: unknown): boolean {
 
 function gVenue(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["location"];
   if (!((gLocation(v)))) return false;
@@ -1036,6 +1084,7 @@ function gVenue(o: unknown): boolean {
 
 function gWebAppData(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["data"];
   if (!((typeof v === "string"))) return false;
@@ -1046,6 +1095,7 @@ function gWebAppData(o: unknown): boolean {
 
 function gProximityAlertTriggered(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["traveler"];
   if (!((gUser(v)))) return false;
@@ -1058,6 +1108,7 @@ function gProximityAlertTriggered(o: unknown): boolean {
 
 function gMessageAutoDeleteTimerChanged(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["message_auto_delete_time"];
   if (!((isInt(v)))) return false;
@@ -1066,6 +1117,7 @@ function gMessageAutoDeleteTimerChanged(o: unknown): boolean {
 
 function gManagedBotCreated(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["bot"];
   if (!((gUser(v)))) return false;
@@ -1074,6 +1126,7 @@ function gManagedBotCreated(o: unknown): boolean {
 
 function gManagedBotUpdated(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["user"];
   if (!((gUser(v)))) return false;
@@ -1084,6 +1137,7 @@ function gManagedBotUpdated(o: unknown): boolean {
 
 function gPollOptionAdded(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["poll_message"];
   if (v !== undefined && !((gMaybeInaccessibleMessage(v)))) return false;
@@ -1098,6 +1152,7 @@ function gPollOptionAdded(o: unknown): boolean {
 
 function gPollOptionDeleted(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["poll_message"];
   if (v !== undefined && !((gMaybeInaccessibleMessage(v)))) return false;
@@ -1112,6 +1167,7 @@ function gPollOptionDeleted(o: unknown): boolean {
 
 function gChatBoostAdded(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["boost_count"];
   if (!((isInt(v)))) return false;
@@ -1120,6 +1176,7 @@ function gChatBoostAdded(o: unknown): boolean {
 
 function gBackgroundFillSolid(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "solid")) return false;
@@ -1130,6 +1187,7 @@ function gBackgroundFillSolid(o: unknown): boolean {
 
 function gBackgroundFillGradient(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "gradient")) return false;
@@ -1144,6 +1202,7 @@ function gBackgroundFillGradient(o: unknown): boolean {
 
 function gBackgroundFillFreeformGradient(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "freeform_gradient")) return false;
@@ -1154,6 +1213,7 @@ function gBackgroundFillFreeformGradient(o: unknown): boolean {
 
 function gBackgroundTypeFill(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "fill")) return false;
@@ -1166,6 +1226,7 @@ function gBackgroundTypeFill(o: unknown): boolean {
 
 function gBackgroundTypeWallpaper(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "wallpaper")) return false;
@@ -1182,6 +1243,7 @@ function gBackgroundTypeWallpaper(o: unknown): boolean {
 
 function gBackgroundTypePattern(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "pattern")) return false;
@@ -1200,6 +1262,7 @@ function gBackgroundTypePattern(o: unknown): boolean {
 
 function gBackgroundTypeChatTheme(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "chat_theme")) return false;
@@ -1210,6 +1273,7 @@ function gBackgroundTypeChatTheme(o: unknown): boolean {
 
 function gChatBackground(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!((gBackgroundType(v)))) return false;
@@ -1218,6 +1282,7 @@ function gChatBackground(o: unknown): boolean {
 
 function gForumTopicCreated(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["name"];
   if (!((typeof v === "string"))) return false;
@@ -1232,11 +1297,13 @@ function gForumTopicCreated(o: unknown): boolean {
 
 function gForumTopicClosed(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   return true;
 }
 
 function gForumTopicEdited(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["name"];
   if (v !== undefined && !((typeof v === "string"))) return false;
@@ -1247,21 +1314,25 @@ function gForumTopicEdited(o: unknown): boolean {
 
 function gForumTopicReopened(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   return true;
 }
 
 function gGeneralForumTopicHidden(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   return true;
 }
 
 function gGeneralForumTopicUnhidden(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   return true;
 }
 
 function gSharedUser(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["user_id"];
   if (!((isInt(v)))) return false;
@@ -1278,6 +1349,7 @@ function gSharedUser(o: unknown): boolean {
 
 function gUsersShared(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["request_id"];
   if (!((isInt(v)))) return false;
@@ -1288,6 +1360,7 @@ function gUsersShared(o: unknown): boolean {
 
 function gChatShared(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["request_id"];
   if (!((isInt(v)))) return false;
@@ -1304,6 +1377,7 @@ function gChatShared(o: unknown): boolean {
 
 function gWriteAccessAllowed(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["from_request"];
   if (v !== undefined && !((typeof v === "boolean"))) return false;
@@ -1316,6 +1390,7 @@ function gWriteAccessAllowed(o: unknown): boolean {
 
 function gVideoChatScheduled(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["start_date"];
   if (!((isInt(v)))) return false;
@@ -1324,11 +1399,13 @@ function gVideoChatScheduled(o: unknown): boolean {
 
 function gVideoChatStarted(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   return true;
 }
 
 function gVideoChatEnded(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["duration"];
   if (!((isInt(v)))) return false;
@@ -1337,6 +1414,7 @@ function gVideoChatEnded(o: unknown): boolean {
 
 function gVideoChatParticipantsInvited(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["users"];
   if (!((every(v, (x0) => gUser(x0))))) return false;
@@ -1345,6 +1423,7 @@ function gVideoChatParticipantsInvited(o: unknown): boolean {
 
 function gPaidMessagePriceChanged(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["paid_message_star_count"];
   if (!((isInt(v)))) return false;
@@ -1353,6 +1432,7 @@ function gPaidMessagePriceChanged(o: unknown): boolean {
 
 function gDirectMessagePriceChanged(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["are_direct_messages_enabled"];
   if (!((typeof v === "boolean"))) return false;
@@ -1363,6 +1443,7 @@ function gDirectMessagePriceChanged(o: unknown): boolean {
 
 function gSuggestedPostApproved(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["suggested_post_message"];
   if (v !== undefined && !((gMessage(v)))) return false;
@@ -1375,6 +1456,7 @@ function gSuggestedPostApproved(o: unknown): boolean {
 
 function gSuggestedPostApprovalFailed(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["suggested_post_message"];
   if (v !== undefined && !((gMessage(v)))) return false;
@@ -1385,6 +1467,7 @@ function gSuggestedPostApprovalFailed(o: unknown): boolean {
 
 function gSuggestedPostDeclined(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["suggested_post_message"];
   if (v !== undefined && !((gMessage(v)))) return false;
@@ -1395,6 +1478,7 @@ function gSuggestedPostDeclined(o: unknown): boolean {
 
 function gSuggestedPostPaid(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["suggested_post_message"];
   if (v !== undefined && !((gMessage(v)))) return false;
@@ -1409,6 +1493,7 @@ function gSuggestedPostPaid(o: unknown): boolean {
 
 function gSuggestedPostRefunded(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["suggested_post_message"];
   if (v !== undefined && !((gMessage(v)))) return false;
@@ -1419,6 +1504,7 @@ function gSuggestedPostRefunded(o: unknown): boolean {
 
 function gGiveawayCreated(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["prize_star_count"];
   if (v !== undefined && !((isInt(v)))) return false;
@@ -1427,6 +1513,7 @@ function gGiveawayCreated(o: unknown): boolean {
 
 function gGiveaway(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["chats"];
   if (!((every(v, (x0) => gChat(x0))))) return false;
@@ -1451,6 +1538,7 @@ function gGiveaway(o: unknown): boolean {
 
 function gGiveawayWinners(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["chat"];
   if (!((gChat(v)))) return false;
@@ -1481,6 +1569,7 @@ function gGiveawayWinners(o: unknown): boolean {
 
 function gGiveawayCompleted(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["winner_count"];
   if (!((isInt(v)))) return false;
@@ -1495,6 +1584,7 @@ function gGiveawayCompleted(o: unknown): boolean {
 
 function gLinkPreviewOptions(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["is_disabled"];
   if (v !== undefined && !((typeof v === "boolean"))) return false;
@@ -1511,6 +1601,7 @@ function gLinkPreviewOptions(o: unknown): boolean {
 
 function gSuggestedPostPrice(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["currency"];
   if (!((typeof v === "string"))) return false;
@@ -1521,6 +1612,7 @@ function gSuggestedPostPrice(o: unknown): boolean {
 
 function gSuggestedPostInfo(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["state"];
   if (!((typeof v === "string"))) return false;
@@ -1533,6 +1625,7 @@ function gSuggestedPostInfo(o: unknown): boolean {
 
 function gDirectMessagesTopic(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["topic_id"];
   if (!((isInt(v)))) return false;
@@ -1543,6 +1636,7 @@ function gDirectMessagesTopic(o: unknown): boolean {
 
 function gFile(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["file_id"];
   if (!((typeof v === "string"))) return false;
@@ -1557,6 +1651,7 @@ function gFile(o: unknown): boolean {
 
 function gWebAppInfo(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["url"];
   if (!((typeof v === "string"))) return false;
@@ -1565,6 +1660,7 @@ function gWebAppInfo(o: unknown): boolean {
 
 function gInlineKeyboardMarkup(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["inline_keyboard"];
   if (!((every(v, (x0) => every(x0, (x1) => gInlineKeyboardButton(x1)))))) return false;
@@ -1573,6 +1669,7 @@ function gInlineKeyboardMarkup(o: unknown): boolean {
 
 function gInlineKeyboardButton(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["text"];
   if (!((typeof v === "string"))) return false;
@@ -1605,6 +1702,7 @@ function gInlineKeyboardButton(o: unknown): boolean {
 
 function gLoginUrl(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["url"];
   if (!((typeof v === "string"))) return false;
@@ -1619,6 +1717,7 @@ function gLoginUrl(o: unknown): boolean {
 
 function gSwitchInlineQueryChosenChat(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["query"];
   if (v !== undefined && !((typeof v === "string"))) return false;
@@ -1635,6 +1734,7 @@ function gSwitchInlineQueryChosenChat(o: unknown): boolean {
 
 function gCopyTextButton(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["text"];
   if (!((typeof v === "string"))) return false;
@@ -1643,6 +1743,7 @@ function gCopyTextButton(o: unknown): boolean {
 
 function gCallbackQuery(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["id"];
   if (!((typeof v === "string"))) return false;
@@ -1663,6 +1764,7 @@ function gCallbackQuery(o: unknown): boolean {
 
 function gChatInviteLink(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["invite_link"];
   if (!((typeof v === "string"))) return false;
@@ -1691,6 +1793,7 @@ function gChatInviteLink(o: unknown): boolean {
 
 function gChatMemberUpdated(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["chat"];
   if (!((gChat(v)))) return false;
@@ -1713,6 +1816,7 @@ function gChatMemberUpdated(o: unknown): boolean {
 
 function gChatMemberOwner(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["status"];
   if (!(v === "creator")) return false;
@@ -1727,6 +1831,7 @@ function gChatMemberOwner(o: unknown): boolean {
 
 function gChatMemberAdministrator(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["status"];
   if (!(v === "administrator")) return false;
@@ -1775,6 +1880,7 @@ function gChatMemberAdministrator(o: unknown): boolean {
 
 function gChatMemberMember(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["status"];
   if (!(v === "member")) return false;
@@ -1789,6 +1895,7 @@ function gChatMemberMember(o: unknown): boolean {
 
 function gChatMemberRestricted(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["status"];
   if (!(v === "restricted")) return false;
@@ -1837,6 +1944,7 @@ function gChatMemberRestricted(o: unknown): boolean {
 
 function gChatMemberLeft(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["status"];
   if (!(v === "left")) return false;
@@ -1847,6 +1955,7 @@ function gChatMemberLeft(o: unknown): boolean {
 
 function gChatMemberBanned(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["status"];
   if (!(v === "kicked")) return false;
@@ -1859,6 +1968,7 @@ function gChatMemberBanned(o: unknown): boolean {
 
 function gChatJoinRequest(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["chat"];
   if (!((gChat(v)))) return false;
@@ -1879,6 +1989,7 @@ function gChatJoinRequest(o: unknown): boolean {
 
 function gReactionTypeEmoji(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "emoji")) return false;
@@ -1889,6 +2000,7 @@ function gReactionTypeEmoji(o: unknown): boolean {
 
 function gReactionTypeCustomEmoji(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "custom_emoji")) return false;
@@ -1899,6 +2011,7 @@ function gReactionTypeCustomEmoji(o: unknown): boolean {
 
 function gReactionTypePaid(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "paid")) return false;
@@ -1907,6 +2020,7 @@ function gReactionTypePaid(o: unknown): boolean {
 
 function gReactionCount(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!((gReactionType(v)))) return false;
@@ -1917,6 +2031,7 @@ function gReactionCount(o: unknown): boolean {
 
 function gMessageReactionUpdated(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["chat"];
   if (!((gChat(v)))) return false;
@@ -1937,6 +2052,7 @@ function gMessageReactionUpdated(o: unknown): boolean {
 
 function gMessageReactionCountUpdated(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["chat"];
   if (!((gChat(v)))) return false;
@@ -1951,6 +2067,7 @@ function gMessageReactionCountUpdated(o: unknown): boolean {
 
 function gGiftBackground(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["center_color"];
   if (!((isInt(v)))) return false;
@@ -1963,6 +2080,7 @@ function gGiftBackground(o: unknown): boolean {
 
 function gGift(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["id"];
   if (!((typeof v === "string"))) return false;
@@ -1995,6 +2113,7 @@ function gGift(o: unknown): boolean {
 
 function gUniqueGiftModel(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["name"];
   if (!((typeof v === "string"))) return false;
@@ -2009,6 +2128,7 @@ function gUniqueGiftModel(o: unknown): boolean {
 
 function gUniqueGiftSymbol(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["name"];
   if (!((typeof v === "string"))) return false;
@@ -2021,6 +2141,7 @@ function gUniqueGiftSymbol(o: unknown): boolean {
 
 function gUniqueGiftBackdropColors(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["center_color"];
   if (!((isInt(v)))) return false;
@@ -2035,6 +2156,7 @@ function gUniqueGiftBackdropColors(o: unknown): boolean {
 
 function gUniqueGiftBackdrop(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["name"];
   if (!((typeof v === "string"))) return false;
@@ -2047,6 +2169,7 @@ function gUniqueGiftBackdrop(o: unknown): boolean {
 
 function gUniqueGiftColors(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["model_custom_emoji_id"];
   if (!((typeof v === "string"))) return false;
@@ -2065,6 +2188,7 @@ function gUniqueGiftColors(o: unknown): boolean {
 
 function gUniqueGift(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["gift_id"];
   if (!((typeof v === "string"))) return false;
@@ -2095,6 +2219,7 @@ function gUniqueGift(o: unknown): boolean {
 
 function gGiftInfo(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["gift"];
   if (!((gGift(v)))) return false;
@@ -2121,6 +2246,7 @@ function gGiftInfo(o: unknown): boolean {
 
 function gUniqueGiftInfo(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["gift"];
   if (!((gUniqueGift(v)))) return false;
@@ -2141,6 +2267,7 @@ function gUniqueGiftInfo(o: unknown): boolean {
 
 function gStarAmount(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["amount"];
   if (!((isInt(v)))) return false;
@@ -2151,6 +2278,7 @@ function gStarAmount(o: unknown): boolean {
 
 function gChatBoostSourcePremium(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["source"];
   if (!(v === "premium")) return false;
@@ -2161,6 +2289,7 @@ function gChatBoostSourcePremium(o: unknown): boolean {
 
 function gChatBoostSourceGiftCode(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["source"];
   if (!(v === "gift_code")) return false;
@@ -2171,6 +2300,7 @@ function gChatBoostSourceGiftCode(o: unknown): boolean {
 
 function gChatBoostSourceGiveaway(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["source"];
   if (!(v === "giveaway")) return false;
@@ -2187,6 +2317,7 @@ function gChatBoostSourceGiveaway(o: unknown): boolean {
 
 function gChatBoost(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["boost_id"];
   if (!((typeof v === "string"))) return false;
@@ -2201,6 +2332,7 @@ function gChatBoost(o: unknown): boolean {
 
 function gChatBoostUpdated(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["chat"];
   if (!((gChat(v)))) return false;
@@ -2211,6 +2343,7 @@ function gChatBoostUpdated(o: unknown): boolean {
 
 function gChatBoostRemoved(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["chat"];
   if (!((gChat(v)))) return false;
@@ -2225,6 +2358,7 @@ function gChatBoostRemoved(o: unknown): boolean {
 
 function gChatOwnerLeft(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["new_owner"];
   if (v !== undefined && !((gUser(v)))) return false;
@@ -2233,6 +2367,7 @@ function gChatOwnerLeft(o: unknown): boolean {
 
 function gChatOwnerChanged(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["new_owner"];
   if (!((gUser(v)))) return false;
@@ -2241,6 +2376,7 @@ function gChatOwnerChanged(o: unknown): boolean {
 
 function gBusinessBotRights(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["can_reply"];
   if (v !== undefined && !((typeof v === "boolean"))) return false;
@@ -2275,6 +2411,7 @@ function gBusinessBotRights(o: unknown): boolean {
 
 function gBusinessConnection(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["id"];
   if (!((typeof v === "string"))) return false;
@@ -2293,6 +2430,7 @@ function gBusinessConnection(o: unknown): boolean {
 
 function gBusinessMessagesDeleted(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["business_connection_id"];
   if (!((typeof v === "string"))) return false;
@@ -2305,6 +2443,7 @@ function gBusinessMessagesDeleted(o: unknown): boolean {
 
 function gSticker(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["file_id"];
   if (!((typeof v === "string"))) return false;
@@ -2341,6 +2480,7 @@ function gSticker(o: unknown): boolean {
 
 function gMaskPosition(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["point"];
   if (!((typeof v === "string"))) return false;
@@ -2355,6 +2495,7 @@ function gMaskPosition(o: unknown): boolean {
 
 function gRichMessage(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["blocks"];
   if (!((every(v, (x0) => gRichBlock(x0))))) return false;
@@ -2365,6 +2506,7 @@ function gRichMessage(o: unknown): boolean {
 
 function gRichTextBold(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "bold")) return false;
@@ -2375,6 +2517,7 @@ function gRichTextBold(o: unknown): boolean {
 
 function gRichTextItalic(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "italic")) return false;
@@ -2385,6 +2528,7 @@ function gRichTextItalic(o: unknown): boolean {
 
 function gRichTextUnderline(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "underline")) return false;
@@ -2395,6 +2539,7 @@ function gRichTextUnderline(o: unknown): boolean {
 
 function gRichTextStrikethrough(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "strikethrough")) return false;
@@ -2405,6 +2550,7 @@ function gRichTextStrikethrough(o: unknown): boolean {
 
 function gRichTextSpoiler(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "spoiler")) return false;
@@ -2415,6 +2561,7 @@ function gRichTextSpoiler(o: unknown): boolean {
 
 function gRichTextDateTime(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "date_time")) return false;
@@ -2429,6 +2576,7 @@ function gRichTextDateTime(o: unknown): boolean {
 
 function gRichTextTextMention(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "text_mention")) return false;
@@ -2441,6 +2589,7 @@ function gRichTextTextMention(o: unknown): boolean {
 
 function gRichTextSubscript(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "subscript")) return false;
@@ -2451,6 +2600,7 @@ function gRichTextSubscript(o: unknown): boolean {
 
 function gRichTextSuperscript(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "superscript")) return false;
@@ -2461,6 +2611,7 @@ function gRichTextSuperscript(o: unknown): boolean {
 
 function gRichTextMarked(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "marked")) return false;
@@ -2471,6 +2622,7 @@ function gRichTextMarked(o: unknown): boolean {
 
 function gRichTextCode(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "code")) return false;
@@ -2481,6 +2633,7 @@ function gRichTextCode(o: unknown): boolean {
 
 function gRichTextCustomEmoji(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "custom_emoji")) return false;
@@ -2493,6 +2646,7 @@ function gRichTextCustomEmoji(o: unknown): boolean {
 
 function gRichTextMathematicalExpression(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "mathematical_expression")) return false;
@@ -2503,6 +2657,7 @@ function gRichTextMathematicalExpression(o: unknown): boolean {
 
 function gRichTextUrl(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "url")) return false;
@@ -2515,6 +2670,7 @@ function gRichTextUrl(o: unknown): boolean {
 
 function gRichTextEmailAddress(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "email_address")) return false;
@@ -2527,6 +2683,7 @@ function gRichTextEmailAddress(o: unknown): boolean {
 
 function gRichTextPhoneNumber(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "phone_number")) return false;
@@ -2539,6 +2696,7 @@ function gRichTextPhoneNumber(o: unknown): boolean {
 
 function gRichTextBankCardNumber(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "bank_card_number")) return false;
@@ -2551,6 +2709,7 @@ function gRichTextBankCardNumber(o: unknown): boolean {
 
 function gRichTextMention(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "mention")) return false;
@@ -2563,6 +2722,7 @@ function gRichTextMention(o: unknown): boolean {
 
 function gRichTextHashtag(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "hashtag")) return false;
@@ -2575,6 +2735,7 @@ function gRichTextHashtag(o: unknown): boolean {
 
 function gRichTextCashtag(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "cashtag")) return false;
@@ -2587,6 +2748,7 @@ function gRichTextCashtag(o: unknown): boolean {
 
 function gRichTextBotCommand(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "bot_command")) return false;
@@ -2599,6 +2761,7 @@ function gRichTextBotCommand(o: unknown): boolean {
 
 function gRichTextAnchor(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "anchor")) return false;
@@ -2609,6 +2772,7 @@ function gRichTextAnchor(o: unknown): boolean {
 
 function gRichTextAnchorLink(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "anchor_link")) return false;
@@ -2621,6 +2785,7 @@ function gRichTextAnchorLink(o: unknown): boolean {
 
 function gRichTextReference(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "reference")) return false;
@@ -2633,6 +2798,7 @@ function gRichTextReference(o: unknown): boolean {
 
 function gRichTextReferenceLink(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "reference_link")) return false;
@@ -2645,6 +2811,7 @@ function gRichTextReferenceLink(o: unknown): boolean {
 
 function gRichBlockCaption(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["text"];
   if (!((gRichText(v)))) return false;
@@ -2655,6 +2822,7 @@ function gRichBlockCaption(o: unknown): boolean {
 
 function gRichBlockTableCell(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["text"];
   if (v !== undefined && !((gRichText(v)))) return false;
@@ -2673,6 +2841,7 @@ function gRichBlockTableCell(o: unknown): boolean {
 
 function gRichBlockListItem(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["label"];
   if (!((typeof v === "string"))) return false;
@@ -2691,6 +2860,7 @@ function gRichBlockListItem(o: unknown): boolean {
 
 function gRichBlockParagraph(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "paragraph")) return false;
@@ -2701,6 +2871,7 @@ function gRichBlockParagraph(o: unknown): boolean {
 
 function gRichBlockSectionHeading(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "heading")) return false;
@@ -2713,6 +2884,7 @@ function gRichBlockSectionHeading(o: unknown): boolean {
 
 function gRichBlockPreformatted(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "pre")) return false;
@@ -2725,6 +2897,7 @@ function gRichBlockPreformatted(o: unknown): boolean {
 
 function gRichBlockFooter(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "footer")) return false;
@@ -2735,6 +2908,7 @@ function gRichBlockFooter(o: unknown): boolean {
 
 function gRichBlockDivider(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "divider")) return false;
@@ -2743,6 +2917,7 @@ function gRichBlockDivider(o: unknown): boolean {
 
 function gRichBlockMathematicalExpression(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "mathematical_expression")) return false;
@@ -2753,6 +2928,7 @@ function gRichBlockMathematicalExpression(o: unknown): boolean {
 
 function gRichBlockAnchor(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "anchor")) return false;
@@ -2763,6 +2939,7 @@ function gRichBlockAnchor(o: unknown): boolean {
 
 function gRichBlockList(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "list")) return false;
@@ -2773,6 +2950,7 @@ function gRichBlockList(o: unknown): boolean {
 
 function gRichBlockBlockQuotation(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "blockquote")) return false;
@@ -2785,6 +2963,7 @@ function gRichBlockBlockQuotation(o: unknown): boolean {
 
 function gRichBlockPullQuotation(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "pullquote")) return false;
@@ -2797,6 +2976,7 @@ function gRichBlockPullQuotation(o: unknown): boolean {
 
 function gRichBlockCollage(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "collage")) return false;
@@ -2809,6 +2989,7 @@ function gRichBlockCollage(o: unknown): boolean {
 
 function gRichBlockSlideshow(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "slideshow")) return false;
@@ -2821,6 +3002,7 @@ function gRichBlockSlideshow(o: unknown): boolean {
 
 function gRichBlockTable(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "table")) return false;
@@ -2837,6 +3019,7 @@ function gRichBlockTable(o: unknown): boolean {
 
 function gRichBlockDetails(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "details")) return false;
@@ -2851,6 +3034,7 @@ function gRichBlockDetails(o: unknown): boolean {
 
 function gRichBlockMap(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "map")) return false;
@@ -2869,6 +3053,7 @@ function gRichBlockMap(o: unknown): boolean {
 
 function gRichBlockAnimation(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "animation")) return false;
@@ -2883,6 +3068,7 @@ function gRichBlockAnimation(o: unknown): boolean {
 
 function gRichBlockAudio(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "audio")) return false;
@@ -2895,6 +3081,7 @@ function gRichBlockAudio(o: unknown): boolean {
 
 function gRichBlockPhoto(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "photo")) return false;
@@ -2909,6 +3096,7 @@ function gRichBlockPhoto(o: unknown): boolean {
 
 function gRichBlockVideo(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "video")) return false;
@@ -2923,6 +3111,7 @@ function gRichBlockVideo(o: unknown): boolean {
 
 function gRichBlockVoiceNote(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "voice_note")) return false;
@@ -2935,6 +3124,7 @@ function gRichBlockVoiceNote(o: unknown): boolean {
 
 function gRichBlockThinking(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!(v === "thinking")) return false;
@@ -2945,6 +3135,7 @@ function gRichBlockThinking(o: unknown): boolean {
 
 function gInlineQuery(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["id"];
   if (!((typeof v === "string"))) return false;
@@ -2963,6 +3154,7 @@ function gInlineQuery(o: unknown): boolean {
 
 function gChosenInlineResult(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["result_id"];
   if (!((typeof v === "string"))) return false;
@@ -2979,6 +3171,7 @@ function gChosenInlineResult(o: unknown): boolean {
 
 function gInvoice(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["title"];
   if (!((typeof v === "string"))) return false;
@@ -2995,6 +3188,7 @@ function gInvoice(o: unknown): boolean {
 
 function gShippingAddress(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["country_code"];
   if (!((typeof v === "string"))) return false;
@@ -3013,6 +3207,7 @@ function gShippingAddress(o: unknown): boolean {
 
 function gOrderInfo(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["name"];
   if (v !== undefined && !((typeof v === "string"))) return false;
@@ -3027,6 +3222,7 @@ function gOrderInfo(o: unknown): boolean {
 
 function gSuccessfulPayment(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["currency"];
   if (!((typeof v === "string"))) return false;
@@ -3053,6 +3249,7 @@ function gSuccessfulPayment(o: unknown): boolean {
 
 function gRefundedPayment(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["currency"];
   if (!((typeof v === "string"))) return false;
@@ -3069,6 +3266,7 @@ function gRefundedPayment(o: unknown): boolean {
 
 function gShippingQuery(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["id"];
   if (!((typeof v === "string"))) return false;
@@ -3083,6 +3281,7 @@ function gShippingQuery(o: unknown): boolean {
 
 function gPreCheckoutQuery(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["id"];
   if (!((typeof v === "string"))) return false;
@@ -3103,6 +3302,7 @@ function gPreCheckoutQuery(o: unknown): boolean {
 
 function gPaidMediaPurchased(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["from"];
   if (!((gUser(v)))) return false;
@@ -3113,6 +3313,7 @@ function gPaidMediaPurchased(o: unknown): boolean {
 
 function gPassportData(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["data"];
   if (!((every(v, (x0) => gEncryptedPassportElement(x0))))) return false;
@@ -3123,6 +3324,7 @@ function gPassportData(o: unknown): boolean {
 
 function gPassportFile(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["file_id"];
   if (!((typeof v === "string"))) return false;
@@ -3137,6 +3339,7 @@ function gPassportFile(o: unknown): boolean {
 
 function gEncryptedPassportElement(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["type"];
   if (!((typeof v === "string"))) return false;
@@ -3163,6 +3366,7 @@ function gEncryptedPassportElement(o: unknown): boolean {
 
 function gEncryptedCredentials(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["data"];
   if (!((typeof v === "string"))) return false;
@@ -3175,6 +3379,7 @@ function gEncryptedCredentials(o: unknown): boolean {
 
 function gGame(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   let v: unknown;
   v = o["title"];
   if (!((typeof v === "string"))) return false;
@@ -3193,6 +3398,7 @@ function gGame(o: unknown): boolean {
 
 function gCallbackGame(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   return true;
 }
 
@@ -3203,6 +3409,7 @@ function gMaybeInaccessibleMessage(o: unknown): boolean {
 
 function gMessageOrigin(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   switch (o["type"]) {
     case "user":
       return gMessageOriginUser(o);
@@ -3219,6 +3426,7 @@ function gMessageOrigin(o: unknown): boolean {
 
 function gPaidMedia(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   switch (o["type"]) {
     case "live_photo":
       return gPaidMediaLivePhoto(o);
@@ -3235,6 +3443,7 @@ function gPaidMedia(o: unknown): boolean {
 
 function gBackgroundFill(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   switch (o["type"]) {
     case "solid":
       return gBackgroundFillSolid(o);
@@ -3249,6 +3458,7 @@ function gBackgroundFill(o: unknown): boolean {
 
 function gBackgroundType(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   switch (o["type"]) {
     case "fill":
       return gBackgroundTypeFill(o);
@@ -3265,6 +3475,7 @@ function gBackgroundType(o: unknown): boolean {
 
 function gChatMember(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   switch (o["status"]) {
     case "creator":
       return gChatMemberOwner(o);
@@ -3285,6 +3496,7 @@ function gChatMember(o: unknown): boolean {
 
 function gReactionType(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   switch (o["type"]) {
     case "emoji":
       return gReactionTypeEmoji(o);
@@ -3299,6 +3511,7 @@ function gReactionType(o: unknown): boolean {
 
 function gChatBoostSource(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   switch (o["source"]) {
     case "premium":
       return gChatBoostSourcePremium(o);
@@ -3315,6 +3528,7 @@ function gRichText(o: unknown): boolean {
   if (typeof o === "string") return true;
   if (Array.isArray(o)) return every(o, (x0) => gRichText(x0));
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   switch (o["type"]) {
     case "bold":
       return gRichTextBold(o);
@@ -3373,6 +3587,7 @@ function gRichText(o: unknown): boolean {
 
 function gRichBlock(o: unknown): boolean {
   if (!isObj(o)) return false;
+  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;
   switch (o["type"]) {
     case "paragraph":
       return gRichBlockParagraph(o);
