@@ -1,4 +1,5 @@
 import { connect, type Socket } from "node:net";
+import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { secretChecker } from "../src/secret.js";
 import { messageUpdate, SECRET, testBot, withWebhook } from "./helpers.js";
@@ -21,6 +22,26 @@ describe("secretChecker", () => {
     ["a number", 42],
   ])("rejects %s", (_name, value) => {
     expect(check(value)).toBe(false);
+  });
+  it("agrees with plain equality on any string (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 300 }),
+          fc.string({ unit: "binary", maxLength: 40 }),
+          fc.constantFrom(SECRET, `${SECRET}\u0100`, SECRET.slice(0, -1), `x${SECRET.slice(1)}`),
+          fc.integer({ min: 0, max: SECRET.length }).map((i) => SECRET.slice(0, i)),
+          fc
+            .tuple(
+              fc.integer({ min: 0, max: SECRET.length - 1 }),
+              fc.integer({ min: 0, max: 0xffff }),
+            )
+            .map(([i, c]) => SECRET.slice(0, i) + String.fromCharCode(c) + SECRET.slice(i + 1)),
+        ),
+        (header) => check(header) === (header === SECRET),
+      ),
+      { numRuns: 5000 },
+    );
   });
   it("works with a 256-char secret", () => {
     const long = "x".repeat(256);
