@@ -5,10 +5,13 @@
  * "fastify")` with a secret, Telegraf's `webhookCallback` mounted in a Fastify route with a
  * secret, and a bare Fastify route that parses the JSON and answers 200 (the limit).
  *
- * Each server runs in its own child process; autocannon runs in this process.
+ * Each server runs in its own child process; autocannon runs in this process. Runs are
+ * interleaved across subjects and, where possible, servers and load generator are pinned to
+ * different CPUs (see `benchWebhook`).
  */
-import { type ChildProcess, fork } from "node:child_process";
+import { type ChildProcess, execFileSync, fork } from "node:child_process";
 import { createRequire } from "node:module";
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { messageUpdate1k } from "./fixtures.ts";
 import { type BenchResult, median } from "./harness.ts";
@@ -67,11 +70,44 @@ function load(port: number, connections: number, duration: number): Promise<Auto
 }
 
 /**
+ * Pins a process (all its threads) to some CPUs with `taskset`, where there is one (Linux).
+ *
+ * @param pid The process.
+ * @param cpus A CPU list such as `"1"` or `"0-3"`.
+ * @returns Whether it worked.
+ */
+function pin(pid: number, cpus: string): boolean {
+  try {
+    execFileSync("taskset", ["-a", "-p", "-c", cpus, String(pid)], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface Server {
+  readonly subject: string;
+  readonly child: ChildProcess;
+  readonly port: number;
+  readonly figures: number[];
+  bad: number;
+  sent: number;
+  handled: number;
+  cpuUs: number;
+}
+
+/**
  * Runs the webhook benchmark.
+ *
+ * All servers start first and stay up; the runs are interleaved (round `i` loads every
+ * subject once, in an order rotated each round), so a slow spell of a shared machine hits
+ * every subject alike. With two or more CPUs and `taskset`, the servers are pinned to the
+ * last CPU and the load generator to the first, so the two never fight over one core.
  *
  * @param opts Seconds per run (default 10), measured runs per subject after one warm-up
  *   (default 5) and autocannon connections (default 50).
- * @returns One result per subject, in req/s, with the handler count and non-2xx seen.
+ * @returns One result per subject, in req/s, with the handler count, non-2xx seen, server
+ *   CPU per request and, for ours, the median of the per-round ratios to the bare route.
  */
 export async function benchWebhook(
   opts: { durationSec?: number; runs?: number; connections?: number } = {},
@@ -79,37 +115,60 @@ export async function benchWebhook(
   const duration = opts.durationSec ?? 10;
   const runs = opts.runs ?? 5;
   const connections = opts.connections ?? 50;
-  const results: BenchResult[] = [];
-  for (const subject of SUBJECTS) {
-    const { child, port } = await startServer(subject);
-    try {
-      await load(port, connections, Math.min(duration, 3)); // warm-up
-      const figures: number[] = [];
-      let bad = 0;
-      let sent = 0;
-      const before = await ask(child);
-      for (let i = 0; i < runs; i++) {
-        const r = await load(port, connections, duration);
-        figures.push(r.requests.average);
-        bad += r.non2xx + r.errors + r.timeouts;
-        sent += r.requests.total;
-      }
-      const after = await ask(child);
-      const handled = after.count - before.count;
-      // Server CPU per request: steadier than req/s on a shared machine.
-      const cpuUsPerReq = Number(((after.cpuUs - before.cpuUs) / Math.max(1, sent)).toFixed(1));
-      results.push({
-        bench: "webhook",
-        subject,
-        unit: "req/s",
-        higherIsBetter: true,
-        runs: figures,
-        median: median(figures),
-        extra: { non2xx: bad, handled, sent, cpuUsPerReq },
-      });
-    } finally {
-      await stop(child);
+  const cpus = availableParallelism();
+  const servers: Server[] = [];
+  let pinned = false;
+  try {
+    for (const subject of SUBJECTS) {
+      const { child, port } = await startServer(subject);
+      servers.push({ subject, child, port, figures: [], bad: 0, sent: 0, handled: 0, cpuUs: 0 });
     }
+    if (cpus >= 2) {
+      pinned = servers.every(
+        (s) => s.child.pid !== undefined && pin(s.child.pid, String(cpus - 1)),
+      );
+      pinned = pin(process.pid, "0") && pinned;
+    }
+    for (const s of servers) await load(s.port, connections, Math.min(duration, 3)); // warm-up
+    for (let round = 0; round < runs; round++) {
+      for (let k = 0; k < servers.length; k++) {
+        const s = servers[(round + k) % servers.length] as Server;
+        const before = await ask(s.child);
+        const r = await load(s.port, connections, duration);
+        const after = await ask(s.child);
+        s.figures[round] = r.requests.average;
+        s.bad += r.non2xx + r.errors + r.timeouts;
+        s.sent += r.requests.total;
+        s.handled += after.count - before.count;
+        s.cpuUs += after.cpuUs - before.cpuUs;
+      }
+    }
+  } finally {
+    await Promise.all(servers.map((s) => stop(s.child)));
+    if (pinned) pin(process.pid, `0-${cpus - 1}`);
   }
-  return results;
+  const bare = servers.find((s) => s.subject === "bare Fastify");
+  return servers.map((s) => {
+    const extra: Record<string, number | string> = {
+      non2xx: s.bad,
+      handled: s.handled,
+      sent: s.sent,
+      // Server CPU per request: steadier than req/s on a shared machine.
+      cpuUsPerReq: Number((s.cpuUs / Math.max(1, s.sent)).toFixed(1)),
+      pinned: pinned ? "yes" : "no",
+    };
+    if (bare !== undefined && s !== bare) {
+      const paired = s.figures.map((f, i) => f / (bare.figures[i] as number));
+      extra.pairedRatioToBare = `${(median(paired) * 100).toFixed(1)}%`;
+    }
+    return {
+      bench: "webhook",
+      subject: s.subject,
+      unit: "req/s",
+      higherIsBetter: true,
+      runs: s.figures,
+      median: median(s.figures),
+      extra,
+    };
+  });
 }
