@@ -69,6 +69,9 @@ class Job extends ReplySlot implements WebhookHandleOptions {
   started = false;
   /** The next job waiting for a free slot. */
   nextReady: Job | undefined;
+  /** Neighbours in the list of open `await` requests (oldest first). */
+  olderOpen: Job | undefined;
+  newerOpen: Job | undefined;
   readonly signal: AbortSignal;
   readonly webhookReply: ReplySlot | undefined;
 
@@ -109,8 +112,12 @@ export class Runner {
   readonly #writes = new Set<Promise<void>>();
   /** Update ids claimed and not finished in this process. */
   readonly #mine = new Set<number>();
-  /** `await`-mode requests still open. */
-  readonly #waiting = new Set<Job>();
+  /**
+   * `await`-mode requests still open, oldest first, linked through the jobs. Every request
+   * gets the same deadline, so the list is also in deadline order.
+   */
+  #oldestOpen: Job | undefined;
+  #newestOpen: Job | undefined;
   /** One shared interval checks every open request's deadline (no timer per request). */
   #sweep: NodeJS.Timeout | undefined;
   #tick = 0;
@@ -183,7 +190,13 @@ export class Runner {
       const job = new Job(update, target, this.#abort.signal);
       // +1: the interval phase is arbitrary, so never answer before the deadline.
       job.expiresAt = this.#tick + this.#deadlineTicks + 1;
-      this.#waiting.add(job);
+      const newest = this.#newestOpen;
+      if (newest === undefined) this.#oldestOpen = job;
+      else {
+        newest.newerOpen = job;
+        job.olderOpen = newest;
+      }
+      this.#newestOpen = job;
       if (this.#sweep === undefined) this.#startSweep();
       this.#submit(job);
     } else if (delivery === "ack") {
@@ -227,7 +240,16 @@ export class Runner {
     const target = job.target;
     if (target === undefined) return;
     job.target = undefined;
-    this.#waiting.delete(job);
+    if (job.webhookReply !== undefined) {
+      // An `await` job: take it out of the open list.
+      const { olderOpen, newerOpen } = job;
+      if (olderOpen === undefined) this.#oldestOpen = newerOpen;
+      else olderOpen.newerOpen = newerOpen;
+      if (newerOpen === undefined) this.#newestOpen = olderOpen;
+      else newerOpen.olderOpen = olderOpen;
+      job.olderOpen = undefined;
+      job.newerOpen = undefined;
+    }
     const body = job.close();
     this.#respond(target, status, reason, status === 200 ? body : undefined);
   }
@@ -235,8 +257,8 @@ export class Runner {
   #startSweep(): void {
     this.#sweep = setInterval(() => {
       this.#tick += 1;
-      for (const job of this.#waiting) {
-        if (job.expiresAt > this.#tick) continue;
+      for (let job = this.#oldestOpen; job !== undefined; job = this.#oldestOpen) {
+        if (job.expiresAt > this.#tick) break;
         if (deadlineChannel.hasSubscribers)
           deadlineChannel.publish({ path: this.#s.path, updateId: job.id });
         this.#s.log.warn(
@@ -245,7 +267,7 @@ export class Runner {
         );
         this.#answer(job, 200, "deadline");
       }
-      if (this.#waiting.size === 0) {
+      if (this.#oldestOpen === undefined) {
         clearInterval(this.#sweep);
         this.#sweep = undefined;
       }
@@ -408,7 +430,7 @@ export class Runner {
     const left = this.#queued + this.#running;
     this.#abort.abort();
     // Requests still open get 503 (Telegram resends them); jobs not started are dropped.
-    for (const job of [...this.#waiting]) this.#answer(job, 503, "abandoned");
+    while (this.#oldestOpen !== undefined) this.#answer(this.#oldestOpen, 503, "abandoned");
     let ready = this.#readyHead;
     this.#readyHead = undefined;
     this.#readyTail = undefined;
