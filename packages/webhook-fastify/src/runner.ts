@@ -58,8 +58,11 @@ class Job extends ReplySlot implements WebhookHandleOptions {
   readonly id: number;
   /** Per-chat ordering key: the chat id, else the user id. */
   readonly key: number | undefined;
-  /** Who waits for the answer (`await` mode), until answered. */
-  target: unknown;
+  /**
+   * Who waits for the answer (`await` mode), until answered. Private: this object is the
+   * handler's options, and the reply leads to the request's headers (the secret).
+   */
+  #target: unknown;
   /** The sweep tick at which an open request is answered anyway. */
   expiresAt = 0;
   /** The next job of the same key, waiting for this one. */
@@ -75,12 +78,32 @@ class Job extends ReplySlot implements WebhookHandleOptions {
   readonly signal: AbortSignal;
   readonly webhookReply: ReplySlot | undefined;
 
+  /**
+   * What `JSON.stringify` shows of these options.
+   *
+   * @returns The update's id.
+   */
+  toJSON(): { updateId: number } {
+    return { updateId: this.id };
+  }
+
+  /**
+   * Takes whom to answer, once.
+   *
+   * @returns The target, or `undefined` when already answered (or in `ack` mode).
+   */
+  takeTarget(): unknown {
+    const target = this.#target;
+    this.#target = undefined;
+    return target;
+  }
+
   constructor(update: Update, target: unknown, signal: AbortSignal) {
     super();
     this.update = update;
     this.id = update.update_id;
     this.key = updateChatId(update) ?? updateUserId(update);
-    this.target = target;
+    this.#target = target;
     this.signal = signal;
     this.webhookReply = target === undefined ? undefined : this;
   }
@@ -237,9 +260,8 @@ export class Runner {
 
   /** Answers an open `await` request once. */
   #answer(job: Job, status: 200 | 503, reason: AnswerReason | undefined): void {
-    const target = job.target;
+    const target = job.takeTarget();
     if (target === undefined) return;
-    job.target = undefined;
     if (job.webhookReply !== undefined) {
       // An `await` job: take it out of the open list.
       const { olderOpen, newerOpen } = job;

@@ -1,4 +1,5 @@
 import { connect, type Socket } from "node:net";
+import { inspect } from "node:util";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { secretChecker } from "../src/secret.js";
@@ -156,5 +157,54 @@ describe("secret header (real socket)", () => {
     expect(head).toMatch(/^HTTP\/1\.1 4\d\d/);
     expect(bot.runs).toHaveLength(0);
     await app.close();
+  });
+});
+
+/** Whether a string containing `needle` is reachable from `root` through own properties (getters not called). */
+function reaches(root: unknown, needle: string): boolean {
+  const seen = new Set<unknown>();
+  const queue: unknown[] = [root];
+  while (queue.length > 0) {
+    const value = queue.shift();
+    if (typeof value === "string") {
+      if (value.includes(needle)) return true;
+      continue;
+    }
+    if ((typeof value !== "object" && typeof value !== "function") || value === null) continue;
+    if (seen.has(value)) continue;
+    seen.add(value);
+    if (value instanceof Map) for (const [k, v] of value) queue.push(k, v);
+    if (value instanceof Set) for (const v of value) queue.push(v);
+    for (const key of Reflect.ownKeys(value)) {
+      const d = Object.getOwnPropertyDescriptor(value, key);
+      if (d !== undefined && "value" in d) queue.push(d.value);
+    }
+  }
+  return false;
+}
+
+describe("what a handler can see", () => {
+  it("the options passed to handleUpdate lead to no secret (properties, inspect, JSON), in either mode", async () => {
+    for (const delivery of ["await", "ack"] as const) {
+      const seen: unknown[] = [];
+      const bot = {
+        handleUpdate: async (_update: unknown, options: unknown) => {
+          seen.push(options);
+        },
+      };
+      const { app } = await withWebhook(bot, { delivery });
+      const res = await app.inject({
+        method: "POST",
+        url: "/hook",
+        headers: { "x-telegram-bot-api-secret-token": SECRET },
+        payload: messageUpdate(1),
+      });
+      expect(res.statusCode).toBe(200);
+      expect(seen).toHaveLength(1);
+      expect(reaches(seen[0], SECRET)).toBe(false);
+      expect(inspect(seen[0], { depth: 20, showHidden: true })).not.toContain(SECRET);
+      expect(JSON.stringify(seen[0])).not.toContain(SECRET);
+      await app.close();
+    }
   });
 });
