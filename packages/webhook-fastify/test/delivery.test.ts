@@ -128,6 +128,19 @@ describe("await mode", () => {
   });
 });
 
+/** A bot whose handler takes 5 ms and records the most handlers seen running at once. */
+function peakCounter(): { bot: ReturnType<typeof testBot>; peak: () => number } {
+  let running = 0;
+  let peak = 0;
+  const bot = testBot(async () => {
+    running += 1;
+    peak = Math.max(peak, running);
+    await new Promise((r) => setTimeout(r, 5));
+    running -= 1;
+  });
+  return { bot, peak: () => peak };
+}
+
 describe("ack mode", () => {
   it("answers 200 at once while handlers are blocked, keeps per-chat order and drains on close", async () => {
     const gate = deferred();
@@ -149,14 +162,7 @@ describe("ack mode", () => {
   });
 
   it("bounds concurrency across chats", async () => {
-    let running = 0;
-    let peak = 0;
-    const bot = testBot(async () => {
-      running += 1;
-      peak = Math.max(peak, running);
-      await new Promise((r) => setTimeout(r, 5));
-      running -= 1;
-    });
+    const { bot, peak } = peakCounter();
     const { app } = await withWebhook(bot, { delivery: "ack", concurrency: 3 });
     const base = await listen(app);
     const res = await Promise.all(
@@ -165,18 +171,11 @@ describe("ack mode", () => {
     expect(res.every((r) => r.status === 200)).toBe(true);
     await app.close();
     expect(bot.runs).toHaveLength(30);
-    expect(peak).toBe(3);
+    expect(peak()).toBe(3);
   });
 
   it("runs updates with neither chat nor user unordered, within the concurrency bound", async () => {
-    let running = 0;
-    let peak = 0;
-    const bot = testBot(async () => {
-      running += 1;
-      peak = Math.max(peak, running);
-      await new Promise((r) => setTimeout(r, 5));
-      running -= 1;
-    });
+    const { bot, peak } = peakCounter();
     const { app } = await withWebhook(bot, { delivery: "ack", concurrency: 4 });
     const base = await listen(app);
     const poll = (id: number) => ({
@@ -200,7 +199,7 @@ describe("ack mode", () => {
     expect(res.map((r) => r.status)).toEqual(Array(20).fill(200));
     await app.close();
     expect(bot.runs).toHaveLength(20);
-    expect(peak).toBe(4);
+    expect(peak()).toBe(4);
   });
 
   it("answers 503 once maxPending updates wait (back-pressure, not a handler failure)", async () => {

@@ -1,9 +1,20 @@
 import { connect, type Socket } from "node:net";
 import { inspect } from "node:util";
 import fc from "fast-check";
+import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import { secretChecker } from "../src/secret.js";
 import { messageUpdate, SECRET, testBot, withWebhook } from "./helpers.js";
+
+/** Injects update 1 with the right secret. */
+function postValid(app: FastifyInstance): Promise<LightMyRequestResponse> {
+  return app.inject({
+    method: "POST",
+    url: "/hook",
+    headers: { "x-telegram-bot-api-secret-token": SECRET },
+    payload: messageUpdate(1),
+  });
+}
 
 describe("secretChecker", () => {
   const check = secretChecker(SECRET);
@@ -76,13 +87,7 @@ describe("secret header (inject)", () => {
   it("the right secret gets 200 and runs the handler", async () => {
     const bot = testBot();
     const { app } = await withWebhook(bot);
-    const res = await app.inject({
-      method: "POST",
-      url: "/hook",
-      headers: { "x-telegram-bot-api-secret-token": SECRET },
-      payload: messageUpdate(1),
-    });
-    expect(res.statusCode).toBe(200);
+    expect((await postValid(app)).statusCode).toBe(200);
     expect(bot.runs.map((u) => u.update_id)).toEqual([1]);
     await app.close();
   });
@@ -193,13 +198,7 @@ describe("what a handler can see", () => {
         },
       };
       const { app } = await withWebhook(bot, { delivery });
-      const res = await app.inject({
-        method: "POST",
-        url: "/hook",
-        headers: { "x-telegram-bot-api-secret-token": SECRET },
-        payload: messageUpdate(1),
-      });
-      expect(res.statusCode).toBe(200);
+      expect((await postValid(app)).statusCode).toBe(200);
       expect(seen).toHaveLength(1);
       expect(reaches(seen[0], SECRET)).toBe(false);
       expect(inspect(seen[0], { depth: 20, showHidden: true })).not.toContain(SECRET);
