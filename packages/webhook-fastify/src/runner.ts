@@ -262,16 +262,14 @@ export class Runner {
   #answer(job: Job, status: 200 | 503, reason: AnswerReason | undefined): void {
     const target = job.takeTarget();
     if (target === undefined) return;
-    if (job.webhookReply !== undefined) {
-      // An `await` job: take it out of the open list.
-      const { olderOpen, newerOpen } = job;
-      if (olderOpen === undefined) this.#oldestOpen = newerOpen;
-      else olderOpen.newerOpen = newerOpen;
-      if (newerOpen === undefined) this.#newestOpen = olderOpen;
-      else newerOpen.olderOpen = olderOpen;
-      job.olderOpen = undefined;
-      job.newerOpen = undefined;
-    }
+    // Only `await` jobs have a target, and each is in the open list until now.
+    const { olderOpen, newerOpen } = job;
+    if (olderOpen === undefined) this.#oldestOpen = newerOpen;
+    else olderOpen.newerOpen = newerOpen;
+    if (newerOpen === undefined) this.#newestOpen = olderOpen;
+    else newerOpen.olderOpen = olderOpen;
+    job.olderOpen = undefined;
+    job.newerOpen = undefined;
     const body = job.close();
     this.#respond(target, status, reason, status === 200 ? body : undefined);
   }
@@ -366,12 +364,14 @@ export class Runner {
     if (key !== undefined) {
       const next = job.next;
       job.next = undefined;
-      if (next !== undefined) next.prev = undefined;
       if (next === undefined) this.#lines.delete(key);
-      else if (this.#abort.signal.aborted) {
-        this.#lines.delete(key);
-        this.#drop(next);
-      } else this.#ready(next);
+      else {
+        next.prev = undefined;
+        if (this.#abort.signal.aborted) {
+          this.#lines.delete(key);
+          this.#drop(next);
+        } else this.#ready(next);
+      }
     }
     while (this.#running < this.#concurrency && this.#readyHead !== undefined) {
       const ready = this.#readyHead;

@@ -12,6 +12,10 @@ const PRIMITIVE_CHECKS: Readonly<Record<string, (v: string) => string>> = {
 
 const guardName = (type: string) => `g${type}`;
 
+/** The start of every object and union guard: a plain object (see the comment emitted above `Plain`). */
+const PLAIN_CHECK =
+  '  if (!isObj(o)) return false;\n  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;\n';
+
 /**
  * Emits `guards.ts`: plain predicates for `Update` and everything it contains, generated
  * from the same model as the schemas. A guard answers `true` only for input the schema
@@ -66,9 +70,7 @@ export function emitGuards(model: Model): string {
     "  for (let i = 0; i < v.length; i++) if (!item(v[i])) return false;\n  return true;\n}\n\n";
 
   const objectGuard = (t: SpecType): string => {
-    let body = `function ${guardName(t.name)}(o: unknown): boolean {\n  if (!isObj(o)) return false;\n`;
-    body +=
-      '  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;\n';
+    let body = `function ${guardName(t.name)}(o: unknown): boolean {\n${PLAIN_CHECK}`;
     if (t.fields?.length) body += "  let v: unknown;\n";
     for (const f of t.fields ?? []) {
       body += `  v = o[${JSON.stringify(f.name)}];\n`;
@@ -98,9 +100,7 @@ export function emitGuards(model: Model): string {
           ? '  if (typeof o === "string") return true;\n'
           : `  if (Array.isArray(o)) return ${check(m, "o")};\n`;
     }
-    body += "  if (!isObj(o)) return false;\n";
-    body +=
-      '  if ((o as Plain).__proto__ !== OBJECT_PROTOTYPE || (o as Plain).constructor !== Object || "prototype" in o) return false;\n';
+    body += PLAIN_CHECK;
     body += `  switch (o[${JSON.stringify(key)}]) {\n`;
     const byValue = new Map<string, string[]>();
     for (const m of objectMembers) {
