@@ -1,4 +1,4 @@
-import type { Chat, InlineKeyboardMarkup, Message, MessageEntity } from "@bot/types";
+import type { Chat, InlineKeyboardMarkup, Message, MessageEntity, User } from "@bot/types";
 import { ApiFailure, badRequest } from "../errors.js";
 import { format } from "../formatting.js";
 import { optBool, optInt, optString } from "../params.js";
@@ -69,12 +69,14 @@ export function checkReplyMarkup(markup: unknown): Message["reply_markup"] | und
  * @param params The call parameters.
  * @param field `text` or `caption`.
  * @param max The character limit.
+ * @param users The users `tg://user?id=` links may mention.
  * @returns The text and entities, or `undefined` for an absent caption.
  */
 export function formattedText(
   params: Record<string, unknown>,
   field: "text" | "caption",
   max: number,
+  users?: ReadonlyMap<number, User>,
 ): { text: string; entities: MessageEntity[] } | undefined {
   const raw = optString(params, field);
   if (raw === undefined) {
@@ -85,6 +87,7 @@ export function formattedText(
     raw,
     optString(params, "parse_mode"),
     params[field === "text" ? "entities" : "caption_entities"],
+    users === undefined ? undefined : (id) => users.get(id),
   );
   if (field === "text" && f.text.trim().length === 0) throw badRequest("message text is empty");
   if ([...f.text].length > max)

@@ -81,7 +81,7 @@ export function photoSizes(file: FileRecord): PhotoSize[] {
 }
 
 function caption(ctx: CallContext): Partial<Message> {
-  const f = formattedText(ctx.params, "caption", 1024);
+  const f = formattedText(ctx.params, "caption", 1024, ctx.world.users);
   const out: Partial<Message> = {};
   if (f !== undefined && f.text !== "") out.caption = f.text;
   if (f !== undefined && f.entities.length > 0) out.caption_entities = f.entities;

@@ -30,7 +30,7 @@ const CHAT_ACTIONS = new Set([
 
 function sendMessage(ctx: CallContext): Message {
   const record = targetChat(ctx);
-  const f = formattedText(ctx.params, "text", 4096);
+  const f = formattedText(ctx.params, "text", 4096, ctx.world.users);
   const content: Partial<Message> = { text: f?.text ?? "" };
   if (f !== undefined && f.entities.length > 0) content.entities = f.entities;
   return sendAsBot(ctx, record, content);
@@ -39,7 +39,7 @@ function sendMessage(ctx: CallContext): Message {
 function editMessageText(ctx: CallContext): Message {
   const { message, box } = editTarget(ctx);
   if (message.text === undefined) throw badRequest("there is no text in the message to edit");
-  const f = formattedText(ctx.params, "text", 4096);
+  const f = formattedText(ctx.params, "text", 4096, ctx.world.users);
   const markup = checkReplyMarkup(ctx.params.reply_markup);
   const updated: Message = { ...message, text: f?.text ?? "" };
   if (f !== undefined && f.entities.length > 0) updated.entities = f.entities;
@@ -56,7 +56,7 @@ function editMessageText(ctx: CallContext): Message {
 
 function editMessageCaption(ctx: CallContext): Message {
   const { message, box } = editTarget(ctx);
-  const f = formattedText(ctx.params, "caption", 1024);
+  const f = formattedText(ctx.params, "caption", 1024, ctx.world.users);
   const markup = checkReplyMarkup(ctx.params.reply_markup);
   const updated: Message = { ...message };
   if (f !== undefined && f.text !== "") updated.caption = f.text;
@@ -181,7 +181,7 @@ function copyMessage(ctx: CallContext): { message_id: number } {
     ctx.params.caption !== undefined &&
     (message.caption !== undefined || message.photo !== undefined || message.document !== undefined)
   ) {
-    const f = formattedText(ctx.params, "caption", 1024);
+    const f = formattedText(ctx.params, "caption", 1024, ctx.world.users);
     if (f !== undefined) {
       copied.caption = f.text;
       if (f.entities.length > 0) copied.caption_entities = f.entities;
