@@ -1,0 +1,237 @@
+/**
+ * Our markup renderers against the emulator's parsers (which follow Telegram's documented
+ * rules): markup we render must come back as exactly the entities we meant.
+ */
+import { createEmulator, type Emulator } from "@bot/emulator";
+import type { MessageEntity, User } from "@bot/types";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FormattedText, html, md, toHtml } from "../src/index.js";
+
+let emu: Emulator;
+let token: string;
+let chatId: number;
+let alice: User;
+
+beforeAll(async () => {
+  emu = await createEmulator();
+  const bot = emu.createBot({ username: "roundtrip_bot" });
+  token = bot.token;
+  const user = emu.user({ first_name: "Alice", bot });
+  user.send("/start");
+  alice = user.user;
+  chatId = user.id;
+});
+afterAll(() => emu.close());
+
+interface Sent {
+  text: string;
+  entities?: MessageEntity[];
+}
+
+async function send(params: Record<string, unknown>): Promise<Sent> {
+  const res = await fetch(`${emu.apiRoot}/bot${token}/sendMessage`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ chat_id: chatId, ...params }),
+  });
+  const body = (await res.json()) as { ok: boolean; result?: Sent; description?: string };
+  if (!body.ok) throw new Error(`sendMessage failed: ${body.description}`);
+  return body.result as Sent;
+}
+
+/** Entities in Telegram's order (offset, then outer first), empty ones dropped. */
+function normal(entities: readonly MessageEntity[] | undefined): MessageEntity[] {
+  return [...(entities ?? [])]
+    .filter((e) => e.length > 0)
+    .map((e) => ({ ...e }))
+    .sort((a, b) => a.offset - b.offset || b.length - a.length);
+}
+
+// Text units are whole code points, so no entity boundary splits a surrogate pair.
+const unit = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom(..."abcXYZ 019") },
+  { weight: 4, arbitrary: fc.constantFrom(..."<>&\"'_*[]()~`>#+-=|{}.!\\\n") },
+  { weight: 1, arbitrary: fc.constantFrom("é", "😀", "👍🏽", "ß", "\u00a0") },
+);
+
+type Kind =
+  | "bold"
+  | "italic"
+  | "underline"
+  | "strikethrough"
+  | "spoiler"
+  | "code"
+  | "pre"
+  | "text_link"
+  | "text_mention"
+  | "custom_emoji"
+  | "date_time"
+  | "blockquote"
+  | "expandable_blockquote";
+const STYLES: readonly Kind[] = ["bold", "italic", "underline", "strikethrough", "spoiler"];
+const LEAVES: readonly Kind[] = ["code", "pre", "custom_emoji", "date_time"];
+const LINKS: readonly Kind[] = ["text_link", "text_mention"];
+const QUOTES: readonly Kind[] = ["blockquote", "expandable_blockquote"];
+
+interface Span {
+  kind: Kind;
+  from: number;
+  to: number;
+  children: Span[];
+  extra: number;
+}
+
+/** A tree of entities that nest as Telegram allows (styles nest, code/pre contain nothing, quotes do not nest). */
+const spans = (size: number): fc.Arbitrary<Span[]> =>
+  fc
+    .array(
+      fc.record({
+        a: fc.nat(size),
+        b: fc.nat(size),
+        kind: fc.constantFrom(...STYLES, ...LEAVES, ...LINKS, ...QUOTES),
+        extra: fc.nat(1_000_000),
+      }),
+      { maxLength: 8 },
+    )
+    .map((raw) => {
+      // Keep each interval only if it nests with every interval kept before it.
+      const kept: Span[] = [];
+      for (const r of raw) {
+        const from = Math.min(r.a, r.b);
+        const to = Math.max(r.a, r.b);
+        if (to === from) continue;
+        place(kept, { kind: r.kind, from, to, children: [], extra: r.extra });
+      }
+      return kept;
+    });
+
+/** Whether `inner` may sit inside the innermost of `chain` (outermost first). */
+function allowedInside(chain: readonly Kind[], inner: Kind): boolean {
+  if (LEAVES.includes(chain.at(-1) as Kind) || chain.includes(inner)) return false;
+  if (QUOTES.includes(inner)) return false; // quotes only at the top
+  return !(LINKS.includes(inner) && chain.some((k) => LINKS.includes(k)));
+}
+
+/** Inserts `s` into a forest of disjoint spans; refuses it when it crosses or swallows one. */
+function place(forest: Span[], s: Span, chain: readonly Kind[] = []): boolean {
+  for (const t of forest) {
+    if (s.to <= t.from || s.from >= t.to) continue;
+    const inside = s.from >= t.from && s.to <= t.to && !(s.from === t.from && s.to === t.to);
+    if (!inside) return false;
+    const next = [...chain, t.kind];
+    return allowedInside(next, s.kind) && place(t.children, s, next);
+  }
+  forest.push(s);
+  return true;
+}
+
+function entityOf(s: Span, offsets: number[]): MessageEntity {
+  const offset = offsets[s.from] as number;
+  const length = (offsets[s.to] as number) - offset;
+  switch (s.kind) {
+    case "pre":
+      return s.extra % 2 === 0
+        ? { type: "pre", offset, length }
+        : { type: "pre", offset, length, language: ["js", "c++", "py-3"][s.extra % 3] as string };
+    case "text_link":
+      return { type: "text_link", offset, length, url: `https://x.test/?q="a'&b<${s.extra}>` };
+    case "text_mention":
+      return { type: "text_mention", offset, length, user: alice };
+    case "custom_emoji":
+      return { type: "custom_emoji", offset, length, custom_emoji_id: String(5_000_000 + s.extra) };
+    case "date_time":
+      return s.extra % 2 === 0
+        ? { type: "date_time", offset, length, unix_time: 1_700_000_000 + s.extra }
+        : {
+            type: "date_time",
+            offset,
+            length,
+            unix_time: s.extra,
+            date_time_format: ["r", "wDT", "d", "t"][s.extra % 4] as string,
+          };
+    default:
+      return { type: s.kind, offset, length } as MessageEntity;
+  }
+}
+
+const formatted = fc
+  .array(unit, { minLength: 1, maxLength: 40 })
+  .chain((units) => spans(units.length).map((forest) => ({ units, forest })))
+  .map(({ units, forest }) => {
+    const all = ["A", ...units];
+    const offsets: number[] = [0];
+    for (const u of all) offsets.push((offsets.at(-1) as number) + u.length);
+    const entities: MessageEntity[] = [];
+    const walk = (f: Span[]): void => {
+      for (const s of f) {
+        entities.push(entityOf({ ...s, from: s.from + 1, to: s.to + 1 }, offsets));
+        walk(s.children);
+      }
+    };
+    walk(forest);
+    return new FormattedText(all.join(""), entities);
+  });
+
+describe("markup round trip through the emulator", () => {
+  it("toHtml gives back the same entities as sending them directly (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(formatted, async (f) => {
+        const markup = toHtml(f);
+        const [viaHtml, direct] = await Promise.all([
+          send({ text: markup.text, parse_mode: markup.parse_mode }),
+          send({ text: f.text, entities: f.entities }),
+        ]);
+        expect(viaHtml.text).toBe(direct.text);
+        expect(normal(viaHtml.entities)).toEqual(normal(direct.entities));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  const plain = fc.array(unit, { minLength: 1, maxLength: 20 }).map((u) => `x${u.join("")}`);
+
+  it("the md template escapes any value so the markup means what it says (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(plain, plain, plain, plain, plain, async (a, b, c, d, p) => {
+        const m = md`*${a}* _${b}_ \`${c}\` [${d}](https://x.test/${p}) ||${a}||`;
+        const got = await send({ text: m.text, parse_mode: m.parse_mode });
+        const at = (s: string, before: string) => ({ offset: before.length, length: s.length });
+        const url = `https://x.test/${p}`;
+        const t0 = "";
+        const t1 = `${a} `;
+        const t2 = `${t1}${b} `;
+        const t3 = `${t2}${c} `;
+        const t4 = `${t3}${d} `;
+        expect(got.text).toBe(`${t4}${a}`);
+        expect(normal(got.entities)).toEqual(
+          normal([
+            { type: "bold", ...at(a, t0) },
+            { type: "italic", ...at(b, t1) },
+            { type: "code", ...at(c, t2) },
+            { type: "text_link", ...at(d, t3), url },
+            { type: "spoiler", ...at(a, t4) },
+          ]),
+        );
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("the html template escapes any value, in text and in attributes (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(plain, plain, plain, async (a, b, p) => {
+        const url = `https://x.test/${p}`;
+        const m = html`<b>${a}</b> <a href="${url}">${b}</a> <code>${p}</code>`;
+        const got = await send({ text: m.text, parse_mode: m.parse_mode });
+        expect(got.text).toBe(`${a} ${b} ${p}`);
+        expect(normal(got.entities)).toEqual([
+          { type: "bold", offset: 0, length: a.length },
+          { type: "text_link", offset: a.length + 1, length: b.length, url },
+          { type: "code", offset: a.length + b.length + 2, length: p.length },
+        ]);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
