@@ -1,8 +1,10 @@
 import type {
   CallbackQuery,
   ChatMemberUpdated,
+  Contact,
   InlineKeyboardButton,
   InlineQuery,
+  Location,
   Message,
   User,
 } from "@bot/types";
@@ -70,6 +72,7 @@ export class UserActor {
   readonly #world: World;
   readonly #host: ActorHost;
   readonly #inbox: Message[] = [];
+  readonly #edits: Message[] = [];
   readonly #waiters = new Set<() => void>();
 
   /** @internal Use `emu.user(...)`. */
@@ -86,13 +89,13 @@ export class UserActor {
   }
 
   #observe(e: EmulatorEvent): void {
-    if (e.type !== "message") return;
+    if (e.type !== "message" && e.type !== "edit") return;
     if (e.chatId !== this.user.id) {
       const record = this.#world.chats.get(e.chatId);
       const status = record?.members.get(this.user.id);
       if (status === undefined || status === "left" || status === "kicked") return;
     }
-    this.#inbox.push(e.message);
+    (e.type === "message" ? this.#inbox : this.#edits).push(e.message);
     for (const w of [...this.#waiters]) w();
   }
 
@@ -158,6 +161,57 @@ export class UserActor {
     };
     if (options.caption !== undefined) content.caption = options.caption;
     return this.#deliver(content, options);
+  }
+
+  /**
+   * Shares a location, as the attachment menu does.
+   *
+   * @param latitude Latitude in degrees (-90 to 90).
+   * @param longitude Longitude in degrees (-180 to 180).
+   * @param options Accuracy in meters, bot or chat.
+   * @returns The message.
+   */
+  sendLocation(
+    latitude: number,
+    longitude: number,
+    options: SendOptions & { horizontalAccuracy?: number } = {},
+  ): Message {
+    if (!(Math.abs(latitude) <= 90) || !(Math.abs(longitude) <= 180))
+      throw new EmulatorError(
+        "EMULATOR_INVALID_OPTIONS",
+        "sendLocation needs a valid latitude and longitude",
+      );
+    const location: Location = { latitude, longitude };
+    if (options.horizontalAccuracy !== undefined)
+      location.horizontal_accuracy = options.horizontalAccuracy;
+    return this.#deliver({ location }, options);
+  }
+
+  /**
+   * Shares a contact; without one, the user's own (with `user_id`, as "Share my phone number" sends it).
+   *
+   * @param contact The contact (default: this user, with a made-up phone number).
+   * @param options The bot or chat.
+   * @returns The message.
+   */
+  sendContact(contact?: Contact, options: SendOptions = {}): Message {
+    const own: Contact = {
+      phone_number: `+1555${String(this.user.id).padStart(7, "0").slice(-7)}`,
+      first_name: this.user.first_name,
+      user_id: this.user.id,
+    };
+    if (this.user.last_name !== undefined) own.last_name = this.user.last_name;
+    const c = contact ?? own;
+    if (
+      typeof c.phone_number !== "string" ||
+      c.phone_number === "" ||
+      typeof c.first_name !== "string"
+    )
+      throw new EmulatorError(
+        "EMULATOR_INVALID_OPTIONS",
+        "sendContact needs phone_number and first_name",
+      );
+    return this.#deliver({ contact: { ...c } }, options);
   }
 
   #deliver(content: Partial<Message>, options: SendOptions): Message {
@@ -383,10 +437,25 @@ export class UserActor {
    * @returns The message.
    */
   nextMessage(options: NextMessageOptions = {}): Promise<Message> {
+    return this.#next(this.#inbox, "message", options);
+  }
+
+  /**
+   * Takes the next edit a bot made to a message in this user's chat (or a chat the user is in):
+   * `editMessageText`, `editMessageCaption`, `editMessageReplyMarkup` and the like.
+   *
+   * @param options The chat (default: the private chat) and a timeout.
+   * @returns The message as it is after the edit.
+   */
+  nextEdit(options: NextMessageOptions = {}): Promise<Message> {
+    return this.#next(this.#edits, "edit", options);
+  }
+
+  #next(inbox: Message[], what: string, options: NextMessageOptions): Promise<Message> {
     const chatId = options.chat === undefined ? this.user.id : chatIdOf(options.chat);
     const take = (): Message | undefined => {
-      const i = this.#inbox.findIndex((m) => m.chat.id === chatId);
-      return i < 0 ? undefined : this.#inbox.splice(i, 1)[0];
+      const i = inbox.findIndex((m) => m.chat.id === chatId);
+      return i < 0 ? undefined : inbox.splice(i, 1)[0];
     };
     const now = take();
     if (now !== undefined) return Promise.resolve(now);
@@ -404,7 +473,7 @@ export class UserActor {
         reject(
           new EmulatorError(
             "EMULATOR_TIMEOUT",
-            `no message for ${this.user.first_name} within ${timeoutMs} ms`,
+            `no ${what} for ${this.user.first_name} within ${timeoutMs} ms`,
           ),
         );
       }, timeoutMs);

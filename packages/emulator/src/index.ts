@@ -14,7 +14,13 @@ export {
   UserActor,
   type UserInit,
 } from "./actors.js";
-export { type Clock, ManualClock, systemClock } from "./clock.js";
+export {
+  type Clock,
+  ManualClock,
+  systemClock,
+  type TimerClock,
+  type TimerHandle,
+} from "./clock.js";
 export {
   type ChatView,
   callChannel,
