@@ -75,6 +75,7 @@ export {
   session,
 } from "./runtime/sessions.js";
 export type { Storage, StorageEntry, StorageWriteOptions } from "./runtime/storage.js";
+export { escapeKeyPart, storageKey } from "./runtime/storage-key.js";
 
 // -- end of runtime --
 
