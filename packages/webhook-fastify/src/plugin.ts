@@ -5,6 +5,7 @@ import { BodyTimeout } from "./body-timeout.js";
 import { Dedup } from "./dedup.js";
 import { rejectedChannel, updateChannel } from "./diagnostics.js";
 import { logWebhookHealth } from "./health.js";
+import { capLogText } from "./log-text.js";
 import { resolveOptions, type WebhookOptions } from "./options.js";
 import { Runner } from "./runner.js";
 import { secretChecker } from "./secret.js";
@@ -120,8 +121,12 @@ async function webhookPlugin(instance: FastifyInstance, input: WebhookOptions): 
     handler: (request, reply) => {
       const parsed = safeParseUpdate(request.body);
       if (!parsed.success) {
+        const issue = parsed.error.issues[0]?.message;
         request.log.warn(
-          { updatePath: parsed.error.path || "<root>", issue: parsed.error.issues[0]?.message },
+          {
+            updatePath: capLogText(parsed.error.path || "<root>"),
+            issue: issue === undefined ? undefined : capLogText(issue),
+          },
           "@bot/webhook-fastify: invalid update",
         );
         reject(reply, path, 400, "invalid", "invalid update");

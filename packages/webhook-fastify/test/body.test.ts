@@ -144,6 +144,48 @@ describe("schema validation", () => {
   });
 });
 
+describe("invalid update log line", () => {
+  it("caps the offending value at 200 characters and gives its length", async () => {
+    const bot = testBot();
+    const { app, logs } = await withWebhook(bot);
+    const huge = "x".repeat(500_000);
+    const res = await app.inject({
+      method: "POST",
+      url: "/hook",
+      headers,
+      payload: JSON.stringify({
+        update_id: 1,
+        message: { ...messageUpdate(1).message, date: huge },
+      }),
+    });
+    expect(res.statusCode).toBe(400);
+    const line = logs.lines.find((l) => l.includes("invalid update"));
+    expect(line).toBeDefined();
+    expect(line!.length).toBeLessThan(1000);
+    const entry = JSON.parse(line!) as { updatePath: string; issue: string };
+    expect(entry.updatePath).toBe("message.date");
+    expect(entry.issue).toMatch(/^Invalid type: .*x{10}… \(\d+ chars\)$/);
+    expect(entry.issue.length).toBeLessThan(230);
+    await app.close();
+  });
+
+  it("keeps a short message whole", async () => {
+    const bot = testBot();
+    const { app, logs } = await withWebhook(bot);
+    const res = await app.inject({
+      method: "POST",
+      url: "/hook",
+      headers,
+      payload: JSON.stringify({ update_id: "seven" }),
+    });
+    expect(res.statusCode).toBe(400);
+    const entry = logs.entries.find((e) => e.msg === "@bot/webhook-fastify: invalid update");
+    expect(entry?.issue).toContain('"seven"');
+    expect(entry?.issue).not.toContain("chars)");
+    await app.close();
+  });
+});
+
 describe("prototype poisoning", () => {
   it.each([
     ["__proto__ at the root", '{"update_id":1,"__proto__":{"polluted":true}}'],
