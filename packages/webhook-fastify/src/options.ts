@@ -56,7 +56,11 @@ export interface WebhookOptions {
   readonly bodyLimit?: number;
   /** The body must arrive within this many ms after the headers, else 408. Default 10000. */
   readonly bodyTimeoutMs?: number;
-  /** On `app.close()`: how long in-flight and queued updates may take to finish, in ms. Default 10000. */
+  /**
+   * On `app.close()`: how long in-flight and queued updates may take to finish, in ms. Default
+   * 5000, so a whole shutdown fits in the 10 s a container gets between SIGTERM and SIGKILL.
+   * Never more than Fastify's `pluginTimeout` allows (it is shortened to fit, with a warning).
+   */
   readonly closeGraceMs?: number;
   /** Skip updates whose `update_id` was seen before (`true` uses the bot's storage). */
   readonly dedup?: boolean | WebhookDedupOptions;
@@ -221,7 +225,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     maxPending: o.maxPending ?? 10_000,
     bodyLimit: o.bodyLimit ?? 1_048_576,
     bodyTimeoutMs: o.bodyTimeoutMs ?? 10_000,
-    closeGraceMs: o.closeGraceMs ?? 10_000,
+    closeGraceMs: o.closeGraceMs ?? 5_000,
     dedup,
     healthCheck: o.healthCheck ?? true,
   };

@@ -2,6 +2,7 @@ import { safeParseUpdate } from "@bot/types/schemas";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import { BodyTimeout } from "./body-timeout.js";
+import { closeGraceWithin } from "./close-grace.js";
 import { Dedup } from "./dedup.js";
 import { rejectedChannel, updateChannel } from "./diagnostics.js";
 import { logWebhookHealth } from "./health.js";
@@ -27,6 +28,18 @@ function reject(
 async function webhookPlugin(instance: FastifyInstance, input: WebhookOptions): Promise<void> {
   const o = resolveOptions(input);
   const path = o.path;
+  const closeGraceMs = closeGraceWithin(o.closeGraceMs, instance.initialConfig.pluginTimeout);
+  if (closeGraceMs < o.closeGraceMs) {
+    instance.log.warn(
+      {
+        path,
+        closeGraceMs: o.closeGraceMs,
+        pluginTimeout: instance.initialConfig.pluginTimeout,
+        used: closeGraceMs,
+      },
+      "@bot/webhook-fastify: closeGraceMs shortened to fit inside Fastify's pluginTimeout (a close hook that outlives it makes app.close() fail)",
+    );
+  }
   const runner = new Runner({
     bot: o.bot,
     path,
@@ -35,7 +48,7 @@ async function webhookPlugin(instance: FastifyInstance, input: WebhookOptions): 
     deadlineMs: o.deadlineMs,
     concurrency: o.concurrency,
     maxPending: o.maxPending,
-    closeGraceMs: o.closeGraceMs,
+    closeGraceMs,
     dedup:
       o.dedup === undefined
         ? undefined
@@ -162,9 +175,15 @@ async function webhookPlugin(instance: FastifyInstance, input: WebhookOptions): 
     });
   }
 
+  // Fastify times each preClose hook with `pluginTimeout` and fails `app.close()` when one
+  // outlives it, so the grace waited here is shortened to fit (closeGraceWithin). The wait for
+  // dedup writes has no bound, so it runs in onClose, after the server closed, untimed.
   instance.addHook("preClose", async () => {
     await runner.close();
     bodyTimeout.close();
+  });
+  instance.addHook("onClose", async () => {
+    await runner.settled();
   });
 }
 

@@ -430,9 +430,10 @@ export class Runner {
   /**
    * Stops accepting updates and lets queued and running ones finish for up to the grace
    * period. After it, updates not started are dropped, running handlers see their signal
-   * aborted, and `await`-mode requests still open get 503 (Telegram resends them).
+   * aborted, and `await`-mode requests still open get 503 (Telegram resends them). Every
+   * open request is answered when this resolves, so the HTTP server can close.
    *
-   * @returns Resolves once drained (or the grace period ran out) and dedup markers are written.
+   * @returns Resolves once drained or the grace period ran out; never rejects.
    */
   async close(): Promise<void> {
     this.#closing = true;
@@ -445,6 +446,15 @@ export class Runner {
     ]);
     clearTimeout(timer);
     if (!drained) this.#abandon();
+  }
+
+  /**
+   * Waits for the dedup writes (finish or release) still under way. Unbounded on purpose:
+   * the plugin runs it after the server closed, where no timeout of Fastify applies.
+   *
+   * @returns Resolves once every dedup write settled (they never reject).
+   */
+  async settled(): Promise<void> {
     while (this.#writes.size > 0) await Promise.all(this.#writes);
   }
 
