@@ -10,8 +10,10 @@ import * as v from "valibot";
 import { isCleanUpdate } from "./generated/guards.js";
 import { UpdateSchema } from "./generated/schemas.js";
 import type { Update } from "./generated/types.js";
+import { MAX_DEPTH_ISSUE_TYPE, MAX_OBJECT_DEPTH } from "./loose-object.js";
 
 export * from "./generated/schemas.js";
+export { MAX_OBJECT_DEPTH };
 
 /** One problem found in an update, with the dotted path of the bad field. */
 export interface UpdateIssue {
@@ -23,10 +25,20 @@ export interface UpdateIssue {
 
 const BRAND = Symbol.for("@bot/types/UpdateValidationError");
 
+/**
+ * The stable codes of {@link UpdateValidationError}:
+ * - `BOT_INVALID_UPDATE`: a field has the wrong type or a required field is missing.
+ * - `BOT_UPDATE_TOO_DEEP`: objects nest deeper than {@link MAX_OBJECT_DEPTH} levels (no real
+ *   update does; the value was refused before it could exhaust the stack).
+ *
+ * Both mean "the sender's fault": a webhook answers them with 400.
+ */
+export type UpdateValidationCode = "BOT_INVALID_UPDATE" | "BOT_UPDATE_TOO_DEEP";
+
 /** Thrown by {@link parseUpdate} when an update does not match the schema. */
 export class UpdateValidationError extends Error {
   /** A stable code to match on. */
-  readonly code = "BOT_INVALID_UPDATE" as const;
+  readonly code: UpdateValidationCode;
   /** Every problem found. */
   readonly issues: readonly UpdateIssue[];
   /** The path of the first problem. */
@@ -34,11 +46,13 @@ export class UpdateValidationError extends Error {
 
   /**
    * @param issues The problems found; at least one.
+   * @param code What kind of problem; `BOT_INVALID_UPDATE` unless told.
    */
-  constructor(issues: readonly UpdateIssue[]) {
+  constructor(issues: readonly UpdateIssue[], code: UpdateValidationCode = "BOT_INVALID_UPDATE") {
     const first = issues[0] ?? { path: "", message: "invalid update" };
     super(`Invalid update at ${first.path || "<root>"}: ${first.message}`);
     this.name = "UpdateValidationError";
+    this.code = code;
     this.issues = issues;
     this.path = first.path;
   }
@@ -74,6 +88,9 @@ export type SafeParseUpdateResult =
 /**
  * Validates an untrusted value as an `Update` without throwing.
  *
+ * The cost is linear in the size of the input, valid or not, and objects nested deeper
+ * than {@link MAX_OBJECT_DEPTH} levels are refused with `BOT_UPDATE_TOO_DEEP`.
+ *
  * @param input Any value, typically a parsed webhook body.
  * @returns The update, or an error naming the bad field.
  */
@@ -83,7 +100,15 @@ export function safeParseUpdate(input: unknown): SafeParseUpdateResult {
   if (isCleanUpdate(input)) return { success: true, output: input as Update };
   const result = v.safeParse(UpdateSchema, input);
   if (result.success) return { success: true, output: result.output as Update };
-  return { success: false, error: new UpdateValidationError(formatIssues(result.issues)) };
+  const tooDeep = result.issues.some((issue) => issue.type === MAX_DEPTH_ISSUE_TYPE);
+  const issues = formatIssues(result.issues);
+  return {
+    success: false,
+    error: new UpdateValidationError(
+      issues,
+      tooDeep ? "BOT_UPDATE_TOO_DEEP" : "BOT_INVALID_UPDATE",
+    ),
+  };
 }
 
 /**

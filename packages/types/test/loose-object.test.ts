@@ -115,3 +115,43 @@ describe("looseObjectFast", () => {
     expect(v.safeParse(schema, { type: "c" }).success).toBe(false);
   });
 });
+
+describe("looseObjectFast: nested failures", () => {
+  type Node = { id: unknown; tags?: unknown; next?: unknown };
+  const fastNode: v.GenericSchema = looseObjectFast({
+    id: v.pipe(v.number(), v.integer()),
+    tags: v.optional(arrayFast(v.string())),
+    next: v.optional(v.lazy(() => fastNode)),
+  });
+  const refNode: v.GenericSchema = v.looseObject({
+    id: v.pipe(v.number(), v.integer()),
+    tags: v.optional(v.array(v.string())),
+    next: v.optional(v.lazy(() => refNode)),
+  });
+  const build = (depth: number, bad: number, what: number): Node => {
+    let node: Node = { id: 0, tags: ["a"] };
+    for (let i = 1; i <= depth; i++) node = { id: i, tags: ["a", "b"], next: node };
+    let at: Node = node;
+    for (let i = 0; i < bad % (depth + 1); i++) at = at.next as Node;
+    if (what === 0) at.id = "x";
+    else if (what === 1) at.tags = ["a", 2];
+    else if (what === 2) delete (at as Partial<Node>).id;
+    return node;
+  };
+
+  it("gives valibot's issues and paths for a bad field at any depth, in one retry", () => {
+    fc.assert(
+      fc.property(fc.nat(20), fc.nat(), fc.nat(3), (depth, bad, what) => {
+        const data = build(depth, bad, what);
+        expect(outcome(fastNode, data)).toEqual(outcome(refNode, data));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("an array at the root keeps the retry to one pass", () => {
+    const list = arrayFast(fastNode);
+    const data = [build(3, 0, 3), build(5, 2, 0)];
+    expect(outcome(list, data)).toEqual(outcome(v.array(refNode), data));
+  });
+});

@@ -1,10 +1,11 @@
 import { reachableFromUpdate } from "./emit-schemas.ts";
 import { header } from "./emit-types.ts";
+import { isUnsigned } from "./integers.ts";
 import { type Model, unwrapArray } from "./model.ts";
 import type { SpecField, SpecType } from "./spec.ts";
 
 const PRIMITIVE_CHECKS: Readonly<Record<string, (v: string) => string>> = {
-  Integer: (v) => `isInt(${v})`,
+  Integer: (v) => `isInt(${v})`, // a safe integer, as the schema's `int`
   Float: (v) => `isNum(${v})`,
   String: (v) => `typeof ${v} === "string"`,
   Boolean: (v) => `typeof ${v} === "boolean"`,
@@ -24,25 +25,28 @@ const PLAIN_CHECK =
  */
 export function emitGuards(model: Model): string {
   const { objects, unions } = reachableFromUpdate(model);
-  const check = (t: string, v: string, depth = 0): string => {
+  // `d` is the depth of the object being checked; its fields' objects are one level deeper.
+  const check = (t: string, v: string, d: string, depth = 0): string => {
     const { inner, depth: arrays } = unwrapArray(t);
     if (arrays > 0) {
       const item = `x${depth}`;
       const rest = `${"Array of ".repeat(arrays - 1)}${inner}`;
-      return `every(${v}, (${item}) => ${check(rest, item, depth + 1)})`;
+      return `every(${v}, (${item}) => ${check(rest, item, d, depth + 1)})`;
     }
     const primitive = PRIMITIVE_CHECKS[inner];
-    return primitive ? primitive(v) : `${guardName(inner)}(${v})`;
+    return primitive ? primitive(v) : `${guardName(inner)}(${v}, ${d})`;
   };
   const fieldCheck = (owner: string, f: SpecField): string => {
     const literal = model.literals.get(`${owner}.${f.name}`);
     if (literal !== undefined) return `v === ${JSON.stringify(literal)}`;
     if (owner === "InaccessibleMessage" && f.name === "date") return "v === 0";
-    return f.types.map((t) => `(${check(t, "v")})`).join(" || ");
+    if (isUnsigned(owner, f)) return "isUint(v)";
+    return f.types.map((t) => `(${check(t, "v", "d + 1")})`).join(" || ");
   };
 
   let out = header(model);
   out += '// The guards are a fast path only: `false` means "ask the valibot schema".\n';
+  out += 'import { MAX_OBJECT_DEPTH } from "../depth.js";\n';
   out += "\n";
   out += "const OBJECT_PROTOTYPE = Object.prototype;\n";
   out += "type O = Record<string, unknown>;\n\n";
@@ -61,8 +65,9 @@ export function emitGuards(model: Model): string {
     "// object shapes, so its property reads stay cached, which makes three reads cost a third of\n";
   out += "// three own-property lookups.\n";
   out += "type Plain = { __proto__?: unknown; constructor?: unknown };\n\n";
+  out += "function isInt(v: unknown): boolean {\n  return Number.isSafeInteger(v);\n}\n\n";
   out +=
-    'function isInt(v: unknown): boolean {\n  return typeof v === "number" && Number.isInteger(v);\n}\n\n';
+    "function isUint(v: unknown): boolean {\n  return Number.isSafeInteger(v) && (v as number) >= 0;\n}\n\n";
   out += 'function isNum(v: unknown): boolean {\n  return typeof v === "number" && v === v;\n}\n\n';
   out += "function every(v: unknown, item: (x: unknown) => boolean): boolean {\n";
   out += "  if (!Array.isArray(v)) return false;\n";
@@ -70,7 +75,7 @@ export function emitGuards(model: Model): string {
     "  for (let i = 0; i < v.length; i++) if (!item(v[i])) return false;\n  return true;\n}\n\n";
 
   const objectGuard = (t: SpecType): string => {
-    let body = `function ${guardName(t.name)}(o: unknown): boolean {\n${PLAIN_CHECK}`;
+    let body = `function ${guardName(t.name)}(o: unknown, d: number): boolean {\n  if (d > MAX_OBJECT_DEPTH) return false;\n${PLAIN_CHECK}`;
     if (t.fields?.length) body += "  let v: unknown;\n";
     for (const f of t.fields ?? []) {
       body += `  v = o[${JSON.stringify(f.name)}];\n`;
@@ -85,10 +90,10 @@ export function emitGuards(model: Model): string {
   for (const u of unions) {
     const members = u.subtypes ?? [];
     const objectMembers = members.filter((m) => model.spec.types[m]?.fields);
-    let body = `function ${guardName(u.name)}(o: unknown): boolean {\n`;
+    let body = `function ${guardName(u.name)}(o: unknown, d: number): boolean {\n`;
     if (u.name === "MaybeInaccessibleMessage") {
       body += "  if (!isObj(o)) return false;\n";
-      body += "  return o.date === 0 ? gInaccessibleMessage(o) : gMessage(o);\n}\n\n";
+      body += "  return o.date === 0 ? gInaccessibleMessage(o, d) : gMessage(o, d);\n}\n\n";
       out += body;
       continue;
     }
@@ -98,7 +103,7 @@ export function emitGuards(model: Model): string {
       body +=
         m === "String"
           ? '  if (typeof o === "string") return true;\n'
-          : `  if (Array.isArray(o)) return ${check(m, "o")};\n`;
+          : `  if (Array.isArray(o)) return ${check(m, "o", "d")};\n`;
     }
     body += PLAIN_CHECK;
     body += `  switch (o[${JSON.stringify(key)}]) {\n`;
@@ -109,7 +114,7 @@ export function emitGuards(model: Model): string {
     }
     for (const [value, ms] of byValue) {
       // Shared constants (cached vs. non-cached results): leave the choice to valibot.
-      body += `    case ${JSON.stringify(value)}:\n      return ${ms.length === 1 ? `${guardName(ms[0] as string)}(o)` : "false"};\n`;
+      body += `    case ${JSON.stringify(value)}:\n      return ${ms.length === 1 ? `${guardName(ms[0] as string)}(o, d)` : "false"};\n`;
     }
     body += `    default:\n      return typeof o[${JSON.stringify(key)}] === "string";\n  }\n}\n\n`;
     out += body;
@@ -117,6 +122,7 @@ export function emitGuards(model: Model): string {
   out += "/**\n * Whether a value is an `Update` that the schemas accept exactly as it is.\n";
   out +=
     " *\n * @param value Any value.\n * @returns `true` only when the schema would accept it unchanged.\n */\n";
-  out += "export function isCleanUpdate(value: unknown): boolean {\n  return gUpdate(value);\n}\n";
+  out +=
+    "export function isCleanUpdate(value: unknown): boolean {\n  return gUpdate(value, 1);\n}\n";
   return out;
 }

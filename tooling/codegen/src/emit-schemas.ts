@@ -1,4 +1,5 @@
 import { header } from "./emit-types.ts";
+import { isUnsigned } from "./integers.ts";
 import { type Model, unwrapArray } from "./model.ts";
 import { CodegenError, type SpecField, type SpecType } from "./spec.ts";
 
@@ -53,6 +54,7 @@ export function emitSchemas(model: Model): string {
     let s: string;
     if (literal !== undefined) s = `v.literal(${JSON.stringify(literal)})`;
     else if (owner === "InaccessibleMessage" && f.name === "date") s = "v.literal(0)";
+    else if (isUnsigned(owner, f)) s = "uint";
     else if (f.types.length === 1) s = one(f.types[0] as string);
     else s = `v.union([${f.types.map(one).join(", ")}])`;
     return f.required ? s : `v.optional(${s})`;
@@ -64,7 +66,9 @@ export function emitSchemas(model: Model): string {
   out +=
     'import { arrayFast as arr, looseObjectFast as obj, type ObjectSchemaOf } from "../loose-object.js";\n\n';
   out += "export type { ObjectSchemaOf };\n\n";
-  out += "const int = v.pipe(v.number(), v.integer());\n";
+  out += "// Integers are safe integers: JSON numbers beyond 2^53 have already lost precision.\n";
+  out += "const int = v.pipe(v.number(), v.safeInteger());\n";
+  out += "const uint = v.pipe(v.number(), v.safeInteger(), v.minValue(0));\n";
   out += "const num = v.number();\n";
   out += "const str = v.string();\n";
   out += "const bool = v.boolean();\n\n";

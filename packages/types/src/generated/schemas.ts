@@ -6,14 +6,16 @@ import { arrayFast as arr, looseObjectFast as obj, type ObjectSchemaOf } from ".
 
 export type { ObjectSchemaOf };
 
-const int = v.pipe(v.number(), v.integer());
+// Integers are safe integers: JSON numbers beyond 2^53 have already lost precision.
+const int = v.pipe(v.number(), v.safeInteger());
+const uint = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
 const num = v.number();
 const str = v.string();
 const bool = v.boolean();
 
 /** Schema of {@link T.Update}. */
 export const UpdateSchema: ObjectSchemaOf<T.Update> = obj({
-  "update_id": int,
+  "update_id": uint,
   "message": v.optional(v.lazy(() => MessageSchema)),
   "edited_message": v.optional(v.lazy(() => MessageSchema)),
   "channel_post": v.optional(v.lazy(() => MessageSchema)),
