@@ -1,6 +1,6 @@
 /**
  * Runs every benchmark (or the ones named on the command line) and prints
- * medians and ratios. Usage: `pnpm bench [schema|client|dispatch|webhook]...`.
+ * medians and ratios. Usage: `pnpm bench [schema|client|dispatch|webhook|redis]...`.
  */
 import { report } from "./harness.ts";
 
@@ -23,6 +23,10 @@ const all: Record<
   webhook: {
     reference: "bare Fastify",
     run: async () => (await import("./webhook.ts")).benchWebhook(),
+  },
+  redis: {
+    reference: "node-redis GET+SET (raw)",
+    run: async () => (await import("./redis.ts")).benchRedis(),
   },
 };
 

@@ -1,0 +1,179 @@
+/**
+ * `RedisStorage`: the dispatcher's `Storage` contract on Redis.
+ *
+ * @module
+ */
+import { randomBytes } from "node:crypto";
+import {
+  RuntimeError,
+  type Storage,
+  type StorageEntry,
+  type StorageWriteOptions,
+} from "@bot/dispatcher";
+import { Commander, type RedisClientLike } from "./commander.js";
+import { RedisStorageError } from "./errors.js";
+import { redisKey } from "./keys.js";
+import { parseOptions, type RedisStorageOptions } from "./options.js";
+import { COMPARE_AND_SET, SET, SET_IF_ABSENT } from "./scripts.js";
+
+/**
+ * The dispatcher's {@link Storage} on Redis, for sessions, dedup, callback data and any state
+ * several processes share. Every call is one round trip: `get` is `HMGET`, writes are Lua
+ * scripts sent by `EVALSHA`. Every command has a deadline (`commandTimeoutMs`, 2 s by
+ * default): a Redis that is down or hung gives a `StorageUnavailableError` within it.
+ *
+ * @example
+ * const redis = await createClient({ url: "redis://127.0.0.1:6379" }).connect();
+ * const bot = new Bot(token, { storage: new RedisStorage({ client: redis }) });
+ */
+export class RedisStorage implements Storage {
+  readonly #prefix: string;
+  readonly #commander: () => Promise<Commander>;
+  readonly #close: () => Promise<void>;
+  /** A random part per instance plus a counter: versions are never reused, across processes too. */
+  readonly #versionBase = `${randomBytes(9).toString("base64url")}.`;
+  #versionCounter = 0;
+
+  /**
+   * Creates a store.
+   *
+   * @param options The client (or a `url`), the key prefix and the command deadline.
+   */
+  constructor(options: RedisStorageOptions) {
+    const o = parseOptions(options);
+    this.#prefix = o.prefix;
+    if (o.client !== undefined) {
+      const commander = Promise.resolve(new Commander(o.client, o.commandTimeoutMs));
+      this.#commander = () => commander;
+      this.#close = async () => {};
+    } else {
+      // Only with `url` does the store open (and later close) a connection of its own, on first use.
+      let own: Promise<{ client: { close(): Promise<void> }; commander: Commander }> | undefined;
+      const url = o.url as string;
+      const open = () => {
+        own ??= import("redis").then(async ({ createClient }) => {
+          const client = createClient({ url });
+          client.on("error", () => {}); // failures surface as typed errors on the commands
+          void client.connect().catch(() => {});
+          return {
+            client,
+            commander: new Commander(client as unknown as RedisClientLike, o.commandTimeoutMs),
+          };
+        });
+        return own;
+      };
+      this.#commander = async () => (await open()).commander;
+      this.#close = async () => {
+        if (own !== undefined) await (await own).client.close();
+      };
+    }
+  }
+
+  /** The key prefix every Redis key of this store starts with. */
+  get prefix(): string {
+    return this.#prefix;
+  }
+
+  #version(): string {
+    return this.#versionBase + (++this.#versionCounter).toString(36);
+  }
+
+  async get<T = unknown>(key: string): Promise<StorageEntry<T> | undefined> {
+    const k = redisKey(this.#prefix, checkKey(key));
+    const reply = (await (await this.#commander()).send(["HMGET", k, "v", "r"], k, true)) as
+      | [string | null, string | null]
+      | null;
+    const json = reply?.[0];
+    const version = reply?.[1];
+    if (json === null || json === undefined || version === null || version === undefined)
+      return undefined;
+    return { value: parse<T>(key, json), version };
+  }
+
+  async set(key: string, value: unknown, options?: StorageWriteOptions): Promise<string> {
+    const k = redisKey(this.#prefix, checkKey(key));
+    const version = this.#version();
+    await (await this.#commander()).run(SET, [k], [serialise(key, value), version, ttl(options)]);
+    return version;
+  }
+
+  async delete(key: string): Promise<boolean> {
+    const k = redisKey(this.#prefix, checkKey(key));
+    return (await (await this.#commander()).send(["DEL", k], k)) === 1;
+  }
+
+  async compareAndSet(
+    key: string,
+    expectedVersion: string | null,
+    value: unknown,
+    options?: StorageWriteOptions,
+  ): Promise<string | undefined> {
+    const k = redisKey(this.#prefix, checkKey(key));
+    const version = this.#version();
+    const written = await (await this.#commander()).run(
+      COMPARE_AND_SET,
+      [k],
+      [expectedVersion ?? "", serialise(key, value), version, ttl(options)],
+    );
+    return written === 1 ? version : undefined;
+  }
+
+  async setIfAbsent(key: string, value: unknown, options?: StorageWriteOptions): Promise<boolean> {
+    const k = redisKey(this.#prefix, checkKey(key));
+    const written = await (await this.#commander()).run(
+      SET_IF_ABSENT,
+      [k],
+      [serialise(key, value), this.#version(), ttl(options)],
+    );
+    return written === 1;
+  }
+
+  /** Closes the connection the store opened itself (with `url`); an injected client is left open. */
+  close(): Promise<void> {
+    return this.#close();
+  }
+}
+
+// Invalid keys and values break the Storage contract itself, so they get the dispatcher's
+// contract errors (`STORAGE_INVALID_KEY`, `STORAGE_INVALID_VALUE`), as MemoryStorage throws them.
+const invalid = (message: string, cause?: unknown) =>
+  new RuntimeError("STORAGE_INVALID_VALUE", `@bot/persistence-redis: ${message}`, { cause });
+
+function checkKey(key: string): string {
+  if (typeof key !== "string" || key.length === 0)
+    throw new RuntimeError(
+      "STORAGE_INVALID_KEY",
+      "@bot/persistence-redis: a storage key must be a non-empty string",
+    );
+  return key;
+}
+
+function ttl(options: StorageWriteOptions | undefined): string {
+  const ms = options?.ttlMs;
+  if (ms === undefined) return "";
+  if (!Number.isFinite(ms) || ms <= 0) throw invalid("ttlMs must be a positive number");
+  return String(Math.max(1, Math.ceil(ms)));
+}
+
+function serialise(key: string, value: unknown): string {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch (cause) {
+    throw invalid(`the value for "${key}" is not JSON-serialisable`, cause);
+  }
+  if (json === undefined) throw invalid(`the value for "${key}" is not JSON-serialisable`);
+  return json;
+}
+
+function parse<T>(key: string, json: string): T {
+  try {
+    return JSON.parse(json) as T;
+  } catch (cause) {
+    throw new RedisStorageError(
+      "BOT_REDIS_INVALID_VALUE",
+      `the stored value of "${key}" is not JSON`,
+      { cause },
+    );
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * Redis benchmark: a session read + write per update, 20k updates over 1,000 chats with 50 in
+ * flight, on the real Redis at 127.0.0.1:6379. Subjects run interleaved, round by round.
+ *
+ * - raw loops (the limits): `GET` + `SET` on ioredis (with and without auto-pipelining) and
+ *   on node-redis (`redis`), the client `@bot/persistence-redis` builds on;
+ * - `RedisStorage`: `get` + `compareAndSet` (one `HMGET`, one `EVALSHA`).
+ *
+ * Besides updates/s it reports the Redis commands and the Redis CPU (user + sys of the server,
+ * from `INFO`) per update.
+ */
+import { randomBytes } from "node:crypto";
+import { RedisStorage } from "@bot/persistence-redis";
+import { Redis } from "ioredis";
+import { createClient } from "redis";
+import { type BenchResult, median } from "./harness.ts";
+
+const URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+const IN_FLIGHT = 50;
+const CHATS = 1_000;
+
+/** What `serverStats` needs of a client. */
+interface InfoClient {
+  info(): Promise<string>;
+}
+
+interface Subject {
+  readonly name: string;
+  /** Reads and writes the session of chat `chat` once. */
+  readonly update: (chat: number) => Promise<void>;
+}
+
+async function drive(updates: number, subject: Subject): Promise<number> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < updates) {
+      const i = next++;
+      await subject.update(i % CHATS);
+    }
+  };
+  const start = performance.now();
+  await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+  return updates / ((performance.now() - start) / 1000);
+}
+
+/** The Redis server's CPU seconds and processed commands so far. */
+async function serverStats(probe: InfoClient): Promise<{ cpu: number; commands: number }> {
+  const info = await probe.info();
+  const num = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, "m").exec(info)?.[1] ?? 0);
+  return {
+    cpu: num("used_cpu_user") + num("used_cpu_sys"),
+    commands: num("total_commands_processed"),
+  };
+}
+
+const bump = (json: string | null): string =>
+  JSON.stringify({
+    n: ((json === null ? undefined : (JSON.parse(json) as { n: number }).n) ?? 0) + 1,
+  });
+
+/**
+ * The Redis benchmark.
+ *
+ * @param opts Updates per run (default 20 000) and rounds (default 5).
+ * @returns One result per subject.
+ */
+export async function benchRedis(
+  opts: { updates?: number; runs?: number } = {},
+): Promise<BenchResult[]> {
+  const updates = opts.updates ?? 20_000;
+  const rounds = Math.max(opts.runs ?? 5, 1);
+  const prefix = `bench:${randomBytes(4).toString("hex")}:`;
+  const io = new Redis(URL, { lazyConnect: true });
+  const ioPipe = new Redis(URL, { lazyConnect: true, enableAutoPipelining: true });
+  await Promise.all([io.connect(), ioPipe.connect()]);
+  const node = createClient({ url: URL });
+  const probe = createClient({ url: URL });
+  await Promise.all([node.connect(), probe.connect()]);
+  const storage = new RedisStorage({ client: node, prefix: `${prefix}storage:` });
+
+  const subjects: Subject[] = [
+    {
+      name: "ioredis GET+SET (raw)",
+      update: async (chat) => {
+        const k = `${prefix}io:${chat}`;
+        await io.set(k, bump(await io.get(k)));
+      },
+    },
+    {
+      name: "ioredis GET+SET, auto-pipelined (raw)",
+      update: async (chat) => {
+        const k = `${prefix}iop:${chat}`;
+        await ioPipe.set(k, bump(await ioPipe.get(k)));
+      },
+    },
+    {
+      name: "node-redis GET+SET (raw)",
+      update: async (chat) => {
+        const k = `${prefix}node:${chat}`;
+        await node.set(k, bump(await node.get(k)));
+      },
+    },
+    {
+      name: "RedisStorage get+compareAndSet",
+      update: async (chat) => {
+        const k = `chat:${chat}`;
+        const e = await storage.get<{ n: number }>(k);
+        await storage.compareAndSet(k, e?.version ?? null, { n: (e?.value.n ?? 0) + 1 });
+      },
+    },
+  ];
+
+  const figures = new Map<string, { rate: number[]; cpu: number[]; cmds: number[] }>();
+  for (const s of subjects) figures.set(s.name, { rate: [], cpu: [], cmds: [] });
+  try {
+    for (const s of subjects) await drive(2_000, s); // warm-up: connections, scripts, JIT
+    for (let r = 0; r < rounds; r++) {
+      for (let j = 0; j < subjects.length; j++) {
+        const s = subjects[(r + j) % subjects.length] as Subject;
+        const before = await serverStats(probe);
+        const rate = await drive(updates, s);
+        const after = await serverStats(probe);
+        const f = figures.get(s.name)!;
+        f.rate.push(rate);
+        f.cpu.push(((after.cpu - before.cpu) * 1e6) / updates);
+        // `INFO` itself counts once per probe.
+        f.cmds.push((after.commands - before.commands - 1) / updates);
+      }
+    }
+  } finally {
+    let cursor = "0";
+    do {
+      const page = await probe.scan(cursor, { MATCH: `${prefix}*`, COUNT: 1000 });
+      cursor = String(page.cursor);
+      if (page.keys.length > 0) await probe.del(page.keys);
+    } while (cursor !== "0");
+    io.disconnect();
+    ioPipe.disconnect();
+    await Promise.all([node.close(), probe.close()]);
+  }
+  return subjects.map((s) => {
+    const f = figures.get(s.name)!;
+    return {
+      bench: "redis",
+      subject: s.name,
+      unit: "updates/s",
+      higherIsBetter: true,
+      runs: f.rate,
+      median: median(f.rate),
+      extra: {
+        "Redis CPU µs/update": Number(median(f.cpu).toFixed(1)),
+        "commands/update": Number(median(f.cmds).toFixed(2)),
+      },
+    };
+  });
+}
