@@ -12,4 +12,5 @@ export {
 } from "./errors.js";
 export { escapeKey, redisKey } from "./keys.js";
 export type { RedisStorageOptions } from "./options.js";
+export { RedisRateLimitStore, type RedisRateLimitStoreOptions } from "./rate-limit.js";
 export { RedisStorage } from "./storage.js";
