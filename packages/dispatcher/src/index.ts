@@ -47,7 +47,9 @@ export type { Middleware, MiddlewareFn, MiddlewareObj, NextFunction } from "./co
 export { compileTriggers, type Trigger, type TriggerMatch } from "./core/trigger.js";
 
 // -- runtime: Storage, sessions, scheduler, polling (owned by src/runtime/) --
+export { type ClaimResult, UpdateDedup, type UpdateDedupOptions } from "./runtime/dedup.js";
 export {
+  HandlerTimeoutError,
   PollingError,
   RuntimeError,
   type RuntimeErrorCode,
@@ -59,9 +61,10 @@ export type { PollingApi, PollingHost, PollingOptions } from "./runtime/polling-
 export {
   KeyedScheduler,
   type KeyedSchedulerOptions,
-  updateChatId,
-  updateKey,
-  updateUserId,
+  type SchedulerTask,
+  type TaskHandle,
+  type TaskKey,
+  type TaskState,
 } from "./runtime/scheduler.js";
 export {
   type DataFlavor,
@@ -76,6 +79,13 @@ export {
 } from "./runtime/sessions.js";
 export type { Storage, StorageEntry, StorageWriteOptions } from "./runtime/storage.js";
 export { escapeKeyPart, storageKey } from "./runtime/storage-key.js";
+export {
+  updateChat,
+  updateChatId,
+  updateKey,
+  updateUser,
+  updateUserId,
+} from "./runtime/update-keys.js";
 
 // -- end of runtime --
 

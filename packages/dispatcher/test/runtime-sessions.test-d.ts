@@ -12,6 +12,8 @@ import {
   type Storage,
   type StorageEntry,
   session,
+  type TaskHandle,
+  type TaskKey,
 } from "../src/index.js";
 
 describe("runtime types", () => {
@@ -62,7 +64,7 @@ describe("runtime types", () => {
     >();
     const scheduler = new KeyedScheduler({ concurrency: 4 });
     expectTypeOf(scheduler.schedule).parameters.toEqualTypeOf<
-      [string | undefined, () => Promise<void>]
+      [TaskKey, (handle: TaskHandle) => Promise<void> | void]
     >();
     expectTypeOf(scheduler.schedule).returns.toEqualTypeOf<Promise<void>>();
     expectTypeOf(scheduler.idle).returns.toEqualTypeOf<Promise<void>>();

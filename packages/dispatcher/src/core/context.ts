@@ -12,6 +12,7 @@ import {
   type Update,
   type User,
 } from "@bot/types";
+import { updateChat, updateUser } from "../runtime/update-keys.js";
 import type { BotInfo } from "./api.js";
 import { DispatcherError } from "./errors.js";
 import { updateKindOf } from "./filter.js";
@@ -48,12 +49,6 @@ export type ContextConstructor<C extends Context> = new (
 ) => C;
 
 type Rest<M extends MethodName, K extends string> = Omit<MethodParams<M>, "chat_id" | K>;
-type Payloadish = Record<string, unknown> & {
-  chat?: Chat;
-  from?: User;
-  user?: User;
-  message?: { chat: Chat };
-};
 
 const MESSAGE_FIELDS = [
   "message",
@@ -224,8 +219,7 @@ export class Context {
   }
   /** The chat the update happened in, if it has one. */
   get chat(): Chat | undefined {
-    const p = this.#payload();
-    return p?.chat ?? p?.message?.chat;
+    return updateChat(this.update);
   }
   /** The id of {@link Context.chat}. */
   get chatId(): number | undefined {
@@ -233,8 +227,7 @@ export class Context {
   }
   /** The user the update came from, if any. */
   get from(): User | undefined {
-    const p = this.#payload();
-    return p?.from ?? p?.user;
+    return updateUser(this.update);
   }
   /** The chat a message was sent on behalf of (channels, anonymous admins). */
   get senderChat(): Chat | undefined {
@@ -250,13 +243,6 @@ export class Context {
   /** The business connection of the update, if any. */
   get businessConnectionId(): string | undefined {
     return this.msg?.business_connection_id ?? this.update.business_connection?.id;
-  }
-
-  #payload(): Payloadish | undefined {
-    const kind = updateKindOf(this.update);
-    return kind === undefined
-      ? undefined
-      : ((this.update as unknown as Record<string, Payloadish>)[kind] ?? undefined);
   }
 
   #target(what: string): Record<string, unknown> {

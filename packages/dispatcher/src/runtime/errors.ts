@@ -15,7 +15,13 @@ export type RuntimeErrorCode =
   | "POLLING_CONFLICT"
   | "POLLING_WEBHOOK_ACTIVE"
   | "POLLING_FETCH_FAILED"
-  | "POLLING_STOP_TIMEOUT";
+  | "POLLING_STOP_TIMEOUT"
+  | "POLLING_INVALID_BATCH"
+  | "POLLING_INVALID_UPDATE"
+  | "SCHEDULER_CLOSED"
+  | "HANDLER_TIMEOUT"
+  | "DEDUP_UNAVAILABLE"
+  | "DEDUP_INVALID_OPTIONS";
 
 /**
  * Base class of every error raised by the runtime part of `@bot/dispatcher`. Match on `code`;
@@ -89,5 +95,30 @@ export class PollingError extends RuntimeError {
   constructor(code: RuntimeErrorCode, message: string, cause?: unknown) {
     super(code, message, cause === undefined ? undefined : { cause });
     this.name = "PollingError";
+  }
+}
+
+/**
+ * An update's handler was still running at its deadline (`handlerTimeoutMs`, or the
+ * scheduler's `timeoutMs`). It is reported to `bot.catch` with the update, and it is the
+ * reason of the update's aborted `ctx.signal`. The update counts as handled: its chat's next
+ * updates run, and polling may confirm it.
+ */
+export class HandlerTimeoutError extends RuntimeError {
+  /** The deadline that passed, in milliseconds. */
+  readonly timeoutMs: number;
+
+  /**
+   * Creates a timeout error.
+   *
+   * @param timeoutMs The deadline that passed, in milliseconds.
+   */
+  constructor(timeoutMs: number) {
+    super(
+      "HANDLER_TIMEOUT",
+      `@bot/dispatcher: the handler did not finish within ${timeoutMs} ms; its signal was aborted and the next updates of its chat run`,
+    );
+    this.name = "HandlerTimeoutError";
+    this.timeoutMs = timeoutMs;
   }
 }

@@ -2,7 +2,8 @@ import diagnostics from "node:diagnostics_channel";
 import type { Update, UpdateKind } from "@bot/types";
 import { PollingError, RuntimeError } from "./errors.js";
 import { checkPollingOptions, type PollingHost, type PollingOptions } from "./polling-options.js";
-import { KeyedScheduler, updateKey } from "./scheduler.js";
+import { KeyedScheduler, type TaskKey } from "./scheduler.js";
+import { updateKey } from "./update-keys.js";
 import { UpdateWindow } from "./update-window.js";
 
 /** The `diagnostics_channel` name where polling publishes its events. */
@@ -26,7 +27,7 @@ export class Poller {
   readonly #host: PollingHost;
   readonly #options: PollingOptions;
   readonly #scheduler: KeyedScheduler;
-  readonly #key: (update: Update) => string | undefined;
+  readonly #key: (update: Update) => TaskKey;
   readonly #limit: number;
   readonly #channel = diagnostics.channel(POLLING_CHANNEL);
   #window = new UpdateWindow();
@@ -190,7 +191,7 @@ export class Poller {
   }
 
   #dispatch(update: Update): void {
-    let key: string | undefined;
+    let key: TaskKey;
     try {
       key = this.#key(update);
     } catch (error) {

@@ -38,7 +38,7 @@ export interface PollingOptions {
   /** Update kinds to receive. Default: `host.allowedUpdates()`. */
   readonly allowedUpdates?: readonly UpdateKind[] | undefined;
   /** The ordering key of an update (same key: one at a time, in order). Default: chat, else user. */
-  readonly key?: ((update: Update) => string | undefined) | undefined;
+  readonly key?: ((update: Update) => string | number | undefined) | undefined;
   /** A scheduler to share (e.g. with other work). Default: a new one with `concurrency`. */
   readonly scheduler?: KeyedScheduler | undefined;
   /** How long a stop waits for running handlers, in milliseconds. Default 10 000. */

@@ -3,9 +3,9 @@ import * as v from "valibot";
 import { RuntimeError } from "./errors.js";
 import { type KeyedLock, lockFor } from "./keyed-lock.js";
 import { MemoryStorage } from "./memory-storage.js";
-import { updateChatId, updateUserId } from "./scheduler.js";
 import { SessionSlot } from "./session-slot.js";
 import type { Storage } from "./storage.js";
+import { updateChatId, updateUserId } from "./update-keys.js";
 
 /** What a session middleware needs from a context: the update. */
 export interface SessionContext {
