@@ -22,7 +22,8 @@ describe("UpdateDedup: claim / finish / release", () => {
     await a.finish(7);
     expect(await b.claim(7)).toBe("done");
     expect(await a.claim(7)).toBe("done");
-    expect(a.key(7)).toBe("dedup:42:7");
+    expect(a.key(7)).toBe("42:dedup:7");
+    expect(new UpdateDedup({ storage, botId: 42, prefix: "bot:" }).key(7)).toBe("bot:42:dedup:7");
   });
 
   it("claims are made before the handler: 20 concurrent claims of one id, exactly one wins", async () => {

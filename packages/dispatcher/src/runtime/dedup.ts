@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import * as v from "valibot";
 import { RuntimeError } from "./errors.js";
 import type { Storage } from "./storage.js";
+import { storageKey } from "./storage-key.js";
 
 /** What a claim found. */
 export type ClaimResult =
@@ -21,7 +22,10 @@ export interface UpdateDedupOptions {
    * the token before the colon, or `getMe().id`).
    */
   readonly botId: number | string;
-  /** Key prefix, before the bot id. Default `"dedup:"`; keys are `<prefix><botId>:<update_id>`. */
+  /**
+   * Put in front of every key. Default `""`: keys are `<botId>:dedup:<update_id>`
+   * (`storageKey(botId, "dedup", updateId)`, the scheme sessions use too).
+   */
   readonly prefix?: string | undefined;
   /** How long a "done" mark is kept, in milliseconds. Default 24 h (Telegram keeps updates that long). */
   readonly ttlMs?: number | undefined;
@@ -100,7 +104,7 @@ export class UpdateDedup {
       );
     }
     this.#storage = options.storage;
-    this.#prefix = `${options.prefix ?? "dedup:"}${String(options.botId)}:`;
+    this.#prefix = `${options.prefix ?? ""}${storageKey(options.botId, "dedup")}:`;
     this.#ttlMs = options.ttlMs ?? 86_400_000;
     this.#leaseMs = options.leaseMs ?? 60_000;
   }
@@ -114,7 +118,7 @@ export class UpdateDedup {
    * The storage key of an update's mark.
    *
    * @param updateId The update's id.
-   * @returns `<prefix><botId>:<updateId>`.
+   * @returns `<prefix><botId>:dedup:<updateId>`.
    */
   key(updateId: number): string {
     return this.#prefix + updateId;
