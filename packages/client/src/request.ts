@@ -30,15 +30,11 @@ const NEVER_SENT = new Set([
   "UND_ERR_CONNECT_TIMEOUT",
 ]);
 
-function retryAfterFrom(raw: Buffer[] | string[] | null): number | undefined {
-  if (!raw) return undefined;
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    if (String(raw[i]).toLowerCase() === "retry-after") {
-      const seconds = Number(String(raw[i + 1]));
-      return Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined;
-    }
-  }
-  return undefined;
+function retryAfterFrom(raw: string | string[] | undefined): number | undefined {
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  if (value === undefined) return undefined;
+  const seconds = Number(value);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined;
 }
 
 function parameters(value: unknown): ResponseParameters | undefined {
@@ -62,7 +58,7 @@ class CallHandler implements Dispatcher.DispatchHandler {
   #resolve: (value: unknown) => void;
   #reject: (error: ClientError) => void;
   #signal: AbortSignal | undefined;
-  #abort: ((error?: Error) => void) | undefined;
+  #controller: Dispatcher.DispatchController | undefined;
   #timer: NodeJS.Timeout | undefined;
   #done = false;
   #status = 0;
@@ -105,7 +101,7 @@ class CallHandler implements Dispatcher.DispatchHandler {
     if (this.#done) return;
     this.#settle();
     this.#reject(error);
-    this.#abort?.(error);
+    this.#controller?.abort(error);
   }
 
   #settle(): void {
@@ -114,19 +110,22 @@ class CallHandler implements Dispatcher.DispatchHandler {
     this.#signal?.removeEventListener("abort", this);
   }
 
-  onConnect(abort: (error?: Error) => void): void {
+  onRequestStart(controller: Dispatcher.DispatchController, _context: unknown): void {
     this.sent = true;
-    if (this.#done) abort();
-    else this.#abort = abort;
+    if (this.#done) controller.abort(new Error("settled before it was sent"));
+    else this.#controller = controller;
   }
 
-  onHeaders(status: number, raw: Buffer[], _resume: () => void, _text: string): boolean {
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    status: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
     this.#status = status;
-    if (status === 429) this.#retryAfter = retryAfterFrom(raw);
-    return true;
+    if (status === 429) this.#retryAfter = retryAfterFrom(headers["retry-after"]);
   }
 
-  onData(chunk: Buffer): boolean {
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
     this.#bytes += chunk.length;
     if (this.#bytes > this.#maxBytes) {
       this.fail(
@@ -138,13 +137,12 @@ class CallHandler implements Dispatcher.DispatchHandler {
           "BOT_BAD_RESPONSE",
         ),
       );
-      return false;
+      return;
     }
     this.#chunks.push(chunk);
-    return true;
   }
 
-  onComplete(): void {
+  onResponseEnd(): void {
     if (this.#done) return;
     this.#settle();
     const chunks = this.#chunks;
@@ -197,7 +195,7 @@ class CallHandler implements Dispatcher.DispatchHandler {
     );
   }
 
-  onError(error: Error): void {
+  onResponseError(_controller: Dispatcher.DispatchController | null, error: Error): void {
     if (this.#done) return;
     this.#settle();
     const code = (error as { code?: unknown }).code;
@@ -244,7 +242,7 @@ export function sendAttempt(r: AttemptRequest): Promise<unknown> {
         handler,
       );
     } catch (error) {
-      handler.onError(error as Error);
+      handler.onResponseError(null, error as Error);
     }
   });
 }
