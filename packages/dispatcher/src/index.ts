@@ -16,7 +16,6 @@ export {
   Composer,
   type HearsContext,
   type InlineQueryContext,
-  type KindSugar,
 } from "./core/composer.js";
 export {
   Context,

@@ -114,11 +114,11 @@ describe("verbs narrow too", () => {
     expectTypeOf<Filter<Context, "message:text">["message"]["text"]>().toEqualTypeOf<string>();
   });
 
-  it("kind sugar narrows", () => {
-    bot.editedMessage((ctx) => {
+  it("on(kind) narrows", () => {
+    bot.on("edited_message", (ctx) => {
       expectTypeOf(ctx.editedMessage).toMatchTypeOf<Message>();
     });
-    bot.myChatMember((ctx) => {
+    bot.on("my_chat_member", (ctx) => {
       expectTypeOf(ctx.from).toEqualTypeOf<User>();
     });
   });

@@ -113,6 +113,27 @@ describe("middleware", () => {
   });
 });
 
+describe("order of evaluation", () => {
+  it("is registration order: a command after on('message:text') is reached only through next()", async () => {
+    const bot = newBot();
+    const seen: string[] = [];
+    bot.on("message:text", (ctx) => void seen.push(`text:${ctx.message.text}`));
+    bot.command("start", () => void seen.push("start"));
+    await bot.handleUpdate(commandUpdate("/start"));
+    expect(seen).toEqual(["text:/start"]);
+
+    const passing = newBot();
+    seen.length = 0;
+    passing.on("message:text", (ctx, next) => {
+      seen.push(`text:${ctx.message.text}`);
+      return next();
+    });
+    passing.command("start", () => void seen.push("start"));
+    await passing.handleUpdate(commandUpdate("/start"));
+    expect(seen).toEqual(["text:/start", "start"]);
+  });
+});
+
 describe("unknown kinds", () => {
   it("an update of a kind newer than our types still reaches catch-all middleware", async () => {
     const bot = newBot();
@@ -179,12 +200,15 @@ describe("filter queries", () => {
     expect(() => bot.on(":entities:urll")).toThrow(/not an entity type/);
     // @ts-expect-error too many parts
     expect(() => bot.on("message:text:url")).toThrow(DispatcherError);
+    let error: unknown;
     try {
       // @ts-expect-error not a kind
       bot.on("nope");
     } catch (e) {
-      expect((e as DispatcherError).code).toBe("INVALID_FILTER");
+      error = e;
     }
+    expect(error).toBeInstanceOf(DispatcherError);
+    expect((error as DispatcherError).code).toBe("INVALID_FILTER");
   });
 
   it("custom predicates and matchFilter narrow and combine", async () => {
@@ -457,6 +481,40 @@ describe("handler groups", () => {
     seen.length = 0;
     await bot.handleUpdate(textUpdate("halt"));
     expect(seen).toEqual(["g-1:halt"]);
+  });
+});
+
+describe("handler groups keep the filters of their handlers", () => {
+  it("addHandler(new Composer().command('start', h)) runs h for /start only", async () => {
+    const bot = newBot();
+    const seen: string[] = [];
+    bot.addHandler(
+      new Composer<Context>().command("start", (ctx) => void seen.push(`start:${ctx.match}`)),
+    );
+    bot.addHandler(
+      new Composer<Context>().on("message").hears("hi", () => void seen.push("hi")),
+      1,
+    );
+    bot.addHandler(
+      new Composer<Context>().callbackQuery("go", () => void seen.push("go")),
+      2,
+    );
+    await bot.handleUpdate(textUpdate("hello"));
+    await bot.handleUpdate(commandUpdate("/start x"));
+    await bot.handleUpdate(textUpdate("hi"));
+    await bot.handleUpdate(callbackUpdate("stay"));
+    await bot.handleUpdate(callbackUpdate("go"));
+    expect(seen).toEqual(["start:x", "hi", "go"]);
+    expect(bot.allowedUpdates()).toEqual(["message", "channel_post", "callback_query"]);
+  });
+
+  it("a handler added to a group after the first update is seen", async () => {
+    const bot = newBot();
+    const seen: string[] = [];
+    await bot.handleUpdate(commandUpdate("/start"));
+    bot.addHandler(new Composer<Context>().command("start", () => void seen.push("start")));
+    await bot.handleUpdate(commandUpdate("/start"));
+    expect(seen).toEqual(["start"]);
   });
 });
 

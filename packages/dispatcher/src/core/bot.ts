@@ -6,8 +6,9 @@ import { MemoryStorage } from "../runtime/memory-storage.js";
 import { Poller } from "../runtime/poller.js";
 import type { PollingHost, PollingOptions } from "../runtime/polling-options.js";
 import type { Storage } from "../runtime/storage.js";
+import { allowedKinds } from "./allowed-updates.js";
 import type { BotInfo } from "./api.js";
-import { Composer, compiledSteps, kindsOf } from "./composer.js";
+import { Composer } from "./composer.js";
 import { Context, type ContextConstructor, type HandleUpdateOptions } from "./context.js";
 import { BotError, DispatcherError, type ErrorSource, HandlerStop } from "./errors.js";
 import { updateKindOf } from "./filter.js";
@@ -185,7 +186,7 @@ export class Bot<C extends Context = Context> extends Composer<C> implements Pol
     let ctx: C | undefined;
     try {
       ctx = new this.#Ctx(update, this.api, me, options);
-      const r = runSteps(compiledSteps(this, updateKindOf(update) ?? ""), ctx, 0, undefined);
+      const r = runSteps(this.tree.steps(updateKindOf(update) ?? ""), ctx, 0, undefined);
       if (!isThenable(r)) return RESOLVED;
       const c = ctx;
       return Promise.resolve(r).then(noop, (e: unknown) => this.#fail(e, c, update));
@@ -248,7 +249,7 @@ export class Bot<C extends Context = Context> extends Composer<C> implements Pol
    * @returns The kinds.
    */
   allowedUpdates(): UpdateKind[] {
-    return kindsOf(this);
+    return allowedKinds(this.tree);
   }
 
   /**

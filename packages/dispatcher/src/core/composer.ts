@@ -1,33 +1,21 @@
-import { CHAT_TYPES, type Chat, UPDATE_KINDS, type UpdateKind } from "@bot/types";
-import { normaliseCommands, parseCommand } from "./command.js";
+import type { Chat } from "@bot/types";
+import { CHAT_TYPES } from "@bot/types";
+import { normaliseCommands } from "./command.js";
+import { compileNodes } from "./compile.js";
 import type { Context } from "./context.js";
 import { BotError, DispatcherError, HandlerStop } from "./errors.js";
 import {
-  type CamelCase,
   compileFilter,
   type Filter,
   type FilterQuery,
   TEXT_UPDATE_KINDS,
   updateKindOf,
 } from "./filter.js";
+import { HandlerGroups, handlerNode } from "./handler-groups.js";
 import type { Middleware, MiddlewareFn, NextFunction } from "./middleware.js";
-import { type AnyCtx, type Fn, isThenable, passNext, runSteps, type Step, settle } from "./run.js";
+import { type Fn, isThenable, passNext, runSteps, settle } from "./run.js";
+import { type ContextTest, MiddlewareTree, type Node, type TreeNode } from "./tree.js";
 import { compileTriggers, type Trigger, type TriggerMatch } from "./trigger.js";
-
-type PayloadTest = ((payload: Record<string, unknown>) => boolean) | null;
-type CtxTest = (ctx: AnyCtx, payload: Record<string, unknown> | undefined) => unknown;
-
-interface Node {
-  /** The kinds this node can act on; `null` means any kind. */
-  readonly kinds: readonly string[] | null;
-  readonly tests?: ReadonlyMap<string, PayloadTest>;
-  readonly test?: CtxTest;
-  readonly body?: Fn | Composer<AnyCtx>;
-  readonly inline?: Composer<AnyCtx>;
-  readonly commands?: readonly string[];
-  readonly wrap?: (inner: Fn) => Fn;
-  readonly groups?: Map<number, Composer<AnyCtx>>;
-}
 
 /** The context inside `command` handlers: a message with a command; `ctx.match` holds the arguments. */
 export type CommandContext<C extends Context> = Filter<C, ":entities:bot_command"> & {
@@ -51,53 +39,21 @@ export type ChatTypeContext<C extends Context, T extends Chat["type"]> = C & {
   readonly chatId: number;
 };
 
-/** Sugar for every update kind: `bot.editedMessage(h)` is `bot.on("edited_message", h)`. */
-export type KindSugar<C extends Context> = {
-  [K in Exclude<UpdateKind, "callback_query" | "inline_query"> as CamelCase<K>]: (
-    ...middleware: Middleware<Filter<C, K>>[]
-  ) => Composer<Filter<C, K>>;
-};
-
-let version = 0;
-let nodesOf: (c: Composer<AnyCtx>) => readonly Node[];
-let stepsOf: (c: Composer<AnyCtx>, kind: string) => readonly Step[];
-
 /**
- * The compiled steps of a composer for one update kind (built on first use, rebuilt after any
- * registration). Internal: not exported from the package.
+ * A tree of middleware with routing verbs.
  *
- * @param c The composer.
- * @param kind The update kind.
- * @returns The steps.
+ * **Registration order is the order of evaluation.** An update goes through the middleware in
+ * the order it was registered, and the first handler that matches and does not call `next()`
+ * ends it: a `command("start")` registered after `on("message:text")` is never reached unless
+ * that handler calls `next()`. Compiled dispatch only skips what cannot match: handlers are
+ * indexed by update kind (and commands by name) the first time an update of a kind arrives, so
+ * an update visits only the middleware that can act on it, still in registration order.
  */
-export function compiledSteps(c: Composer<AnyCtx>, kind: string): readonly Step[] {
-  return stepsOf(c, kind);
-}
-
-/** Kinds a catch-all handler asks for: all except the ones Telegram only sends when named. */
-const OPT_IN_KINDS: readonly string[] = [
-  "chat_member",
-  "message_reaction",
-  "message_reaction_count",
-];
-const ALL_KINDS = Object.keys(UPDATE_KINDS) as UpdateKind[];
-
-/**
- * A tree of middleware with routing verbs. Handlers are indexed by update kind (and commands by
- * name) the first time an update of a kind arrives, so an update only visits the middleware that
- * can act on it, in the order it was registered.
- */
-// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the kind sugar (interface below) is added to the prototype at the end of this file
 export class Composer<C extends Context> {
-  #nodes: Node[] = [];
-  #compiled = new Map<string, readonly Step[]>();
-  #version = -1;
-  #groups: Map<number, Composer<AnyCtx>> | undefined;
-
-  static {
-    nodesOf = (c) => c.#nodes;
-    stepsOf = (c, kind) => c.#stepsFor(kind);
-  }
+  /** The registrations of this composer (shared with the compiler and `Bot`). */
+  protected readonly tree: MiddlewareTree;
+  #groups: HandlerGroups | undefined;
+  readonly #groupComposers = new Map<number, Composer<C>>();
 
   /**
    * Creates a composer holding some middleware.
@@ -105,18 +61,30 @@ export class Composer<C extends Context> {
    * @param middleware Middleware to run, in order.
    */
   constructor(...middleware: Middleware<C>[]) {
-    // A new composer is in no compiled tree yet, so no cache needs to be invalidated (this keeps
-    // `lazy`, which builds a composer per update, from forcing recompilation).
-    for (const m of middleware) this.#nodes.push(toNode(m));
+    this.tree = new MiddlewareTree();
+    for (const m of middleware) this.tree.add(Composer.#node(m));
   }
 
-  #add(node: Node): void {
-    this.#nodes.push(node);
-    version++;
+  /** Adds a verb's node holding a new child composer, and returns the child. */
+  #child<D extends Context>(
+    middleware: readonly Middleware<D>[],
+    make: (tree: MiddlewareTree) => TreeNode,
+  ): Composer<D> {
+    const child = new Composer<D>(...middleware);
+    const node = make(child.tree);
+    child.tree.origin = { node, parent: this.tree };
+    this.tree.add(node);
+    return child;
   }
 
-  #child<D extends Context>(middleware: readonly Middleware<D>[]): Composer<D> {
-    return new Composer<D>(...middleware);
+  static #node<D>(m: Middleware<D>): Node {
+    if (m instanceof Composer) return { type: "use", tree: m.tree };
+    if (typeof m === "function") return { type: "fn", fn: m as Fn };
+    if (typeof m === "object" && m !== null && typeof m.middleware === "function")
+      return { type: "fn", fn: m.middleware() as Fn };
+    throw new TypeError(
+      "@bot/dispatcher: middleware must be a function or an object with a middleware() method",
+    );
   }
 
   /**
@@ -125,20 +93,8 @@ export class Composer<C extends Context> {
    * @returns A middleware function.
    */
   middleware(): MiddlewareFn<C> {
-    return (ctx, next) => runSteps(this.#stepsFor(updateKindOf(ctx.update) ?? ""), ctx, 0, next);
-  }
-
-  #stepsFor(kind: string): readonly Step[] {
-    if (this.#version !== version) {
-      this.#compiled.clear();
-      this.#version = version;
-    }
-    let steps = this.#compiled.get(kind);
-    if (steps === undefined) {
-      steps = compile(this, kind);
-      this.#compiled.set(kind, steps);
-    }
-    return steps;
+    const tree = this.tree;
+    return (ctx, next) => runSteps(tree.steps(updateKindOf(ctx.update) ?? ""), ctx, 0, next);
   }
 
   /**
@@ -148,8 +104,8 @@ export class Composer<C extends Context> {
    * @returns A composer for more middleware at this position.
    */
   use(...middleware: Middleware<C>[]): Composer<C> {
-    const child = this.#child(middleware);
-    this.#add({ kinds: null, inline: child });
+    const child = new Composer<C>(...middleware);
+    this.tree.add({ type: "use", tree: child.tree });
     return child;
   }
 
@@ -167,9 +123,12 @@ export class Composer<C extends Context> {
     ...middleware: Middleware<Filter<C, Q>>[]
   ): Composer<Filter<C, Q>> {
     const f = compileFilter(query);
-    const child = this.#child(middleware);
-    this.#add({ kinds: f.kinds, tests: f.tests, body: child });
-    return child;
+    return this.#child(middleware, (tree) => ({
+      type: "filter",
+      kinds: f.kinds,
+      tests: f.tests,
+      tree,
+    }));
   }
 
   /**
@@ -182,9 +141,12 @@ export class Composer<C extends Context> {
   filter<D extends C>(predicate: (ctx: C) => ctx is D, ...middleware: Middleware<D>[]): Composer<D>;
   filter(predicate: (ctx: C) => unknown, ...middleware: Middleware<C>[]): Composer<C>;
   filter(predicate: (ctx: C) => unknown, ...middleware: Middleware<C>[]): Composer<C> {
-    const child = this.#child(middleware);
-    this.#add({ kinds: null, test: predicate, body: child });
-    return child;
+    return this.#child(middleware, (tree) => ({
+      type: "filter",
+      kinds: null,
+      test: predicate as ContextTest,
+      tree,
+    }));
   }
 
   /**
@@ -219,9 +181,7 @@ export class Composer<C extends Context> {
     ...middleware: Middleware<CommandContext<C>>[]
   ): Composer<CommandContext<C>> {
     const names = normaliseCommands(command);
-    const child = this.#child(middleware);
-    this.#add({ kinds: TEXT_UPDATE_KINDS, commands: names, body: child });
-    return child;
+    return this.#child(middleware, (tree) => ({ type: "command", names, tree }));
   }
 
   /**
@@ -237,16 +197,19 @@ export class Composer<C extends Context> {
     ...middleware: Middleware<HearsContext<C, T>>[]
   ): Composer<HearsContext<C, T>> {
     const match = compileTriggers(trigger);
-    const child = this.#child(middleware);
-    const test: CtxTest = (ctx, p) => {
+    const test: ContextTest = (ctx, p) => {
       const m = p as { text?: string; caption?: string };
       const r = match(m.text ?? m.caption);
       if (r === undefined) return false;
-      ctx.match = r;
+      (ctx as Context).match = r;
       return true;
     };
-    this.#add({ kinds: TEXT_UPDATE_KINDS, test, body: child });
-    return child;
+    return this.#child(middleware, (tree) => ({
+      type: "filter",
+      kinds: TEXT_UPDATE_KINDS,
+      test,
+      tree,
+    }));
   }
 
   /**
@@ -284,15 +247,13 @@ export class Composer<C extends Context> {
     middleware: readonly Middleware<D>[],
   ): Composer<D> {
     const match = compileTriggers(trigger);
-    const child = this.#child(middleware);
-    const test: CtxTest = (ctx, p) => {
+    const test: ContextTest = (ctx, p) => {
       const r = match((p as Record<string, string | undefined>)[field]);
       if (r === undefined) return false;
-      ctx.match = r;
+      (ctx as Context).match = r;
       return true;
     };
-    this.#add({ kinds: [kind], test, body: child });
-    return child;
+    return this.#child(middleware, (tree) => ({ type: "filter", kinds: [kind], test, tree }));
   }
 
   /**
@@ -336,16 +297,19 @@ export class Composer<C extends Context> {
     ...middleware: Middleware<Filter<C, "message_reaction">>[]
   ): Composer<Filter<C, "message_reaction">> {
     const wanted: readonly string[] = typeof emoji === "string" ? [emoji] : emoji;
-    const child = this.#child(middleware);
     const key = (r: { type: string; emoji?: string; custom_emoji_id?: string }) =>
       r.emoji ?? r.custom_emoji_id ?? r.type;
-    const test: CtxTest = (_ctx, p) => {
+    const test: ContextTest = (_ctx, p) => {
       const u = p as { old_reaction: { type: string }[]; new_reaction: { type: string }[] };
       const old = new Set(u.old_reaction.map(key));
       return u.new_reaction.some((r) => !old.has(key(r)) && wanted.includes(key(r)));
     };
-    this.#add({ kinds: ["message_reaction"], test, body: child });
-    return child;
+    return this.#child(middleware, (tree) => ({
+      type: "filter",
+      kinds: ["message_reaction"],
+      test,
+      tree,
+    }));
   }
 
   /**
@@ -359,15 +323,13 @@ export class Composer<C extends Context> {
   branch(predicate: (ctx: C) => unknown, onTrue: Middleware<C>, onFalse: Middleware<C>): this {
     const t = toFn(onTrue);
     const f = toFn(onFalse);
-    this.#add({
-      kinds: null,
-      body: (ctx, next) => {
-        const r = predicate(ctx);
-        return isThenable(r)
-          ? Promise.resolve(r).then((v) => (v ? t : f)(ctx, next))
-          : (r ? t : f)(ctx, next);
-      },
-    });
+    const fn: MiddlewareFn<C> = (ctx, next) => {
+      const r = predicate(ctx);
+      return isThenable(r)
+        ? Promise.resolve(r).then((v) => (v ? t : f)(ctx, next))
+        : (r ? t : f)(ctx, next);
+    };
+    this.tree.add({ type: "fn", fn: fn as Fn });
     return this;
   }
 
@@ -387,14 +349,12 @@ export class Composer<C extends Context> {
     const table = new Map<PropertyKey, Fn>();
     for (const k of Object.keys(routes)) table.set(k, toFn(routes[k] as Middleware<C>));
     const fb = fallback === undefined ? undefined : toFn(fallback);
-    this.#add({
-      kinds: null,
-      body: async (ctx, next) => {
-        const key = await router(ctx);
-        const fn = (key === undefined ? undefined : table.get(key)) ?? fb;
-        return fn === undefined ? next() : fn(ctx, next);
-      },
-    });
+    const fn: MiddlewareFn<C> = async (ctx, next) => {
+      const key = await router(ctx);
+      const route = (key === undefined ? undefined : table.get(key)) ?? fb;
+      return route === undefined ? next() : route(ctx, next);
+    };
+    this.tree.add({ type: "fn", fn: fn as Fn });
     return this;
   }
 
@@ -412,16 +372,14 @@ export class Composer<C extends Context> {
       | readonly Middleware<C>[]
       | Promise<Middleware<C> | readonly Middleware<C>[]>,
   ): this {
-    this.#add({
-      kinds: null,
-      body: async (ctx, next) => {
-        const m = await factory(ctx);
-        const c = new Composer<C>(
-          ...(Array.isArray(m) ? (m as readonly Middleware<C>[]) : [m as Middleware<C>]),
-        );
-        return c.middleware()(ctx, next);
-      },
-    });
+    const fn: MiddlewareFn<C> = async (ctx, next) => {
+      const m = await factory(ctx);
+      const list = Array.isArray(m) ? (m as readonly Middleware<C>[]) : [m as Middleware<C>];
+      // compiled once for this update, in no tree: nothing is cached or linked per update
+      const steps = compileNodes(list.map(Composer.#node), updateKindOf(ctx.update) ?? "");
+      return runSteps(steps, ctx, 0, next);
+    };
+    this.tree.add({ type: "fn", fn: fn as Fn });
     return this;
   }
 
@@ -437,7 +395,6 @@ export class Composer<C extends Context> {
     handler: (error: BotError<C>, next: NextFunction) => unknown,
     ...middleware: Middleware<C>[]
   ): Composer<C> {
-    const child = this.#child(middleware);
     const wrap =
       (inner: Fn): Fn =>
       async (ctx, next) => {
@@ -456,8 +413,7 @@ export class Composer<C extends Context> {
         }
         if (passed) await next();
       };
-    this.#add({ kinds: null, wrap, body: child });
-    return child;
+    return this.#child(middleware, (tree) => ({ type: "wrap", wrap, tree }));
   }
 
   /**
@@ -467,13 +423,11 @@ export class Composer<C extends Context> {
    * @returns A composer for more forked middleware.
    */
   fork(...middleware: Middleware<C>[]): Composer<C> {
-    const child = this.#child(middleware);
     const wrap =
       (inner: Fn): Fn =>
       (ctx, next) =>
         Promise.all([settle(() => inner(ctx, passNext)), next()]);
-    this.#add({ kinds: null, wrap, body: child });
-    return child;
+    return this.#child(middleware, (tree) => ({ type: "wrap", wrap, tree }));
   }
 
   /**
@@ -486,14 +440,14 @@ export class Composer<C extends Context> {
    */
   group(n = 0): Composer<C> {
     if (this.#groups === undefined) {
-      this.#groups = new Map();
-      this.#add({ kinds: null, groups: this.#groups });
+      this.#groups = new HandlerGroups();
+      this.tree.add({ type: "groups", groups: this.#groups });
     }
-    let g = this.#groups.get(n);
+    let g = this.#groupComposers.get(n);
     if (g === undefined) {
-      g = new Composer<AnyCtx>();
-      this.#groups.set(n, g);
-      version++;
+      g = new Composer<C>();
+      this.#groupComposers.set(n, g);
+      this.#groups.add(n, g.tree);
     }
     return g;
   }
@@ -501,208 +455,23 @@ export class Composer<C extends Context> {
   /**
    * Adds a handler to a handler group (python-telegram-bot's `add_handler`).
    *
-   * @param handler The handler (a composer built with `on`/`command`/... matches selectively).
+   * A composer returned by a verb keeps the filters that created it:
+   * `addHandler(new Composer().command("start", h))` runs `h` for `/start` only.
+   *
+   * @param handler Middleware, or a composer returned by `on`/`command`/`hears`/....
    * @param group The group number.
    * @returns This composer.
    */
-  addHandler(handler: Middleware<C>, group = 0): this {
-    this.group(group).use(handler);
+  addHandler<D extends C>(handler: Middleware<C> | Composer<D>, group = 0): this {
+    this.group(group).tree.add(
+      handler instanceof Composer
+        ? handlerNode(handler.tree)
+        : Composer.#node(handler as Middleware<C>),
+    );
     return this;
   }
 }
 
-export interface Composer<C extends Context> extends KindSugar<C> {}
-
-for (const kind of ALL_KINDS) {
-  if (kind === "callback_query" || kind === "inline_query") continue;
-  const name = kind.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-  Object.defineProperty(Composer.prototype, name, {
-    value: function (this: Composer<Context>, ...middleware: Middleware<AnyCtx>[]) {
-      return this.on(kind, ...middleware);
-    },
-    writable: true,
-    configurable: true,
-  });
-}
-
 function toFn<C>(m: Middleware<C>): Fn {
   return typeof m === "function" ? (m as Fn) : (m.middleware() as Fn);
-}
-
-function toNode<C>(m: Middleware<C>): Node {
-  if (m instanceof Composer) return { kinds: null, inline: m };
-  if (typeof m === "function") return { kinds: null, body: m as Fn };
-  if (typeof m === "object" && m !== null && typeof m.middleware === "function")
-    return { kinds: null, body: m.middleware() as Fn };
-  throw new TypeError(
-    "@bot/dispatcher: middleware must be a function or an object with a middleware() method",
-  );
-}
-
-function compile(c: Composer<AnyCtx>, kind: string): Step[] {
-  const out: Step[] = [];
-  compileInto(nodesOf(c), kind, out);
-  return out;
-}
-
-function asFn(body: Fn | Composer<AnyCtx>, kind: string): Fn | undefined {
-  if (!(body instanceof Composer)) return body;
-  const steps = compile(body, kind);
-  if (steps.length === 0) return undefined;
-  const only = steps.length === 1 ? (steps[0] as Step).fixed : undefined;
-  if (only !== undefined) return only;
-  return (ctx, next) => runSteps(steps, ctx, 0, next);
-}
-
-function compileInto(nodes: readonly Node[], kind: string, out: Step[]): void {
-  let table: Map<string, Fn[]> | undefined;
-  for (const node of nodes) {
-    if (node.inline !== undefined) {
-      table = undefined;
-      compileInto(nodesOf(node.inline), kind, out);
-      continue;
-    }
-    if (node.kinds !== null && !node.kinds.includes(kind)) continue;
-    if (node.groups !== undefined) {
-      table = undefined;
-      out.push(groupsStep(node.groups, kind));
-      continue;
-    }
-    const inner = node.body === undefined ? undefined : asFn(node.body, kind);
-    const fn: Fn =
-      node.wrap !== undefined ? node.wrap(inner ?? passThrough) : (inner ?? passThrough);
-    if (node.commands !== undefined) {
-      if (table === undefined) {
-        table = new Map();
-        out.push(commandStep(table, kind));
-      }
-      for (const name of node.commands) {
-        const list = table.get(name) ?? [];
-        if (!list.includes(fn)) list.push(fn);
-        table.set(name, list);
-      }
-      continue;
-    }
-    table = undefined;
-    out.push(selector(node, kind, fn));
-  }
-}
-
-function passThrough(_ctx: AnyCtx, next: NextFunction): Promise<void> {
-  return next();
-}
-
-function selector(node: Node, kind: string, fn: Fn): Step {
-  const pt = node.tests?.get(kind) ?? null;
-  const t = node.test;
-  if (t === undefined) {
-    if (pt === null) return always(fn);
-    return (ctx) => (pt(ctx.update[kind]) ? fn : undefined);
-  }
-  const hasPayload = node.kinds !== null;
-  return (ctx) => {
-    const p = hasPayload ? ctx.update[kind] : undefined;
-    if (pt !== null && !pt(p)) return undefined;
-    const r = t(ctx, p);
-    if (isThenable(r)) return Promise.resolve(r).then((v) => (v ? fn : undefined));
-    return r ? fn : undefined;
-  };
-}
-
-function always(fn: Fn): Step {
-  const step: Step = () => fn;
-  step.fixed = fn;
-  return step;
-}
-
-function commandStep(table: Map<string, Fn[]>, kind: string): Step {
-  let chains: Map<string, Fn> | undefined;
-  const build = (): Map<string, Fn> => {
-    const m = new Map<string, Fn>();
-    for (const [name, fns] of table) {
-      const steps = fns.map(always);
-      m.set(
-        name,
-        fns.length === 1
-          ? (fns[0] as Fn)
-          : (c: AnyCtx, next: NextFunction) => runSteps(steps, c, 0, next),
-      );
-    }
-    return m;
-  };
-  return (ctx) => {
-    const m = ctx.update[kind] as { text?: string; entities?: [] };
-    const cmd = parseCommand(m.text, m.entities);
-    if (cmd === undefined) return undefined;
-    chains ??= build();
-    const fn = chains.get(cmd.name);
-    if (fn === undefined) return undefined;
-    if (
-      cmd.username !== undefined &&
-      cmd.username.toLowerCase() !== String(ctx.me.username).toLowerCase()
-    )
-      return undefined;
-    ctx.match = cmd.args;
-    return fn;
-  };
-}
-
-function groupsStep(groups: Map<number, Composer<AnyCtx>>, kind: string): Step {
-  const ordered = [...groups.entries()]
-    .sort((a, b) => a[0] - b[0])
-    .map(([, g]) => compile(g, kind))
-    .filter((s) => s.length > 0);
-  if (ordered.length === 0) return () => undefined;
-  const run = async (ctx: AnyCtx, g: number, next: NextFunction): Promise<void> => {
-    for (; g < ordered.length; g++) {
-      const steps = ordered[g] as readonly Step[];
-      let fn: Fn | undefined;
-      for (const s of steps) {
-        fn = await s(ctx);
-        if (fn !== undefined) break;
-      }
-      if (fn === undefined) continue;
-      let advanced = false;
-      const at = g;
-      const cont: NextFunction = () => {
-        if (advanced) return Promise.resolve();
-        advanced = true;
-        return run(ctx, at + 1, next);
-      };
-      try {
-        await fn(ctx, cont);
-      } catch (e) {
-        if (e instanceof HandlerStop) return;
-        throw e;
-      }
-      return cont();
-    }
-    return next();
-  };
-  return always((ctx, next) => run(ctx, 0, next));
-}
-
-/**
- * The update kinds the middleware of a composer can act on, for `allowed_updates`.
- *
- * @param c The composer.
- * @returns The kinds, in `UPDATE_KINDS` order.
- */
-export function kindsOf(c: Composer<AnyCtx>): UpdateKind[] {
-  const named = new Set<string>();
-  const all = collect(nodesOf(c), named);
-  return ALL_KINDS.filter((k) => named.has(k) || (all && !OPT_IN_KINDS.includes(k)));
-}
-
-function collect(nodes: readonly Node[], named: Set<string>): boolean {
-  let all = false;
-  for (const n of nodes) {
-    if (n.inline !== undefined) all = collect(nodesOf(n.inline), named) || all;
-    else if (n.groups !== undefined)
-      for (const g of n.groups.values()) all = collect(nodesOf(g), named) || all;
-    else if (n.kinds !== null) for (const k of n.kinds) named.add(k);
-    else if (n.body instanceof Composer) all = collect(nodesOf(n.body), named) || all;
-    else all = true;
-  }
-  return all;
 }
