@@ -2,9 +2,8 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { findDrift, generate } from "@bot/codegen";
+import { findDrift, generate, specPath } from "@bot/codegen";
 import { afterAll, describe, expect, it } from "vitest";
-import { specPath } from "./spec-path.ts";
 
 const generatedDir = fileURLToPath(new URL("../src/generated", import.meta.url));
 const spec = JSON.parse(readFileSync(specPath(), "utf8"));

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { specPath } from "@bot/codegen";
 import fc from "fast-check";
 import * as v from "valibot";
 import { describe, expect, it } from "vitest";
@@ -6,7 +7,6 @@ import { isCleanUpdate } from "../src/generated/guards.ts";
 import { UPDATE_KINDS, UPDATE_PAYLOAD_TYPES, type UpdateKind } from "../src/index.ts";
 import { UpdateSchema } from "../src/schemas.ts";
 import { sampler } from "./samples.ts";
-import { specPath } from "./spec-path.ts";
 
 const spec = JSON.parse(readFileSync(specPath(), "utf8"));
 const sample = sampler(spec);

@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { findDrift, generate } from "./index.ts";
+import { specPath } from "./spec-location.ts";
 
 const { values } = parseArgs({
   options: {
@@ -10,13 +11,16 @@ const { values } = parseArgs({
     check: { type: "boolean", default: false },
   },
 });
-if (!values.spec || !values.out) {
-  console.error("usage: bot-codegen --spec path/to/api.json --out path/to/generated [--check]");
+if (!values.out) {
+  console.error(
+    "usage: bot-codegen --out path/to/generated [--spec path/to/api.json] [--check]\n" +
+      "(the spec defaults to BOT_API_SPEC, else the vendored tooling/codegen/spec/api.json)",
+  );
   process.exit(2);
 }
-const specPath = resolve(values.spec);
+const inputPath = values.spec ? resolve(values.spec) : specPath();
 const outDir = resolve(values.out);
-const files = generate(JSON.parse(readFileSync(specPath, "utf8")));
+const files = generate(JSON.parse(readFileSync(inputPath, "utf8")));
 if (values.check) {
   const drifted = findDrift(files, outDir);
   for (const name of drifted)

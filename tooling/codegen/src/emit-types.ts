@@ -165,7 +165,7 @@ export function emitTypes(model: Model): string {
 export function resultType(model: Model, m: SpecMethod): string {
   return m.returns
     .map((r) =>
-      r === "Boolean" && /True/.test(m.description.join(" ")) ? "true" : mapType(model, r),
+      r === "Boolean" && /True/.test((m.description ?? []).join(" ")) ? "true" : mapType(model, r),
     )
     .join(" | ");
 }

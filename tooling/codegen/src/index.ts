@@ -31,3 +31,4 @@ export function generate(spec: Spec | unknown): GeneratedFiles {
 }
 
 export { findDrift } from "./drift.ts";
+export { specPath, VENDORED_SPEC_PATH } from "./spec-location.ts";

@@ -51,7 +51,7 @@ const ENUM_TRIGGER_RE = /(?:one of|can be|either|must be)\s*(?=")/i;
  * @returns The constant.
  */
 export function discriminatorValue(owner: string, field: SpecField): string {
-  const m = DISCRIMINATOR_RE.exec(field.description);
+  const m = DISCRIMINATOR_RE.exec(field.description ?? "");
   const value = m?.[1] ?? m?.[2];
   if (!value) {
     throw new CodegenError(
@@ -74,7 +74,8 @@ export function enumValues(owner: string, field: SpecField): readonly string[] |
   const override = ENUM_OVERRIDES[key];
   if (override) return override;
   if (key === "sendChatAction.action") {
-    const after = field.description.slice(field.description.indexOf(":") + 1);
+    const text = field.description ?? "";
+    const after = text.slice(text.indexOf(":") + 1);
     return unique([...after.matchAll(/\b(typing|[a-z]+_[a-z_]+)\b/g)].map((m) => m[1] as string));
   }
   if (ENUM_EXCLUDED.has(key)) return undefined;
@@ -84,9 +85,10 @@ export function enumValues(owner: string, field: SpecField): readonly string[] |
   ) {
     return undefined;
   }
-  const trigger = ENUM_TRIGGER_RE.exec(field.description);
+  const text = field.description ?? "";
+  const trigger = ENUM_TRIGGER_RE.exec(text);
   if (!trigger) return undefined;
-  const clause = sentenceFrom(field.description, trigger.index);
+  const clause = sentenceFrom(text, trigger.index);
   const values = unique([...clause.matchAll(/"([^"]+)"/g)].map((m) => m[1] as string));
   return values.length >= 2 ? values : undefined;
 }
@@ -110,7 +112,7 @@ function unique(values: string[]): string[] {
 /** A textual constraint the spec states for a field (length, range, default). */
 export function constraintsOf(field: SpecField): string[] {
   const out: string[] = [];
-  const d = field.description;
+  const d = field.description ?? "";
   const len = /(\d[\d,]*)-(\d[\d,]*)\s+(characters|bytes)/.exec(d);
   if (len) out.push(`Length: ${len[1]}-${len[2]} ${len[3]}.`);
   const range = /[Vv]alues between (\d+)\s*(?:-|and)\s*(\d+)/.exec(d);

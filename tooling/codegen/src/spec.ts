@@ -3,14 +3,16 @@ export interface SpecField {
   name: string;
   types: string[];
   required: boolean;
-  description: string;
+  /** The field's text; absent when the official page gives none. */
+  description?: string;
 }
 
 /** A method entry of `api.json`. */
 export interface SpecMethod {
   name: string;
   href: string;
-  description: string[];
+  /** The paragraphs of the entry; absent when the official page has none. */
+  description?: string[];
   returns: string[];
   fields?: SpecField[];
 }
@@ -19,7 +21,8 @@ export interface SpecMethod {
 export interface SpecType {
   name: string;
   href: string;
-  description: string[];
+  /** The paragraphs of the entry; absent when the official page has none (`EphemeralMessageParameters` in 10.3). */
+  description?: string[];
   fields?: SpecField[];
   subtypes?: string[];
   subtype_of?: string[];

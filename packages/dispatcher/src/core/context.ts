@@ -205,6 +205,14 @@ export class Context {
   get managedBot() {
     return this.update.managed_bot;
   }
+  /** `update.subscription`. */
+  get subscription() {
+    return this.update.subscription;
+  }
+  /** `update.stopped_message_generation`. */
+  get stoppedMessageGeneration() {
+    return this.update.stopped_message_generation;
+  }
 
   // -- shortcuts --
   /** The message of any message-like update, or the (accessible) message of a callback query. */

@@ -45,6 +45,7 @@ function member(user: User, status: MemberStatus): ChatMember {
         can_post_stories: false,
         can_edit_stories: false,
         can_delete_stories: false,
+        can_send_welcome_messages: false,
       };
     case "member":
       return { status: "member", user };
