@@ -49,6 +49,8 @@ export { compileTriggers, type Trigger, type TriggerMatch } from "./core/trigger
 export { type ClaimResult, UpdateDedup, type UpdateDedupOptions } from "./runtime/dedup.js";
 export {
   HandlerTimeoutError,
+  LeaseLostError,
+  LockTimeoutError,
   PollingError,
   RuntimeError,
   type RuntimeErrorCode,
@@ -72,11 +74,20 @@ export {
   migrateChatData,
   type SessionContext,
   type SessionFlavor,
+  type SessionLockOptions,
   type SessionMiddleware,
   type SessionOptions,
   session,
 } from "./runtime/sessions.js";
-export type { Storage, StorageEntry, StorageWriteOptions } from "./runtime/storage.js";
+export type {
+  Storage,
+  StorageCommitResult,
+  StorageEntry,
+  StorageLease,
+  StorageLeaseWrite,
+  StorageLockOptions,
+  StorageWriteOptions,
+} from "./runtime/storage.js";
 export { escapeKeyPart, storageKey } from "./runtime/storage-key.js";
 export {
   updateChat,

@@ -23,7 +23,11 @@ describe("runtime types", () => {
     bot.on("message:text", async (ctx) => {
       expectTypeOf(await ctx.chatData).toEqualTypeOf<{ count: number }>();
       expectTypeOf(await ctx.userData).toEqualTypeOf<{ name: string }>();
-      expectTypeOf(await ctx.botData).toEqualTypeOf<Record<string, unknown>>();
+      expectTypeOf(await ctx.botData).toEqualTypeOf<Readonly<Record<string, unknown>>>();
+      expectTypeOf(ctx.updateBotData)
+        .parameter(0)
+        .parameter(0)
+        .toEqualTypeOf<Record<string, unknown>>();
       const data = await ctx.chatData;
       data.count++;
       // @ts-expect-error count is a number

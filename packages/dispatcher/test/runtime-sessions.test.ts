@@ -9,6 +9,8 @@ import {
   SessionConflictError,
   type SessionFlavor,
   type Storage,
+  type StorageLease,
+  type StorageLockOptions,
   session,
 } from "../src/index.js";
 import { textUpdate } from "./fixtures/fake-bot-api.js";
@@ -16,12 +18,11 @@ import { BOT_INFO, sleep } from "./fixtures/polling-helpers.js";
 
 /** A real MemoryStorage that counts calls (and can be told to fail). */
 class CountingStorage extends MemoryStorage {
-  readonly counts = { get: 0, set: 0, compareAndSet: 0, delete: 0 };
-  failGet = false;
+  readonly counts = { get: 0, set: 0, compareAndSet: 0, delete: 0, lock: 0, writes: 0 };
+  failLock = false;
   failWrite = false;
   override async get<T>(key: string) {
     this.counts.get += 1;
-    if (this.failGet) throw new Error("storage down (get)");
     return super.get<T>(key);
   }
   override async set(key: string, value: unknown, options?: { ttlMs?: number }) {
@@ -35,12 +36,27 @@ class CountingStorage extends MemoryStorage {
     options?: { ttlMs?: number },
   ) {
     this.counts.compareAndSet += 1;
-    if (this.failWrite) throw new Error("storage down (write)");
     return super.compareAndSet(key, expected, value, options);
   }
   override async delete(key: string) {
     this.counts.delete += 1;
     return super.delete(key);
+  }
+  override async lock(keys: readonly string[], options: StorageLockOptions): Promise<StorageLease> {
+    this.counts.lock += 1;
+    if (this.failLock) throw new Error("storage down (lock)");
+    const lease = await super.lock(keys, options);
+    return {
+      ...lease,
+      commit: async (writes, commitOptions) => {
+        this.counts.writes += writes.length;
+        if (this.failWrite) {
+          await lease.release();
+          throw new Error("storage down (write)");
+        }
+        return lease.commit(writes, commitOptions);
+      },
+    };
   }
 }
 
@@ -75,7 +91,7 @@ describe("dataSessions: chatData, userData, botData", () => {
       Array.from({ length: 100 }, (_, i) => bot.handleUpdate(textUpdate(i + 1, -42, "x"))),
     );
     expect(errors).toEqual([]);
-    expect((await storage.get("data:chat:-42"))?.value).toEqual({ n: 100 });
+    expect((await storage.get("123:data:chat:-42"))?.value).toEqual({ n: 100 });
   });
 
   it("loads nothing when the handler does not touch the data, and writes nothing unchanged", async () => {
@@ -87,9 +103,24 @@ describe("dataSessions: chatData, userData, botData", () => {
       await ctx.userData;
     });
     await bot.handleUpdate(command(1, "/ignore"));
-    expect(storage.counts).toEqual({ get: 0, set: 0, compareAndSet: 0, delete: 0 });
+    expect(storage.counts).toEqual({
+      get: 0,
+      set: 0,
+      compareAndSet: 0,
+      delete: 0,
+      lock: 0,
+      writes: 0,
+    });
     await bot.handleUpdate(command(2, "/read"));
-    expect(storage.counts).toEqual({ get: 2, set: 0, compareAndSet: 0, delete: 0 });
+    // chat and user data: one lock call (which reads both), nothing written
+    expect(storage.counts).toEqual({
+      get: 0,
+      set: 0,
+      compareAndSet: 0,
+      delete: 0,
+      lock: 1,
+      writes: 0,
+    });
     expect(storage.size).toBe(0);
   });
 
@@ -99,17 +130,21 @@ describe("dataSessions: chatData, userData, botData", () => {
     bot.on("message", async (ctx) => {
       (await ctx.chatData).n += 1;
       (await ctx.userData).visits += 1;
-      (await ctx.botData).total += 1;
+      await ctx.updateBotData((d) => {
+        d.total += 1;
+      });
       (await ctx.chatData).n += 1; // same object, loaded once
     });
     await bot.handleUpdate(textUpdate(1, -1, "x")); // user 1 in chat -1
     await bot.handleUpdate(textUpdate(2, -2, "x")); // user 2 in chat -2
-    expect(storage.counts.get).toBe(6);
-    expect(storage.counts.compareAndSet).toBe(6);
-    expect((await storage.get("data:chat:-1"))?.value).toEqual({ n: 2 });
-    expect((await storage.get("data:user:1"))?.value).toEqual({ visits: 1 });
-    expect((await storage.get("data:user:2"))?.value).toEqual({ visits: 1 });
-    expect((await storage.get("data:bot:0"))?.value).toEqual({ total: 2 });
+    // per update: one lease on chat + user, one short lease on the bot's data
+    expect(storage.counts.lock).toBe(4);
+    expect(storage.counts.writes).toBe(6);
+    expect(storage.counts.get).toBe(0);
+    expect((await storage.get("123:data:chat:-1"))?.value).toEqual({ n: 2 });
+    expect((await storage.get("123:data:user:1"))?.value).toEqual({ visits: 1 });
+    expect((await storage.get("123:data:user:2"))?.value).toEqual({ visits: 1 });
+    expect((await storage.get("123:data:bot"))?.value).toEqual({ total: 2 });
   });
 
   it("does not save changes when a handler throws", async () => {
@@ -121,7 +156,7 @@ describe("dataSessions: chatData, userData, botData", () => {
     });
     await bot.handleUpdate(textUpdate(1, -1, "x"));
     expect(errors).toEqual([expect.objectContaining({ message: "handler failed" })]);
-    expect(await storage.get("data:chat:-1")).toBeUndefined();
+    expect(await storage.get("123:data:chat:-1")).toBeUndefined();
   });
 
   it("a write by another process between load and save surfaces as SessionConflictError via bot.catch", async () => {
@@ -129,14 +164,14 @@ describe("dataSessions: chatData, userData, botData", () => {
     const { bot, errors } = makeBot(storage);
     bot.on("message", async (ctx) => {
       (await ctx.chatData).n += 1;
-      // another process (sharing the store, not our lock) writes meanwhile
-      await storage.set("data:chat:-7", { n: 50 });
+      // another process (sharing the store, not taking the lock) writes meanwhile
+      await storage.set("123:data:chat:-7", { n: 50 });
     });
     await bot.handleUpdate(textUpdate(1, -7, "x"));
     expect(errors).toHaveLength(1);
     expect(errors[0]).toBeInstanceOf(SessionConflictError);
-    expect(errors[0]).toMatchObject({ code: "SESSION_CONFLICT", key: "data:chat:-7" });
-    expect((await storage.get("data:chat:-7"))?.value).toEqual({ n: 50 });
+    expect(errors[0]).toMatchObject({ code: "SESSION_CONFLICT", key: "123:data:chat:-7" });
+    expect((await storage.get("123:data:chat:-7"))?.value).toEqual({ n: 50 });
   });
 
   it("storage errors reach bot.catch and the next update works", async () => {
@@ -145,18 +180,18 @@ describe("dataSessions: chatData, userData, botData", () => {
     bot.on("message", async (ctx) => {
       (await ctx.chatData).n += 1;
     });
-    storage.failGet = true;
+    storage.failLock = true;
     await bot.handleUpdate(textUpdate(1, -1, "x"));
-    storage.failGet = false;
+    storage.failLock = false;
     storage.failWrite = true;
     await bot.handleUpdate(textUpdate(2, -1, "x"));
     storage.failWrite = false;
     await bot.handleUpdate(textUpdate(3, -1, "x"));
     expect(errors.map((e) => (e as Error).message)).toEqual([
-      "storage down (get)",
+      "storage down (lock)",
       "storage down (write)",
     ]);
-    expect((await storage.get("data:chat:-1"))?.value).toEqual({ n: 1 });
+    expect((await storage.get("123:data:chat:-1"))?.value).toEqual({ n: 1 });
   });
 
   it("chatData rejects with SESSION_NO_KEY for an update without a chat", async () => {
@@ -198,8 +233,8 @@ describe("dataSessions: chatData, userData, botData", () => {
       },
     } as Update;
     await bot.handleUpdate(migrate);
-    expect(await storage.get("data:chat:-5")).toBeUndefined();
-    expect((await storage.get("data:chat:-1005"))?.value).toEqual({ n: 2 });
+    expect(await storage.get("123:data:chat:-5")).toBeUndefined();
+    expect((await storage.get("123:data:chat:-1005"))?.value).toEqual({ n: 2 });
     await bot.handleUpdate(textUpdate(4, -1005, "x"));
     expect(seen).toEqual([1, 2, 3]);
     expect(errors).toEqual([]);
@@ -250,7 +285,8 @@ describe("session: custom keyed sessions", () => {
     now += 2000; // expired
     await bot.handleUpdate(textUpdate(4, -1, "d"));
     expect(snapshots).toEqual([["a"], ["a", "b"], ["c"], ["d"]]);
-    expect((await storage.get("session:wizard:-1:1"))?.value).toEqual({ steps: ["d"] });
+    // bot 1, kind "session", name "wizard", the user's key "-1:1" escaped
+    expect((await storage.get("1:session:wizard:-1%3A1"))?.value).toEqual({ steps: ["d"] });
     expect(errors).toEqual([]);
   });
 
@@ -273,7 +309,7 @@ describe("session: custom keyed sessions", () => {
     expect(await late).toMatchObject({ code: "SESSION_CLOSED" });
     // the key is not stuck
     await bot.handleUpdate(textUpdate(2, 1, "x"));
-    expect((await storage.get("session:session:k"))?.value).toEqual({ n: 1 });
+    expect((await storage.get("1:session:session:k"))?.value).toEqual({ n: 1 });
   });
 });
 

@@ -2,6 +2,7 @@ import diagnostics from "node:diagnostics_channel";
 import { Client, type ClientOptions } from "@bot/client";
 import type { Update, UpdateKind } from "@bot/types";
 import * as v from "valibot";
+import { registerBotScope } from "../runtime/bot-scope.js";
 import { MemoryStorage } from "../runtime/memory-storage.js";
 import { Poller } from "../runtime/poller.js";
 import type { PollingHost, PollingOptions } from "../runtime/polling-options.js";
@@ -112,6 +113,11 @@ export class Bot<C extends Context = Context> extends Composer<C> implements Pol
     }
     this.api = options.client ?? new Client(token, options.clientOptions);
     this.storage = options.storage ?? new MemoryStorage();
+    const botId = (this.api as { botId?: unknown }).botId;
+    registerBotScope(this.api, {
+      storage: this.storage,
+      botId: typeof botId === "number" ? botId : undefined,
+    });
     this.#me = options.botInfo;
     this.#Ctx = options.contextConstructor ?? (Context as unknown as ContextConstructor<C>);
   }

@@ -4,10 +4,13 @@ const BRAND = Symbol.for("@bot/dispatcher.RuntimeError");
 export type RuntimeErrorCode =
   | "STORAGE_INVALID_VALUE"
   | "STORAGE_INVALID_KEY"
+  | "STORAGE_LOCK_TIMEOUT"
+  | "STORAGE_LEASE_LOST"
   | "SESSION_CONFLICT"
   | "SESSION_NO_KEY"
   | "SESSION_CLOSED"
   | "SESSION_INVALID_OPTIONS"
+  | "SESSION_INVALID_UPDATE"
   | "SCHEDULER_INVALID_OPTIONS"
   | "POLLING_INVALID_OPTIONS"
   | "POLLING_ALREADY_RUNNING"
@@ -78,6 +81,60 @@ export class SessionConflictError extends RuntimeError {
     this.name = "SessionConflictError";
     this.key = key;
   }
+}
+
+/**
+ * A lock could not be taken before its wait deadline (`waitMs`): another holder kept it. Nothing
+ * was locked and nothing was written; the update that needed it fails with this error (to
+ * `bot.catch`) instead of waiting forever.
+ */
+export class LockTimeoutError extends RuntimeError {
+  /** The keys that were to be locked. */
+  readonly keys: readonly string[];
+
+  /**
+   * Creates a lock timeout error.
+   *
+   * @param keys The keys that were to be locked.
+   * @param waitMs The wait deadline that passed.
+   */
+  constructor(keys: readonly string[], waitMs: number) {
+    super(
+      "STORAGE_LOCK_TIMEOUT",
+      `@bot/dispatcher: could not lock ${describeKeys(keys)} within ${waitMs} ms (another holder kept it)`,
+    );
+    this.name = "LockTimeoutError";
+    this.keys = [...keys];
+  }
+}
+
+/**
+ * A lease is no longer held (it expired, for instance under a handler paused longer than its
+ * TTL, and another holder may have taken the keys since), so a write under it was refused
+ * instead of overwriting a newer value.
+ */
+export class LeaseLostError extends RuntimeError {
+  /** The keys of the lost lease. */
+  readonly keys: readonly string[];
+
+  /**
+   * Creates a lease-lost error.
+   *
+   * @param keys The keys of the lease.
+   */
+  constructor(keys: readonly string[]) {
+    super(
+      "STORAGE_LEASE_LOST",
+      `@bot/dispatcher: the lease on ${describeKeys(keys)} was lost (expired or released); the write was not applied`,
+    );
+    this.name = "LeaseLostError";
+    this.keys = [...keys];
+  }
+}
+
+function describeKeys(keys: readonly string[]): string {
+  const shown = keys.slice(0, 3).map((k) => `"${k.length > 80 ? `${k.slice(0, 80)}…` : k}"`);
+  return keys.length > 3 ? `${shown.join(", ")} and ${keys.length - 3} more` : shown.join(", ");
 }
 
 /**

@@ -1,6 +1,15 @@
 import * as v from "valibot";
-import { RuntimeError } from "./errors.js";
-import type { Storage, StorageEntry, StorageWriteOptions } from "./storage.js";
+import { LeaseLostError, RuntimeError } from "./errors.js";
+import { type LeaseGrant, LeaseTable } from "./keyed-lock.js";
+import type {
+  Storage,
+  StorageCommitResult,
+  StorageEntry,
+  StorageLease,
+  StorageLeaseWrite,
+  StorageLockOptions,
+  StorageWriteOptions,
+} from "./storage.js";
 
 /** Options of {@link MemoryStorage}. */
 export interface MemoryStorageOptions {
@@ -61,11 +70,13 @@ export function checkWrite(key: string, options: StorageWriteOptions | undefined
 /**
  * The embedded {@link Storage}: a map in this process. Values are stored as JSON, so they
  * behave exactly as with a networked store (copies in, copies out). TTLs use an injectable
- * clock; expired keys are dropped when touched and swept as the map grows.
+ * clock; expired keys are dropped when touched and swept as the map grows. `lock` gives
+ * in-process leases (same clock for their TTL) with fencing tokens.
  */
 export class MemoryStorage implements Storage {
   readonly #slots = new Map<string, Slot>();
   readonly #now: () => number;
+  readonly #leases: LeaseTable;
   #counter = 0;
   #sweepAt = 1024;
 
@@ -83,6 +94,7 @@ export class MemoryStorage implements Storage {
       );
     }
     this.#now = options.now ?? Date.now;
+    this.#leases = new LeaseTable(this.#now);
   }
 
   /** The number of stored entries, counting expired ones not swept yet. */
@@ -189,5 +201,79 @@ export class MemoryStorage implements Storage {
     if (this.#live(key) !== undefined) return false;
     this.#write(key, json, expiresAt);
     return true;
+  }
+
+  /**
+   * Locks keys in this process and reads them: see {@link Storage.lock}.
+   *
+   * @param keys Distinct keys.
+   * @param options TTL (on this store's clock), wait deadline and abort signal.
+   * @returns The lease with the keys' entries.
+   */
+  async lock(keys: readonly string[], options: StorageLockOptions): Promise<StorageLease> {
+    const grant = await this.#leases.acquire(keys, options);
+    const entries = grant.keys.map((key) => {
+      const slot = this.#live(key);
+      return slot === undefined
+        ? undefined
+        : { value: JSON.parse(slot.json), version: slot.version };
+    });
+    const leases = this.#leases;
+    return {
+      keys: grant.keys,
+      token: grant.token,
+      entries,
+      extend: async (ttlMs) => {
+        if (typeof ttlMs !== "number" || !Number.isFinite(ttlMs) || ttlMs <= 0) {
+          throw new RuntimeError(
+            "STORAGE_INVALID_VALUE",
+            "@bot/dispatcher: extend ttlMs must be a positive number",
+          );
+        }
+        if (!leases.extend(grant, ttlMs)) throw new LeaseLostError(grant.keys);
+      },
+      commit: async (writes, commitOptions) => {
+        try {
+          return this.#commit(grant, writes);
+        } finally {
+          if (commitOptions?.release === true) leases.release(grant);
+        }
+      },
+      release: async () => leases.release(grant),
+    };
+  }
+
+  /** Applies the writes of a commit atomically (nothing awaits in between). */
+  #commit(grant: LeaseGrant, writes: readonly StorageLeaseWrite[]): StorageCommitResult {
+    if (!this.#leases.isHeld(grant)) throw new LeaseLostError(grant.keys);
+    const now = this.#now();
+    const seen = new Set<string>();
+    const planned = writes.map((write) => {
+      if (!grant.keys.includes(write.key) || seen.has(write.key)) {
+        throw new RuntimeError(
+          "STORAGE_INVALID_KEY",
+          "@bot/dispatcher: a commit writes each key of its lease at most once",
+        );
+      }
+      seen.add(write.key);
+      if ("delete" in write && write.delete === true)
+        return { write, json: undefined, expiresAt: 0 };
+      const valued = write as Extract<StorageLeaseWrite, { value: unknown }>;
+      const expiresAt = checkWrite(write.key, { ttlMs: valued.ttlMs }, now);
+      return { write, json: serialise(write.key, valued.value), expiresAt };
+    });
+    for (const { write } of planned) {
+      if ((this.#live(write.key)?.version ?? null) !== write.expectedVersion) {
+        return { ok: false, conflict: write.key };
+      }
+    }
+    const versions = planned.map(({ write, json, expiresAt }) => {
+      if (json === undefined) {
+        this.#slots.delete(write.key);
+        return undefined;
+      }
+      return this.#write(write.key, json, expiresAt);
+    });
+    return { ok: true, versions };
   }
 }

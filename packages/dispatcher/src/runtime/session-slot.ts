@@ -1,122 +1,205 @@
 import { RuntimeError, SessionConflictError } from "./errors.js";
-import type { KeyedLock } from "./keyed-lock.js";
+import { acquireLease } from "./lease.js";
 import { serialise } from "./memory-storage.js";
 import type { Storage } from "./storage.js";
 
+/** The lease settings of a session: its TTL (renewed while the update runs) and wait deadline. */
+export interface SessionLockSettings {
+  /** Lease time to live in milliseconds; renewed every third of it while the update runs. */
+  readonly ttlMs: number;
+  /** How long an update waits for a session another update holds, in milliseconds. */
+  readonly waitMs: number;
+}
+
+/** Default lease TTL: a dead process frees its sessions after it. */
+export const DEFAULT_LOCK_TTL_MS = 10_000;
+/** Default wait: longer than the TTL, so a dead holder's lease ends before a waiter gives up. */
+export const DEFAULT_LOCK_WAIT_MS = 15_000;
+
 /**
- * One session value for one update: loaded on first access under the key's lock, saved at
- * the end only if its JSON changed, through a versioned compare-and-set.
+ * One session value of one update. The {@link SessionScope} of the update locks and loads it
+ * (with every other session of the update, in one fixed order) and saves it at the end, only if
+ * its JSON changed.
  */
-export class SessionSlot<T> {
-  readonly #storage: Storage;
-  readonly #lock: KeyedLock;
-  readonly #key: string;
+export class SessionSlot<T = unknown> {
+  /** The storage holding the value. */
+  readonly storage: Storage;
+  /** The lease settings. */
+  readonly lock: SessionLockSettings;
+  /** The TTL of the saved value. */
+  readonly ttlMs: number | undefined;
+  /** Whether its owner (the middleware) finished; a first read after that is refused. */
+  closed = false;
+  /** Whether to save at the end (the handlers succeeded). */
+  write = false;
+  /** Settled when the slot is loaded (or failed to load). */
+  ready: Promise<void> | undefined;
+  /** Set when loading failed. */
+  error: { readonly error: unknown } | undefined;
+  /** The storage key, once resolved. */
+  key: string | undefined;
+  value: T | undefined;
+  version: string | null = null;
+  snapshot = "";
+  readonly #resolveKey: () => string | undefined;
   readonly #initial: () => T;
-  readonly #ttlMs: number | undefined;
+  readonly #what: string;
   #loading: Promise<T> | undefined;
-  #value: T | undefined;
-  #version: string | null = null;
-  #snapshot = "";
-  #release: (() => void) | undefined;
-  #finished = false;
 
   /**
    * Creates an unloaded slot.
    *
    * @param storage The storage.
-   * @param lock The lock table of that storage.
-   * @param key The storage key.
+   * @param resolveKey The storage key, computed when the update first reads a session (`undefined`: none).
    * @param initial The value of a key that does not exist yet.
    * @param ttlMs The TTL of each write.
+   * @param lock The lease settings.
+   * @param what What to call it in errors (`chatData`, `session "wizard"`).
    */
   constructor(
     storage: Storage,
-    lock: KeyedLock,
-    key: string,
+    resolveKey: () => string | undefined,
     initial: () => T,
     ttlMs: number | undefined,
+    lock: SessionLockSettings,
+    what: string,
   ) {
-    this.#storage = storage;
-    this.#lock = lock;
-    this.#key = key;
+    this.storage = storage;
+    this.#resolveKey = resolveKey;
     this.#initial = initial;
-    this.#ttlMs = ttlMs;
+    this.ttlMs = ttlMs;
+    this.lock = lock;
+    this.#what = what;
   }
 
-  /** Whether a handler touched this slot. */
+  /**
+   * Computes the key (once).
+   *
+   * @returns The key, or `undefined` when the update has none.
+   */
+  resolveKey(): string | undefined {
+    this.key ??= this.#resolveKey();
+    return this.key;
+  }
+
+  /**
+   * Sets the loaded entry.
+   *
+   * @param entry The stored entry, or `undefined` for a new session.
+   */
+  loaded(entry: { readonly value: unknown; readonly version: string } | undefined): void {
+    if (entry === undefined) {
+      this.value = this.#initial();
+      this.version = null;
+    } else {
+      this.value = entry.value as T;
+      this.version = entry.version;
+    }
+    this.snapshot = serialise(this.key as string, this.value);
+  }
+
+  /**
+   * The value, once the scope loaded it.
+   *
+   * @param start Starts loading (the scope locks every pending session of the update).
+   * @returns The mutable value.
+   */
+  load(start: () => void): Promise<T> {
+    if (this.#loading !== undefined) return this.#loading;
+    if (this.closed) {
+      return Promise.reject(
+        new RuntimeError(
+          "SESSION_CLOSED",
+          `@bot/dispatcher: ${this.#what} was read after its update finished`,
+        ),
+      );
+    }
+    if (this.ready === undefined) start();
+    this.#loading = (this.ready as Promise<void>).then(() => {
+      if (this.error !== undefined) throw this.error.error;
+      if (this.key === undefined) {
+        throw new RuntimeError(
+          "SESSION_NO_KEY",
+          `@bot/dispatcher: this update has no ${this.#what} key`,
+        );
+      }
+      return this.value as T;
+    });
+    return this.#loading;
+  }
+
+  /** Whether a handler read the value. */
   get touched(): boolean {
     return this.#loading !== undefined;
   }
 
   /**
-   * The value, loaded once.
+   * The JSON of the value when it changed since loading and should be saved.
    *
-   * @returns The mutable value for this update.
+   * @returns The new value to write, or `undefined` for nothing to write.
    */
-  load(): Promise<T> {
-    if (this.#finished && this.#loading === undefined) {
-      return Promise.reject(
-        new RuntimeError(
-          "SESSION_CLOSED",
-          `@bot/dispatcher: session "${this.#key}" was read after its update finished`,
-        ),
-      );
-    }
-    this.#loading ??= this.#load();
-    return this.#loading;
+  pendingWrite(): { readonly value: unknown } | undefined {
+    if (!this.write || this.error !== undefined || this.key === undefined) return undefined;
+    if (this.ready === undefined) return undefined;
+    const json = serialise(this.key, this.value);
+    if (json === this.snapshot) return undefined;
+    return { value: JSON.parse(json) as unknown };
   }
+}
 
-  async #load(): Promise<T> {
-    const release = await this.#lock.acquire(this.#key);
+/**
+ * Read-modify-write of one shared value (`botData`) under a short lease: lock, read, apply
+ * `update` (synchronous), write, release. The lease is a leaf: nothing else is awaited while it
+ * is held, so it never takes part in a deadlock. A conflict (another process wrote without the
+ * lease) is retried.
+ *
+ * @param storage The storage.
+ * @param key The key.
+ * @param initial The value of a key that does not exist yet.
+ * @param update Changes the value in place or returns the new one; must not be async.
+ * @param lock The lease settings.
+ * @param signal Aborts the wait.
+ * @returns The new value.
+ */
+export async function updateUnderLease<T>(
+  storage: Storage,
+  key: string,
+  initial: () => T,
+  update: (value: T) => T | undefined,
+  lock: SessionLockSettings,
+  signal: AbortSignal | undefined,
+): Promise<T> {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const lease = await acquireLease(storage, [key], { ...lock, signal });
+    let released = false;
     try {
-      const entry = await this.#storage.get<T>(this.#key);
-      if (entry === undefined) {
-        this.#value = this.#initial();
-        this.#version = null;
-      } else {
-        this.#value = entry.value;
-        this.#version = entry.version;
+      const entry = lease.entries[0];
+      const value = entry === undefined ? initial() : (entry.value as T);
+      const before = serialise(key, value);
+      const result = update(value);
+      if (
+        typeof result === "object" &&
+        result !== null &&
+        typeof (result as { then?: unknown }).then === "function"
+      ) {
+        throw new RuntimeError(
+          "SESSION_INVALID_UPDATE",
+          "@bot/dispatcher: the update function of updateBotData must be synchronous (it runs under the lock)",
+        );
       }
-      this.#snapshot = serialise(this.#key, this.#value);
-    } catch (error) {
-      release();
-      throw error;
-    }
-    this.#release = release;
-    return this.#value;
-  }
-
-  /**
-   * Writes the value if it changed, then releases the lock. Waits for a load in progress.
-   *
-   * @param write `false` to only release (the handler failed).
-   * @returns Nothing; throws {@link SessionConflictError} when another process wrote first.
-   */
-  async finish(write: boolean): Promise<void> {
-    this.#finished = true;
-    if (this.#loading === undefined) return;
-    try {
-      await this.#loading;
-    } catch {
-      return; // the load failed; the handler saw that error already
-    }
-    try {
-      if (!write) return;
-      const json = serialise(this.#key, this.#value);
-      if (json === this.#snapshot) return;
-      const options = this.#ttlMs === undefined ? undefined : { ttlMs: this.#ttlMs };
-      const version = await this.#storage.compareAndSet(
-        this.#key,
-        this.#version,
-        JSON.parse(json) as unknown,
-        options,
-      );
-      if (version === undefined) throw new SessionConflictError(this.#key);
-      this.#version = version;
-      this.#snapshot = json;
+      const next = result === undefined ? value : result;
+      const json = serialise(key, next);
+      if (json === before) return next;
+      released = true;
+      const write = { key, expectedVersion: entry?.version ?? null, value: JSON.parse(json) };
+      const outcome = await lease.commit([write], { release: true }).catch(async (error) => {
+        await lease.release().catch(() => false);
+        throw error;
+      });
+      if (outcome.ok) return next;
     } finally {
-      this.#release?.();
-      this.#release = undefined;
+      if (!released) await lease.release().catch(() => false);
     }
   }
+  throw new SessionConflictError(key);
 }

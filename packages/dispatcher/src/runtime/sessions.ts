@@ -1,16 +1,29 @@
 import type { Update } from "@bot/types";
 import * as v from "valibot";
-import { RuntimeError } from "./errors.js";
-import { type KeyedLock, lockFor } from "./keyed-lock.js";
+import { botScopeOf } from "./bot-scope.js";
+import { RuntimeError, SessionConflictError } from "./errors.js";
+import { acquireLease } from "./lease.js";
 import { MemoryStorage } from "./memory-storage.js";
-import { SessionSlot } from "./session-slot.js";
+import { type ScopeMember, SessionScope } from "./session-scope.js";
+import {
+  DEFAULT_LOCK_TTL_MS,
+  DEFAULT_LOCK_WAIT_MS,
+  type SessionLockSettings,
+  SessionSlot,
+  updateUnderLease,
+} from "./session-slot.js";
 import type { Storage } from "./storage.js";
+import { escapeKeyPart, storageKey } from "./storage-key.js";
 import { updateChatId, updateUserId } from "./update-keys.js";
 
-/** What a session middleware needs from a context: the update. */
+/** What a session middleware needs from a context: the update (a `Context` has the rest). */
 export interface SessionContext {
   /** The update being handled. */
   readonly update: Update;
+  /** The bot's own user; its id scopes the keys when the client does not know the token. */
+  readonly me?: { readonly id: number } | undefined;
+  /** Aborted when the update is abandoned: its leases are released at once. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** A middleware as sessions produce it: `(ctx, next)`. */
@@ -18,6 +31,14 @@ export type SessionMiddleware<C extends SessionContext = SessionContext> = (
   ctx: C,
   next: () => Promise<void>,
 ) => Promise<void>;
+
+/** Lease settings of sessions (see `Storage.lock`). */
+export interface SessionLockOptions {
+  /** Lease TTL in milliseconds, renewed every third of it while the update runs. Default 10 000. */
+  readonly ttlMs?: number | undefined;
+  /** How long to wait for a session another update holds, in milliseconds. Default 15 000. */
+  readonly waitMs?: number | undefined;
+}
 
 /**
  * The context flavor of {@link session}: `ctx[name]` is a promise of the session value,
@@ -43,8 +64,21 @@ export interface DataFlavor<
   readonly chatData: Promise<ChatData>;
   /** The current user's data (rejects with `SESSION_NO_KEY` when the update has no user). */
   readonly userData: Promise<UserData>;
-  /** Data shared by the whole bot. */
-  readonly botData: Promise<BotData>;
+  /**
+   * Data shared by the whole bot: a frozen snapshot, read without a lock (so it never
+   * serialises updates). Change it with {@link DataFlavor.updateBotData}.
+   */
+  readonly botData: Promise<Readonly<BotData>>;
+  /**
+   * Changes the bot's data atomically, at once: locks it briefly, runs `update` on the current
+   * value (change it in place or return a new one), saves, unlocks. `update` must be synchronous
+   * and may run again if another process wrote meanwhile. Saved even if the handler fails later.
+   *
+   * @param update The change, e.g. `(d) => { d.total += 1 }`.
+   * @returns The new value (frozen).
+   */
+  // biome-ignore lint/suspicious/noConfusingVoidType: lets `(d) => { d.total++ }` (a block without return) type-check
+  updateBotData(update: (data: BotData) => BotData | undefined | void): Promise<Readonly<BotData>>;
 }
 
 /** Options of {@link session}. */
@@ -55,12 +89,17 @@ export interface SessionOptions<T, C extends SessionContext = SessionContext> {
   readonly key: (ctx: C) => string | undefined;
   /** The value of a session that does not exist yet. */
   readonly initial: () => T;
-  /** Where sessions live. Default: a new {@link MemoryStorage}. */
+  /** Where sessions live. Default: the bot's storage (`new Bot(token, { storage })`). */
   readonly storage?: Storage | undefined;
   /** Time to live of a session after its last write, in milliseconds. */
   readonly ttlMs?: number | undefined;
-  /** The storage key prefix. Default `"session:<name>:"`. */
+  /**
+   * A fixed key prefix instead of the bot-scoped default `<botId>:session:<name>:` (the key is
+   * still escaped: `:`, `%`, `{`, `}` become `%3A`, `%25`, `%7B`, `%7D`).
+   */
   readonly prefix?: string | undefined;
+  /** Lease TTL and wait deadline. */
+  readonly lock?: SessionLockOptions | undefined;
 }
 
 /** Options of {@link dataSessions}. */
@@ -69,12 +108,18 @@ export interface DataSessionOptions<
   UserData extends object = Record<string, unknown>,
   BotData extends object = Record<string, unknown>,
 > {
-  /** Where the data lives. Default: a new {@link MemoryStorage}. */
+  /** Where the data lives. Default: the bot's storage (`new Bot(token, { storage })`). */
   readonly storage?: Storage | undefined;
   /** Time to live of chat and user data after its last write, in milliseconds. */
   readonly ttlMs?: number | undefined;
-  /** The storage key prefix. Default `"data:"`. */
+  /**
+   * A fixed key prefix instead of the bot-scoped default `<botId>:data:` (keys are then
+   * `<prefix>chat:<id>`, `<prefix>user:<id>`, `<prefix>bot:0`; `"data:"` reads data stored
+   * before keys were scoped by bot).
+   */
   readonly prefix?: string | undefined;
+  /** Lease TTL and wait deadline. */
+  readonly lock?: SessionLockOptions | undefined;
   /** Initial values; each defaults to `{}`. */
   readonly initial?:
     | {
@@ -98,6 +143,16 @@ const TtlSchema = v.optional(
   v.pipe(v.number("ttlMs must be a number"), v.minValue(1, "ttlMs must be positive")),
 );
 const PrefixSchema = v.optional(v.string("prefix must be a string"));
+const LockSchema = v.optional(
+  v.strictObject({
+    ttlMs: v.optional(
+      v.pipe(v.number("lock.ttlMs must be a number"), v.minValue(1, "lock.ttlMs must be positive")),
+    ),
+    waitMs: v.optional(
+      v.pipe(v.number("lock.waitMs must be a number"), v.minValue(0, "lock.waitMs must be >= 0")),
+    ),
+  }),
+);
 
 const SessionOptionsSchema = v.strictObject({
   name: v.optional(v.pipe(v.string("name must be a string"), v.nonEmpty("name must not be empty"))),
@@ -106,12 +161,14 @@ const SessionOptionsSchema = v.strictObject({
   storage: v.optional(StorageSchema),
   ttlMs: TtlSchema,
   prefix: PrefixSchema,
+  lock: LockSchema,
 });
 
 const DataOptionsSchema = v.strictObject({
   storage: v.optional(StorageSchema),
   ttlMs: TtlSchema,
   prefix: PrefixSchema,
+  lock: LockSchema,
   initial: v.optional(
     v.strictObject({
       chat: v.optional(v.function("initial.chat must be a function")),
@@ -133,50 +190,71 @@ function check<S extends v.GenericSchema>(schema: S, input: unknown, what: strin
   }
 }
 
-/** Runs the handlers, then saves (or just unlocks) every slot they touched. */
-async function runWithSlots(
-  slots: ReadonlyArray<SessionSlot<unknown>>,
-  state: { closed: boolean },
-  next: () => Promise<void>,
-  after?: () => Promise<void>,
-): Promise<void> {
+function lockSettings(options: SessionLockOptions | undefined): SessionLockSettings {
+  return {
+    ttlMs: options?.ttlMs ?? DEFAULT_LOCK_TTL_MS,
+    waitMs: options?.waitMs ?? DEFAULT_LOCK_WAIT_MS,
+  };
+}
+
+/** Resolves the storage of an update: the explicit one, else the bot's, else a private one. */
+function storageResolver(explicit: Storage | undefined, what: string): (ctx: object) => Storage {
+  if (explicit !== undefined) return () => explicit;
+  let own: Storage | undefined;
+  return (ctx) => {
+    const scope = botScopeOf(ctx);
+    if (scope === null) {
+      throw new RuntimeError(
+        "SESSION_INVALID_OPTIONS",
+        `@bot/dispatcher: two bots with different storages share one client; pass \`storage\` to ${what}`,
+      );
+    }
+    if (scope !== undefined) return scope.storage;
+    own ??= new MemoryStorage();
+    return own;
+  };
+}
+
+/** The id that scopes an update's keys: the token's bot id, else `ctx.me.id`, else 0. */
+function botIdOf(ctx: SessionContext): number {
+  return botScopeOf(ctx)?.botId ?? ctx.me?.id ?? 0;
+}
+
+/** Runs the handlers, then lets the update's scope save and release. */
+async function runMember(member: ScopeMember, next: () => Promise<void>): Promise<void> {
   let failure: { error: unknown } | undefined;
   try {
     await next();
   } catch (error) {
     failure = { error };
   }
-  state.closed = true;
-  const results = await Promise.allSettled(slots.map((slot) => slot.finish(failure === undefined)));
+  let saveError: { error: unknown } | undefined;
+  try {
+    await member.finish(failure === undefined);
+  } catch (error) {
+    saveError = { error };
+  }
   if (failure !== undefined) throw failure.error;
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-  if (failed !== undefined) throw failed.reason;
-  if (after !== undefined) await after();
+  if (saveError !== undefined) throw saveError.error;
 }
 
-function closed(what: string): Promise<never> {
-  return Promise.reject(
-    new RuntimeError(
-      "SESSION_CLOSED",
-      `@bot/dispatcher: ${what} was read after its update finished`,
-    ),
-  );
-}
-
-function noKey(what: string): Promise<never> {
-  return Promise.reject(
-    new RuntimeError("SESSION_NO_KEY", `@bot/dispatcher: this update has no ${what}`),
-  );
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
 }
 
 /**
  * A custom keyed session: `ctx[name]` (default `ctx.session`) is a promise of the value for
- * `key(ctx)`. It is loaded only if a handler reads it, saved only if it changed, and updates
- * with the same key in this process run their read-modify-write one after another (a per-key
- * lock plus a versioned compare-and-set, so a write from another process surfaces as a
- * `SessionConflictError` instead of being lost). Changes are not saved when a handler throws.
+ * `key(ctx)`. It is loaded only if a handler reads it, saved only if it changed, and taken
+ * under a lease together with the update's other sessions (one fixed order, so updates never
+ * deadlock; see `Storage.lock`). A storage without `lock` serialises in this process and a
+ * write from another process surfaces as a `SessionConflictError`. Changes are not saved when a
+ * handler throws.
  *
- * @param options The key, initial value, storage and TTL.
+ * @param options The key, initial value, storage, TTL and lease settings.
  * @returns The middleware to `bot.use`.
  */
 export function session<T, C extends SessionContext = SessionContext>(
@@ -184,39 +262,35 @@ export function session<T, C extends SessionContext = SessionContext>(
 ): SessionMiddleware<C> {
   check(SessionOptionsSchema, options, "session");
   const name = options.name ?? "session";
-  const storage = options.storage ?? new MemoryStorage();
-  const lock = lockFor(storage);
-  const prefix = options.prefix ?? `session:${name}:`;
-  const { key, initial, ttlMs } = options;
+  const storageOf = storageResolver(options.storage, "session()");
+  const { key, initial, ttlMs, prefix } = options;
+  const lock = lockSettings(options.lock);
   return (ctx, next) => {
-    let slot: SessionSlot<T> | undefined;
-    const slots: Array<SessionSlot<unknown>> = [];
-    const state = { closed: false };
-    Object.defineProperty(ctx, name, {
-      configurable: true,
-      enumerable: false,
-      get: () => {
-        if (slot === undefined) {
-          if (state.closed) return closed(`session "${name}"`);
-          const k = key(ctx);
-          if (k === undefined) return noKey(`session key for "${name}"`);
-          slot = new SessionSlot(storage, lock, prefix + k, initial, ttlMs);
-          slots.push(slot as SessionSlot<unknown>);
-        }
-        return slot.load();
-      },
-    });
-    return runWithSlots(slots, state, next);
+    const storage = storageOf(ctx);
+    const member = SessionScope.of(ctx).join();
+    const resolveKey = () => {
+      const k = key(ctx);
+      if (k === undefined) return undefined;
+      return prefix === undefined
+        ? storageKey(botIdOf(ctx), "session", name, k)
+        : prefix + escapeKeyPart(k);
+    };
+    const get = member.add(
+      new SessionSlot(storage, resolveKey, initial, ttlMs, lock, `session "${name}"`),
+    );
+    Object.defineProperty(ctx, name, { configurable: true, enumerable: false, get });
+    return runMember(member, next);
   };
 }
 
 /**
- * PTB-style data: `ctx.chatData`, `ctx.userData` and `ctx.botData`, each a promise of a
- * mutable object loaded on first access and saved after the handlers only if it changed.
- * A message with `migrate_to_chat_id` (group upgraded to a supergroup) moves the chat's data
- * to the new id once the handlers finished.
+ * PTB-style data: `ctx.chatData` and `ctx.userData`, each a promise of a mutable object loaded
+ * on first access (both under one lease, see {@link session}) and saved after the handlers only
+ * if it changed; `ctx.botData`, a frozen snapshot read without a lock, and
+ * `ctx.updateBotData(fn)` to change it atomically. A message with `migrate_to_chat_id` (group
+ * upgraded to a supergroup) moves the chat's data to the new id once the handlers finished.
  *
- * @param options Storage, TTL, key prefix and initial values.
+ * @param options Storage, TTL, key prefix, lease settings and initial values.
  * @returns The middleware to `bot.use`.
  */
 export function dataSessions<
@@ -227,85 +301,147 @@ export function dataSessions<
   options: DataSessionOptions<ChatData, UserData, BotData> = {},
 ): SessionMiddleware<SessionContext> {
   check(DataOptionsSchema, options, "dataSessions");
-  const storage = options.storage ?? new MemoryStorage();
-  const lock = lockFor(storage);
-  const prefix = options.prefix ?? "data:";
-  const ttlMs = options.ttlMs;
+  const storageOf = storageResolver(options.storage, "dataSessions()");
+  const { prefix, ttlMs } = options;
+  const lock = lockSettings(options.lock);
   const empty = () => ({});
   const initialChat = options.initial?.chat ?? empty;
   const initialUser = options.initial?.user ?? empty;
-  const initialBot = options.initial?.bot ?? empty;
+  const initialBot = (options.initial?.bot ?? empty) as () => BotData;
   return (ctx, next) => {
-    const slots: Array<SessionSlot<unknown>> = [];
-    const state = { closed: false };
-    const define = (
-      property: string,
-      id: () => number | undefined,
-      kind: string,
-      initial: () => object,
-      ttl: number | undefined,
-    ) => {
-      let slot: SessionSlot<object> | undefined;
-      Object.defineProperty(ctx, property, {
-        configurable: true,
-        enumerable: false,
-        get: () => {
-          if (slot === undefined) {
-            if (state.closed) return closed(property);
-            const n = id();
-            if (n === undefined) return noKey(kind);
-            slot = new SessionSlot(storage, lock, `${prefix}${kind}:${n}`, initial, ttl);
-            slots.push(slot);
-          }
-          return slot.load();
-        },
-      });
+    const storage = storageOf(ctx);
+    const scope = SessionScope.of(ctx);
+    const member = scope.join();
+    const keyOf = (kind: "chat" | "user", id: number) =>
+      prefix === undefined ? storageKey(botIdOf(ctx), "data", kind, id) : `${prefix}${kind}:${id}`;
+    const define = (property: string, kind: "chat" | "user", initial: () => object) => {
+      const update = ctx.update;
+      const id = () => (kind === "chat" ? updateChatId(update) : updateUserId(update));
+      const resolveKey = () => {
+        const n = id();
+        return n === undefined ? undefined : keyOf(kind, n);
+      };
+      const get = member.add(new SessionSlot(storage, resolveKey, initial, ttlMs, lock, property));
+      Object.defineProperty(ctx, property, { configurable: true, enumerable: false, get });
     };
-    const update = ctx.update;
-    define("chatData", () => updateChatId(update), "chat", initialChat, ttlMs);
-    define("userData", () => updateUserId(update), "user", initialUser, ttlMs);
-    define("botData", () => 0, "bot", initialBot, undefined);
-    const migrateTo = update.message?.migrate_to_chat_id;
-    if (migrateTo === undefined) return runWithSlots(slots, state, next);
-    const from = update.message!.chat.id;
-    return runWithSlots(slots, state, next, async () => {
-      await migrateChatData({ storage, prefix, ttlMs }, from, migrateTo);
+    define("chatData", "chat", initialChat);
+    define("userData", "user", initialUser);
+    const botKey = () =>
+      prefix === undefined ? storageKey(botIdOf(ctx), "data", "bot") : `${prefix}bot:0`;
+    let snapshot: Promise<Readonly<BotData>> | undefined;
+    let done = false;
+    const closedError = (what: string) =>
+      new RuntimeError(
+        "SESSION_CLOSED",
+        `@bot/dispatcher: ${what} was used after its update finished`,
+      );
+    Object.defineProperty(ctx, "botData", {
+      configurable: true,
+      enumerable: false,
+      get: () => {
+        if (snapshot === undefined) {
+          if (done) return Promise.reject(closedError("botData"));
+          snapshot = storage
+            .get<BotData>(botKey())
+            .then((entry) => deepFreeze(entry === undefined ? initialBot() : entry.value));
+        }
+        return snapshot;
+      },
+    });
+    Object.defineProperty(ctx, "updateBotData", {
+      configurable: true,
+      enumerable: false,
+      value: async (fn: (data: BotData) => BotData | undefined) => {
+        if (done) throw closedError("updateBotData");
+        if (typeof fn !== "function") {
+          throw new RuntimeError(
+            "SESSION_INVALID_UPDATE",
+            "@bot/dispatcher: updateBotData needs a function",
+          );
+        }
+        const next = await updateUnderLease(storage, botKey(), initialBot, fn, lock, ctx.signal);
+        const frozen = deepFreeze(JSON.parse(JSON.stringify(next)) as BotData);
+        snapshot = Promise.resolve(frozen);
+        return frozen;
+      },
+    });
+    const migrateTo = ctx.update.message?.migrate_to_chat_id;
+    if (migrateTo !== undefined) {
+      const from = ctx.update.message?.chat.id as number;
+      scope.afterRelease(async () => {
+        await moveData(storage, keyOf("chat", from), keyOf("chat", migrateTo), ttlMs, lock);
+      });
+    }
+    return runMember(member, next).finally(() => {
+      done = true;
     });
   };
 }
 
+async function moveData(
+  storage: Storage,
+  fromKey: string,
+  toKey: string,
+  ttlMs: number | undefined,
+  lock: SessionLockSettings,
+): Promise<boolean> {
+  const lease = await acquireLease(storage, [fromKey, toKey], lock);
+  const [from, to] = lease.entries;
+  if (from === undefined) {
+    await lease.release();
+    return false;
+  }
+  const outcome = await lease
+    .commit(
+      [
+        { key: toKey, expectedVersion: to?.version ?? null, value: from.value, ttlMs },
+        { key: fromKey, expectedVersion: from.version, delete: true },
+      ],
+      { release: true },
+    )
+    .catch(async (error: unknown) => {
+      await lease.release().catch(() => false);
+      throw error;
+    });
+  if (!outcome.ok) throw new SessionConflictError(outcome.conflict);
+  return true;
+}
+
 /**
- * Moves one chat's data to another chat id (what a group-to-supergroup upgrade needs). The
- * middleware of {@link dataSessions} calls it for you; call it yourself for other moves.
+ * Moves one chat's data to another chat id (what a group-to-supergroup upgrade needs), under a
+ * lease on both keys. The middleware of {@link dataSessions} calls it for you; call it yourself
+ * for other moves.
  *
- * @param where The storage, the key prefix (default `"data:"`) and TTL used by the data.
+ * @param where The storage and either the bot id (the default, bot-scoped keys) or the `prefix`
+ * the data uses, and the TTL of the moved data.
  * @param fromChatId The old chat id.
  * @param toChatId The new chat id.
  * @returns `true` when there was data to move.
  */
 export async function migrateChatData(
-  where: { storage: Storage; prefix?: string | undefined; ttlMs?: number | undefined },
+  where: {
+    storage: Storage;
+    botId?: number | undefined;
+    prefix?: string | undefined;
+    ttlMs?: number | undefined;
+  },
   fromChatId: number,
   toChatId: number,
 ): Promise<boolean> {
-  const prefix = where.prefix ?? "data:";
-  const lock: KeyedLock = lockFor(where.storage);
-  const fromKey = `${prefix}chat:${fromChatId}`;
-  const toKey = `${prefix}chat:${toChatId}`;
-  const releaseFrom = await lock.acquire(fromKey);
-  try {
-    const releaseTo = await lock.acquire(toKey);
-    try {
-      const entry = await where.storage.get(fromKey);
-      if (entry === undefined) return false;
-      const options = where.ttlMs === undefined ? undefined : { ttlMs: where.ttlMs };
-      await where.storage.set(toKey, entry.value, options);
-      await where.storage.delete(fromKey);
-      return true;
-    } finally {
-      releaseTo();
-    }
-  } finally {
-    releaseFrom();
+  const { prefix, botId } = where;
+  if (prefix === undefined && botId === undefined) {
+    throw new RuntimeError(
+      "SESSION_INVALID_OPTIONS",
+      "@bot/dispatcher: migrateChatData needs the botId (or the prefix the data uses)",
+    );
   }
+  const keyOf = (id: number) =>
+    prefix === undefined ? storageKey(botId as number, "data", "chat", id) : `${prefix}chat:${id}`;
+  return moveData(
+    where.storage,
+    keyOf(fromChatId),
+    keyOf(toChatId),
+    where.ttlMs,
+    lockSettings(undefined),
+  );
 }

@@ -1,0 +1,295 @@
+import { RuntimeError, SessionConflictError } from "./errors.js";
+import { acquireLease } from "./lease.js";
+import type { SessionSlot } from "./session-slot.js";
+import type { Storage, StorageLease, StorageLeaseWrite } from "./storage.js";
+
+function aborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
+}
+
+/** The sessions of one update held under one lease (one per storage). */
+interface LockGroup {
+  readonly slots: SessionSlot[];
+  lease: StorageLease | undefined;
+  renew: ReturnType<typeof setInterval> | undefined;
+}
+
+const scopes = new WeakMap<object, SessionScope>();
+const ordinals = new WeakMap<object, number>();
+let nextOrdinal = 0;
+
+/** A storage's place in the global lock order (first use in this process). */
+function ordinalOf(storage: Storage): number {
+  let n = ordinals.get(storage);
+  if (n === undefined) {
+    nextOrdinal += 1;
+    n = nextOrdinal;
+    ordinals.set(storage, n);
+  }
+  return n;
+}
+
+/**
+ * One session middleware's part in the {@link SessionScope} of an update: its slots, and the
+ * call that says its handlers finished.
+ */
+export class ScopeMember {
+  readonly #scope: SessionScope;
+  readonly #slots: SessionSlot[] = [];
+
+  /** @param scope The scope of the update. */
+  constructor(scope: SessionScope) {
+    this.#scope = scope;
+  }
+
+  /**
+   * Adds a session of this member to the update (locked with the others on first read).
+   *
+   * @param slot The slot.
+   * @returns The slot's value promise getter.
+   */
+  add<T>(slot: SessionSlot<T>): () => Promise<T> {
+    this.#slots.push(slot as SessionSlot);
+    this.#scope.pend(slot as SessionSlot);
+    return () => slot.load(() => this.#scope.lockPending());
+  }
+
+  /**
+   * Marks this member's handlers as finished. The last member to finish saves every changed
+   * session of the update and releases the leases.
+   *
+   * @param write `false` when the handlers failed (their changes are dropped).
+   * @returns Settled when saved (or at once when other members still run).
+   */
+  finish(write: boolean): Promise<void> {
+    for (const slot of this.#slots) {
+      slot.closed = true;
+      slot.write = write;
+    }
+    return this.#scope.leave();
+  }
+}
+
+/**
+ * The sessions of one update. On the first read of any of them, it locks **all** the sessions
+ * registered so far in one call per storage (storages in first-use order, each call's keys
+ * taken atomically or sorted by the storage), so two updates never hold one key each while
+ * waiting for the other's. A session added after that (a session middleware placed after a
+ * handler that already read one) is locked on its own read, still with the wait deadline.
+ * Leases are renewed while the update runs and released when its last session middleware
+ * finishes, or at once when `ctx.signal` aborts (the update was abandoned: its writes are then
+ * refused with `STORAGE_LEASE_LOST`).
+ */
+export class SessionScope {
+  #pending: SessionSlot[] = [];
+  readonly #groups: LockGroup[] = [];
+  #locking: Promise<void> = Promise.resolve();
+  #members = 0;
+  #finished = 0;
+  #closed = false;
+  readonly #after: Array<() => Promise<void>> = [];
+  readonly #signal: AbortSignal | undefined;
+  readonly #onAbort = () => this.#abandon();
+
+  /**
+   * The scope of an update's context (created on first use).
+   *
+   * @param ctx The context.
+   * @returns Its scope.
+   */
+  static of(ctx: object): SessionScope {
+    let scope = scopes.get(ctx);
+    if (scope === undefined) {
+      const signal = (ctx as { signal?: unknown }).signal;
+      scope = new SessionScope(signal instanceof AbortSignal ? signal : undefined);
+      scopes.set(ctx, scope);
+    }
+    return scope;
+  }
+
+  private constructor(signal: AbortSignal | undefined) {
+    this.#signal = signal;
+  }
+
+  /**
+   * Joins a session middleware to the update.
+   *
+   * @returns Its member handle.
+   */
+  join(): ScopeMember {
+    this.#members += 1;
+    return new ScopeMember(this);
+  }
+
+  /**
+   * Runs `task` after every lease of the update is released (e.g. moving a migrated chat's data).
+   *
+   * @param task The task.
+   */
+  afterRelease(task: () => Promise<void>): void {
+    this.#after.push(task);
+  }
+
+  /** @param slot A slot to lock with the next batch. */
+  pend(slot: SessionSlot): void {
+    this.#pending.push(slot);
+  }
+
+  /** Locks and loads every pending slot, after any batch in progress. */
+  lockPending(): void {
+    const slots = this.#pending;
+    this.#pending = [];
+    const ready = this.#locking.then(() => this.#lock(slots));
+    this.#locking = ready.catch(() => undefined);
+    for (const slot of slots) slot.ready = ready;
+  }
+
+  async #lock(slots: SessionSlot[]): Promise<void> {
+    if (this.#closed || this.#signal?.aborted === true) {
+      const error = this.#closed
+        ? new RuntimeError(
+            "SESSION_CLOSED",
+            "@bot/dispatcher: a session was read after its update finished",
+          )
+        : this.#signal?.reason;
+      for (const slot of slots) slot.error = { error };
+      return;
+    }
+    const byStorage = new Map<Storage, SessionSlot[]>();
+    const taken = new Set<string>();
+    for (const slot of slots) {
+      let key: string | undefined;
+      try {
+        key = slot.resolveKey();
+      } catch (error) {
+        slot.error = { error };
+        continue;
+      }
+      if (key === undefined) continue;
+      const id = `${ordinalOf(slot.storage)}\u0000${key}`;
+      if (taken.has(id) || this.#holds(slot.storage, key)) {
+        slot.error = {
+          error: new RuntimeError(
+            "SESSION_INVALID_OPTIONS",
+            `@bot/dispatcher: two sessions of one update use the storage key "${key}"`,
+          ),
+        };
+        continue;
+      }
+      taken.add(id);
+      const list = byStorage.get(slot.storage) ?? [];
+      list.push(slot);
+      byStorage.set(slot.storage, list);
+    }
+    const order = [...byStorage.entries()].sort((a, b) => ordinalOf(a[0]) - ordinalOf(b[0]));
+    let failure: { error: unknown } | undefined;
+    for (const [storage, group] of order) {
+      if (failure !== undefined) {
+        for (const slot of group) slot.error = failure;
+        continue;
+      }
+      const ttlMs = Math.max(...group.map((s) => s.lock.ttlMs));
+      const waitMs = Math.max(...group.map((s) => s.lock.waitMs));
+      const entry: LockGroup = { slots: group, lease: undefined, renew: undefined };
+      try {
+        const lease = await acquireLease(
+          storage,
+          group.map((s) => s.key as string),
+          { ttlMs, waitMs, signal: this.#signal },
+        );
+        entry.lease = lease;
+        this.#groups.push(entry);
+        if (this.#groups.length === 1) this.#signal?.addEventListener("abort", this.#onAbort);
+        group.forEach((slot, i) => {
+          try {
+            slot.loaded(lease.entries[i]);
+          } catch (error) {
+            slot.error = { error };
+          }
+        });
+        entry.renew = setInterval(
+          () => {
+            lease.extend(ttlMs).catch(() => this.#stopRenewing(entry));
+          },
+          Math.max(1, Math.floor(ttlMs / 3)),
+        );
+        entry.renew.unref?.();
+        if (aborted(this.#signal)) this.#abandon(); // aborted while we waited
+      } catch (error) {
+        failure = { error };
+        for (const slot of group) slot.error = failure;
+      }
+    }
+  }
+
+  #holds(storage: Storage, key: string): boolean {
+    return this.#groups.some(
+      (g) => g.slots[0]?.storage === storage && g.slots.some((s) => s.key === key),
+    );
+  }
+
+  #stopRenewing(group: LockGroup): void {
+    if (group.renew !== undefined) clearInterval(group.renew);
+    group.renew = undefined;
+  }
+
+  /** The update was abandoned (`ctx.signal` aborted): free its keys for the next updates. */
+  #abandon(): void {
+    for (const group of this.#groups) {
+      this.#stopRenewing(group);
+      group.lease?.release().catch(() => false);
+    }
+  }
+
+  /** A member finished; the last one saves and releases. */
+  async leave(): Promise<void> {
+    this.#finished += 1;
+    if (this.#finished < this.#members) return;
+    this.#closed = true;
+    await this.#locking;
+    this.#signal?.removeEventListener("abort", this.#onAbort);
+    const errors: unknown[] = [];
+    await Promise.all(
+      this.#groups.map(async (group) => {
+        this.#stopRenewing(group);
+        const lease = group.lease as StorageLease;
+        const writes: StorageLeaseWrite[] = [];
+        const written: SessionSlot[] = [];
+        for (const slot of group.slots) {
+          try {
+            const change = slot.pendingWrite();
+            if (change === undefined) continue;
+            writes.push({
+              key: slot.key as string,
+              expectedVersion: slot.version,
+              value: change.value,
+              ttlMs: slot.ttlMs,
+            });
+            written.push(slot);
+          } catch (error) {
+            errors.push(error);
+          }
+        }
+        try {
+          if (writes.length === 0) {
+            await lease.release();
+            return;
+          }
+          const outcome = await lease.commit(writes, { release: true });
+          if (!outcome.ok) errors.push(new SessionConflictError(outcome.conflict));
+        } catch (error) {
+          errors.push(error);
+          await lease.release().catch(() => false);
+        }
+      }),
+    );
+    for (const task of this.#after) {
+      try {
+        await task();
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    if (errors.length > 0) throw errors[0];
+  }
+}
