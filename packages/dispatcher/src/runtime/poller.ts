@@ -1,10 +1,19 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import diagnostics from "node:diagnostics_channel";
 import type { Update, UpdateKind } from "@bot/types";
+import type { BotInfo } from "../core/api.js";
+import { checkBatch } from "./batch.js";
+import { UpdateDedup } from "./dedup.js";
 import { PollingError, RuntimeError } from "./errors.js";
 import { checkPollingOptions, type PollingHost, type PollingOptions } from "./polling-options.js";
 import { KeyedScheduler, type TaskKey } from "./scheduler.js";
 import { updateKey } from "./update-keys.js";
+import { type PollingRun, UpdateTask } from "./update-task.js";
 import { UpdateWindow } from "./update-window.js";
+
+/** After the grace: how long aborted handlers get to settle, and the final confirmation's budget. */
+const SETTLE_MS = 500;
+const CONFIRM_MS = 1000;
 
 /** The `diagnostics_channel` name where polling publishes its events. */
 export const POLLING_CHANNEL = "@bot/dispatcher:polling";
@@ -26,10 +35,13 @@ function field(error: unknown, name: string): unknown {
 export class Poller {
   readonly #host: PollingHost;
   readonly #options: PollingOptions;
-  readonly #scheduler: KeyedScheduler;
   readonly #key: (update: Update) => TaskKey;
   readonly #limit: number;
   readonly #channel = diagnostics.channel(POLLING_CHANNEL);
+  /** Marks the async context of handlers, so `stop()` knows when a handler calls it. */
+  readonly #context = new AsyncLocalStorage<PollingRun>();
+  readonly #scheduler: KeyedScheduler;
+  #run: PollingRun | undefined;
   #window = new UpdateWindow();
   #running = false;
   #stopping = false;
@@ -49,10 +61,16 @@ export class Poller {
     checkPollingOptions(options);
     this.#host = host;
     this.#options = options;
-    this.#scheduler =
-      options.scheduler ?? new KeyedScheduler({ concurrency: options.concurrency ?? 50 });
+    this.#scheduler = options.scheduler ?? this.#newScheduler();
     this.#key = options.key ?? updateKey;
     this.#limit = options.limit ?? 100;
+  }
+
+  #newScheduler(): KeyedScheduler {
+    return new KeyedScheduler({
+      concurrency: this.#options.concurrency ?? 50,
+      timeoutMs: this.#options.handlerTimeoutMs ?? 30_000,
+    });
   }
 
   /** Whether polling runs (from `start()` until it resolved). */
@@ -66,8 +84,9 @@ export class Poller {
   }
 
   /**
-   * Polls until stopped. Resolves after a stop, once running handlers finished (or the grace
-   * period ran out) and the finished ones were confirmed. Rejects with a {@link PollingError}
+   * Polls until stopped. Resolves after a stop, once nothing of this poller runs: handlers
+   * finished (or were abandoned at the end of the grace) and the finished ones were confirmed.
+   * Rejects with a {@link PollingError}
    * on 401 (`POLLING_UNAUTHORIZED`), on 409 (`POLLING_CONFLICT`, `POLLING_WEBHOOK_ACTIVE`), or
    * when `host.init()` fails.
    *
@@ -84,29 +103,42 @@ export class Poller {
     this.#abort = new AbortController();
     this.#window = new UpdateWindow();
     this.#confirmed = undefined;
-    this.#done = this.#run();
+    this.#done = this.#poll();
     return this.#done;
   }
 
   /**
-   * Stops fetching (the pending long poll is aborted), waits for running handlers up to the
-   * grace period, confirms what finished.
+   * Stops gracefully: fetching stops (the pending long poll is aborted), updates not started
+   * yet do not start (they stay unconfirmed, so Telegram delivers them again; only one below
+   * an update that already started still runs, so that the finished ones can be confirmed:
+   * the offset confirms a contiguous prefix), running handlers get `graceMs`, then their
+   * `ctx.signal` is aborted; what finished is confirmed.
    *
-   * @returns A promise resolved when `start()` has settled; never rejects.
+   * Called from one of this poller's own handlers (a `/shutdown` command), it only starts the
+   * stop and resolves at once, so the handler can finish and its update be confirmed.
+   *
+   * @returns A promise resolved when `start()` has settled (or at once from a handler); never rejects.
    */
   async stop(): Promise<void> {
     if (!this.#running) return;
     this.#stopping = true;
+    if (this.#run !== undefined) this.#run.stopping = true;
     this.#abort.abort();
     this.#wake?.();
+    const caller = this.#context.getStore();
+    if (caller !== undefined && caller === this.#run) return;
     await this.#done.catch(() => undefined);
   }
 
-  async #run(): Promise<void> {
+  async #poll(): Promise<void> {
     const removeSignals = this.#installSignals();
     let fatal: unknown;
+    let run: PollingRun | undefined;
     try {
       await this.#host.init();
+      run = this.#newRun();
+      this.#run = run;
+      if (this.#stopping) run.stopping = true;
       if (this.#options.deleteWebhook === true && !this.#stopping) {
         await this.#host.api.deleteWebhook(
           { drop_pending_updates: this.#options.dropPendingUpdates ?? false },
@@ -114,7 +146,7 @@ export class Poller {
         );
       }
       const allowed = this.#options.allowedUpdates ?? this.#host.allowedUpdates();
-      await this.#loop([...allowed]);
+      await this.#loop(run, [...allowed]);
     } catch (error) {
       if (!(this.#stopping && this.#abort.signal.aborted && !RuntimeError.is(error))) {
         fatal = error;
@@ -122,10 +154,13 @@ export class Poller {
     }
     try {
       this.#stopping = true;
+      if (run !== undefined) run.stopping = true;
       this.#abort.abort();
-      await this.#drain();
+      if (run !== undefined) await this.#drain(run);
       if (fatal === undefined) await this.#finalConfirm();
     } finally {
+      if (run !== undefined) run.ended = true;
+      this.#run = undefined;
       removeSignals();
       this.#running = false;
       this.#publish({ type: "stopped", confirmedOffset: this.#confirmed });
@@ -133,16 +168,75 @@ export class Poller {
     if (fatal !== undefined) throw fatal;
   }
 
-  async #loop(allowed: UpdateKind[]): Promise<void> {
+  /** The state this run's update tasks share. */
+  #newRun(): PollingRun {
+    const dedupOption = this.#options.dedup;
+    let dedup: UpdateDedup | undefined;
+    if (dedupOption !== undefined) {
+      const o = dedupOption === true ? {} : dedupOption;
+      const storage = o.storage ?? this.#host.storage;
+      const botId = this.#host.botInfo?.id;
+      if (storage === undefined || botId === undefined) {
+        throw new PollingError(
+          "POLLING_INVALID_OPTIONS",
+          "@bot/dispatcher: dedup needs a storage and the bot's id (host.storage and host.botInfo)",
+        );
+      }
+      const timeoutMs = this.#scheduler.timeoutMs;
+      dedup = new UpdateDedup({
+        storage,
+        botId,
+        prefix: o.prefix,
+        ttlMs: o.ttlMs,
+        leaseMs: o.leaseMs ?? Math.max(60_000, timeoutMs + 10_000),
+      });
+    }
+    const poller = this;
+    return {
+      host: this.#host,
+      window: this.#window,
+      dedup,
+      context: this.#context,
+      live: new Set(),
+      stopping: false,
+      highestStarted: -1,
+      ended: false,
+      report: (error, update) => this.#report(error, update),
+      publish: (message) => this.#publish(message),
+      wake: () => this.#wake?.(),
+      pause(ms) {
+        return poller.#pause(this, ms);
+      },
+    };
+  }
+
+  /** Waits `ms`, or less when the run stops. */
+  #pause(run: PollingRun, ms: number): Promise<void> {
+    if (run.stopping) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      const onAbort = () => done();
+      const signal = this.#abort.signal;
+      signal.addEventListener("abort", onAbort, { once: true });
+      function done() {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      }
+    });
+  }
+
+  async #loop(run: PollingRun, allowed: UpdateKind[]): Promise<void> {
     const timeout = this.#options.timeout ?? 30;
+    let first = true;
     while (!this.#stopping) {
       await this.#waitForRoom();
       if (this.#stopping) return;
       const offset = this.#window.nextOffset(this.#confirmed);
       const idle = this.#window.inFlight === 0;
-      let updates: Update[];
+      let result: unknown;
       try {
-        updates = await this.#host.api.getUpdates(
+        const request = this.#host.api.getUpdates(
           {
             ...(offset === undefined ? {} : { offset }),
             limit: this.#limit,
@@ -151,6 +245,11 @@ export class Poller {
           },
           { signal: this.#abort.signal },
         );
+        if (first) {
+          first = false;
+          this.#started();
+        }
+        result = await request;
       } catch (error) {
         if (this.#stopping) return;
         const failure = this.#classify(error);
@@ -159,12 +258,55 @@ export class Poller {
         await this.#sleep(failure.waitMs);
         continue;
       }
-      this.#attempt = 0;
+      // The request carried the offset, so Telegram forgot what is below it, whatever came back.
       if (offset !== undefined) this.#confirmed = offset;
+      let batch: ReturnType<typeof checkBatch>;
+      try {
+        batch = checkBatch(result);
+      } catch (error) {
+        await this.#report(error);
+        await this.#sleep(this.#backoff());
+        continue;
+      }
+      this.#attempt = 0;
       this.#window.markFetched();
-      const fresh = this.#window.accept(updates);
-      this.#publish({ type: "batch", offset, received: updates.length, fresh: fresh.length });
-      for (const update of fresh) this.#dispatch(update);
+      const fresh = this.#window.accept(batch.entries);
+      this.#publish({
+        type: "batch",
+        offset,
+        received: batch.entries.length,
+        fresh: fresh.length,
+        invalid: batch.invalid.size + batch.unplaceable,
+      });
+      if (batch.unplaceable > 0) {
+        await this.#report(
+          new PollingError(
+            "POLLING_INVALID_UPDATE",
+            `@bot/dispatcher: getUpdates returned ${batch.unplaceable} element(s) without a valid update_id; skipped`,
+          ),
+        );
+      }
+      for (const update of fresh) {
+        const invalid = batch.invalid.get(update.update_id);
+        if (invalid === undefined) this.#dispatch(run, update);
+        else {
+          void this.#report(invalid);
+          this.#window.finish(update.update_id); // skipped: the offset passes it
+        }
+      }
+    }
+  }
+
+  /** The first `getUpdates` is under way: call `onStart`. */
+  #started(): void {
+    const onStart = this.#options.onStart;
+    this.#publish({ type: "started" });
+    if (onStart === undefined) return;
+    try {
+      const r = onStart(this.#host.botInfo as BotInfo);
+      if (r instanceof Promise) r.catch((error: unknown) => this.#report(error));
+    } catch (error) {
+      void this.#report(error);
     }
   }
 
@@ -190,47 +332,14 @@ export class Poller {
     }
   }
 
-  #dispatch(update: Update): void {
+  #dispatch(run: PollingRun, update: Update): void {
     let key: TaskKey;
     try {
       key = this.#key(update);
     } catch (error) {
       void this.#report(error, update);
     }
-    this.#scheduler
-      .schedule(key, () => this.#handle(update))
-      .catch((error: unknown) => this.#report(error, update))
-      .finally(() => {
-        this.#window.finish(update.update_id);
-        this.#wake?.();
-      });
-  }
-
-  async #handle(update: Update): Promise<void> {
-    const dedup = this.#options.dedup;
-    const dedupKey = dedup === undefined ? "" : `${dedup.prefix ?? "dedup:"}${update.update_id}`;
-    if (dedup !== undefined) {
-      try {
-        if ((await dedup.storage.get(dedupKey)) !== undefined) {
-          this.#publish({ type: "duplicate", updateId: update.update_id });
-          return;
-        }
-      } catch (error) {
-        await this.#report(error, update); // storage down: handle anyway (at-least-once)
-      }
-    }
-    try {
-      await this.#host.handleUpdate(update);
-    } catch (error) {
-      await this.#report(error, update);
-    }
-    if (dedup !== undefined) {
-      try {
-        await dedup.storage.set(dedupKey, 1, { ttlMs: dedup.ttlMs ?? 86_400_000 });
-      } catch (error) {
-        await this.#report(error, update);
-      }
-    }
+    this.#scheduler.submit(key, new UpdateTask(run, update));
   }
 
   #classify(error: unknown): FetchFailure {
@@ -267,16 +376,21 @@ export class Poller {
       this.#attempt = 0;
       return { waitMs: retryAfter * 1000, report: error };
     }
-    const initial = this.#options.backoff?.initialMs ?? 500;
-    const max = this.#options.backoff?.maxMs ?? 30_000;
-    const base = Math.min(max, initial * 2 ** this.#attempt);
-    this.#attempt = Math.min(this.#attempt + 1, 30);
     const report = new PollingError(
       "POLLING_FETCH_FAILED",
       "@bot/dispatcher: getUpdates failed; retrying after a back-off",
       error,
     );
-    return { waitMs: Math.round(base * (0.5 + Math.random() * 0.5)), report };
+    return { waitMs: this.#backoff(), report };
+  }
+
+  /** The next exponential back-off with jitter, in milliseconds. */
+  #backoff(): number {
+    const initial = this.#options.backoff?.initialMs ?? 500;
+    const max = this.#options.backoff?.maxMs ?? 30_000;
+    const base = Math.min(max, initial * 2 ** this.#attempt);
+    this.#attempt = Math.min(this.#attempt + 1, 30);
+    return Math.round(base * (0.5 + Math.random() * 0.5));
   }
 
   #sleep(ms: number): Promise<void> {
@@ -292,25 +406,46 @@ export class Poller {
     });
   }
 
-  async #drain(): Promise<void> {
+  /**
+   * Lets running handlers finish for `graceMs`; nothing new starts. Then aborts their signals,
+   * gives them {@link SETTLE_MS}, and gives up on the rest (unconfirmed, claims released).
+   */
+  async #drain(run: PollingRun): Promise<void> {
+    // Updates not started leave when their turn comes (they see `run.stopping`), unless a
+    // higher one started already: those run, so what finished can be confirmed contiguously.
     if (this.#window.inFlight === 0) return;
-    const graceMs = this.#options.graceMs ?? 10_000;
+    const graceMs = this.#options.graceMs ?? 6000;
+    if (await this.#drained(graceMs)) return;
+    const stuck = this.#window.inFlight;
+    const reason = new PollingError(
+      "POLLING_STOP_TIMEOUT",
+      `@bot/dispatcher: ${stuck} update(s) still running after the ${graceMs} ms grace period; their signals are aborted, and those that do not finish are not confirmed and will be delivered again`,
+    );
+    for (const task of run.live) task.abort(reason);
+    await this.#report(reason);
+    if (await this.#drained(SETTLE_MS)) return;
+    const left = [...run.live].map((task) => task.abandon());
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = await Promise.race([
-      this.#window.drained().then(() => false),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(true), graceMs);
+    await Promise.race([
+      Promise.allSettled(left),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, SETTLE_MS);
       }),
     ]);
     clearTimeout(timer);
-    if (timedOut) {
-      await this.#report(
-        new PollingError(
-          "POLLING_STOP_TIMEOUT",
-          `@bot/dispatcher: ${this.#window.inFlight} update(s) still running after the ${graceMs} ms grace period; they are not confirmed and will be delivered again`,
-        ),
-      );
-    }
+  }
+
+  /** Waits until nothing is in flight, at most `ms`; tells whether it drained. */
+  async #drained(ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const drained = await Promise.race([
+      this.#window.drained().then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), ms);
+      }),
+    ]);
+    clearTimeout(timer);
+    return drained;
   }
 
   async #finalConfirm(): Promise<void> {
@@ -319,7 +454,7 @@ export class Poller {
     try {
       await this.#host.api.getUpdates(
         { offset, limit: 1, timeout: 0 },
-        { signal: AbortSignal.timeout(5000) },
+        { signal: AbortSignal.timeout(CONFIRM_MS) },
       );
       this.#confirmed = offset;
       this.#publish({ type: "confirmed", offset });

@@ -1,6 +1,7 @@
 import type { DeleteWebhookParams, GetUpdatesParams, Update, UpdateKind } from "@bot/types";
 import { UPDATE_KINDS } from "@bot/types";
 import * as v from "valibot";
+import type { BotInfo } from "../core/api.js";
 import { PollingError } from "./errors.js";
 import type { KeyedScheduler } from "./scheduler.js";
 import type { Storage } from "./storage.js";
@@ -19,12 +20,36 @@ export interface PollingHost {
   readonly api: PollingApi;
   /** Prepares the host (e.g. `getMe`), once before the first fetch. */
   init(): Promise<void>;
-  /** Handles one update; it should reject only if the error handler itself failed. */
-  handleUpdate(update: Update): Promise<void>;
+  /**
+   * Handles one update; it should reject only if the error handler itself failed.
+   *
+   * @param update The update.
+   * @param options The update's abort signal (the per-update deadline, the end of a stop's grace).
+   */
+  handleUpdate(update: Update, options?: { readonly signal?: AbortSignal }): Promise<void>;
   /** The update kinds the registered handlers need. */
   allowedUpdates(): readonly UpdateKind[];
   /** Receives every non-fatal error: handler, fetch, dedup storage. */
   reportError(error: unknown, update?: Update): void | Promise<void>;
+  /** The bot's own user after `init()`: its id scopes dedup keys; `onStart` receives it. */
+  readonly botInfo?: BotInfo;
+  /** The default storage of `dedup: true`. */
+  readonly storage?: Storage;
+}
+
+/** Dedup options of polling: `true` for the defaults, or these. */
+export interface PollingDedupOptions {
+  /** Where the marks live. Default: the host's storage (`new Bot(token, { storage })`). */
+  readonly storage?: Storage | undefined;
+  /** How long a handled id is remembered, in milliseconds. Default 24 h (Telegram's retention). */
+  readonly ttlMs?: number | undefined;
+  /**
+   * How long a claim lives if this process dies while the handler runs, in milliseconds; after a
+   * crash, those updates run again once it expired. Default: `handlerTimeoutMs` + 10 s, at least 60 s.
+   */
+  readonly leaseMs?: number | undefined;
+  /** Put in front of every key (`<botId>:dedup:<update_id>`). Default `""`. */
+  readonly prefix?: string | undefined;
 }
 
 /** Options of long polling (`bot.start(options)` or `new Poller(host, options)`). */
@@ -39,9 +64,26 @@ export interface PollingOptions {
   readonly allowedUpdates?: readonly UpdateKind[] | undefined;
   /** The ordering key of an update (same key: one at a time, in order). Default: chat, else user. */
   readonly key?: ((update: Update) => string | number | undefined) | undefined;
-  /** A scheduler to share (e.g. with other work). Default: a new one with `concurrency`. */
+  /**
+   * A scheduler to share (e.g. with other work). Default: a new one with `concurrency` and
+   * `handlerTimeoutMs`. A shared scheduler brings its own deadline (`timeoutMs`).
+   */
   readonly scheduler?: KeyedScheduler | undefined;
-  /** How long a stop waits for running handlers, in milliseconds. Default 10 000. */
+  /**
+   * The per-update deadline in milliseconds; `0` disables it. Default 30 000. When it passes,
+   * the update is reported to `bot.catch` with a `HandlerTimeoutError`, its `ctx.signal` is
+   * aborted, its chat's next updates run, and the offset may move past it: it counts as
+   * handled and is not delivered again. The handler itself cannot be stopped: what it does
+   * after the deadline without honouring `ctx.signal` still happens, possibly at the same time
+   * as the next update of its chat.
+   */
+  readonly handlerTimeoutMs?: number | undefined;
+  /**
+   * How long a stop lets running handlers finish, in milliseconds. Default 6000. Then their
+   * `ctx.signal` is aborted, they get 0.5 s more, and the final confirmation takes at most 1 s
+   * more: a stop ends within `graceMs` + 2 s (8 s by default, inside the 10 s a container gets
+   * between SIGTERM and SIGKILL).
+   */
   readonly graceMs?: number | undefined;
   /** Signals that stop polling gracefully, or `false` for none. Default `["SIGINT", "SIGTERM"]`. */
   readonly signals?: readonly NodeJS.Signals[] | false | undefined;
@@ -49,16 +91,16 @@ export interface PollingOptions {
   readonly deleteWebhook?: boolean | undefined;
   /** With `deleteWebhook`: drop the updates queued while the webhook was set. */
   readonly dropPendingUpdates?: boolean | undefined;
-  /** Skip updates already handled (by `update_id`), recorded in this storage. */
-  readonly dedup?:
-    | {
-        readonly storage: Storage;
-        /** How long a handled id is remembered, in milliseconds. Default 24 h (Telegram's retention). */
-        readonly ttlMs?: number | undefined;
-        /** Key prefix. Default `"dedup:"`. */
-        readonly prefix?: string | undefined;
-      }
-    | undefined;
+  /**
+   * Run each update at most once across restarts (by `update_id`): claimed before its handler,
+   * marked done after (see `UpdateDedup`). `true` uses the host's storage; use a durable one.
+   */
+  readonly dedup?: true | PollingDedupOptions | undefined;
+  /**
+   * Called once the first `getUpdates` is under way (after `init()` and `deleteWebhook`), with
+   * the bot's own user: the bot is live. An error it throws goes to `bot.catch`.
+   */
+  readonly onStart?: ((botInfo: BotInfo) => unknown) | undefined;
   /** Back-off after a failed fetch (429 without `retry_after`, 5xx, network). */
   readonly backoff?:
     | { readonly initialMs?: number | undefined; readonly maxMs?: number | undefined }
@@ -92,18 +134,29 @@ const OptionsSchema = v.strictObject({
     v.custom((s) => typeof s === "object" && s !== null && "schedule" in s, "invalid scheduler"),
   ),
   graceMs: int("graceMs", 0, 86_400_000),
+  handlerTimeoutMs: int("handlerTimeoutMs", 0, 2_147_483_647),
+  onStart: v.optional(v.function("onStart must be a function")),
   signals: v.optional(v.union([v.literal(false), v.array(v.string("signals must be strings"))])),
   deleteWebhook: v.optional(v.boolean("deleteWebhook must be a boolean")),
   dropPendingUpdates: v.optional(v.boolean("dropPendingUpdates must be a boolean")),
   dedup: v.optional(
-    v.strictObject({
-      storage: v.custom(
-        (s) => typeof s === "object" && s !== null && "get" in s && "set" in s,
-        "dedup.storage must be a Storage",
-      ),
-      ttlMs: int("dedup.ttlMs", 1, Number.MAX_SAFE_INTEGER),
-      prefix: v.optional(v.string()),
-    }),
+    v.union(
+      [
+        v.literal(true),
+        v.strictObject({
+          storage: v.optional(
+            v.custom(
+              (s) => typeof s === "object" && s !== null && "get" in s && "setIfAbsent" in s,
+              "dedup.storage must be a Storage",
+            ),
+          ),
+          ttlMs: int("dedup.ttlMs", 1, Number.MAX_SAFE_INTEGER),
+          leaseMs: int("dedup.leaseMs", 1, Number.MAX_SAFE_INTEGER),
+          prefix: v.optional(v.string()),
+        }),
+      ],
+      "dedup must be true or an object",
+    ),
   ),
   backoff: v.optional(
     v.strictObject({
@@ -128,6 +181,13 @@ export function checkPollingOptions(options: unknown): void {
     throw new PollingError(
       "POLLING_INVALID_OPTIONS",
       `@bot/dispatcher: invalid polling options${path ? ` at ${path}` : ""}: ${issue.message}`,
+    );
+  }
+  const o = options as PollingOptions;
+  if (o.scheduler !== undefined && o.handlerTimeoutMs !== undefined) {
+    throw new PollingError(
+      "POLLING_INVALID_OPTIONS",
+      "@bot/dispatcher: invalid polling options: handlerTimeoutMs cannot be combined with scheduler (give the scheduler a timeoutMs)",
     );
   }
 }

@@ -40,6 +40,12 @@ export interface TaskHandle {
    * dedup claim held by another process), so they do not use up the handler's time.
    */
   restartDeadline(): void;
+  /**
+   * Aborts this task's signal (e.g. a shutdown grace ended); nothing else changes.
+   *
+   * @param reason The abort reason the task sees.
+   */
+  abort(reason: unknown): void;
 }
 
 /**

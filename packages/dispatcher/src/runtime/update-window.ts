@@ -1,14 +1,18 @@
 import type { Update } from "@bot/types";
 
+const PENDING = 0;
+const DONE = 1;
+const LEFT = 2;
+
 /**
  * The received-but-unconfirmed updates of a poller, in `update_id` order, and the contiguous
  * watermark: the highest id that finished together with every id received before it. Ids
  * need not be consecutive (Telegram may skip ids), so the window tracks what it received.
  */
 export class UpdateWindow {
-  /** Received ids not yet behind the watermark, oldest first, with their done flags. */
+  /** Received ids not yet behind the watermark, oldest first, with their states. */
   #ids: number[] = [];
-  #done: boolean[] = [];
+  #state: number[] = [];
   #head = 0;
   #highest: number | undefined;
   #watermark: number | undefined;
@@ -68,7 +72,7 @@ export class UpdateWindow {
       if (this.#watermark !== undefined && id <= this.#watermark) continue;
       this.#highest = id;
       this.#ids.push(id);
-      this.#done.push(false);
+      this.#state.push(PENDING);
       this.#inFlight += 1;
       fresh.push(update);
     }
@@ -82,19 +86,37 @@ export class UpdateWindow {
    */
   finish(id: number): void {
     const index = this.#find(id);
-    if (index < 0 || this.#done[index]) return;
-    this.#done[index] = true;
+    if (index < 0 || this.#state[index] !== PENDING) return;
+    this.#state[index] = DONE;
     this.#inFlight -= 1;
-    while (this.#head < this.#ids.length && this.#done[this.#head]) {
+    while (this.#head < this.#ids.length && this.#state[this.#head] === DONE) {
       this.#watermark = this.#ids[this.#head];
       this.#head += 1;
       this.#advanced = true;
     }
     if (this.#head > 256 && this.#head * 2 > this.#ids.length) {
       this.#ids = this.#ids.slice(this.#head);
-      this.#done = this.#done.slice(this.#head);
+      this.#state = this.#state.slice(this.#head);
       this.#head = 0;
     }
+    this.#wakeIfDrained();
+  }
+
+  /**
+   * Leaves an update unconfirmed for good (it did not run: a stop came first). It is no longer
+   * in flight, and the watermark never passes it, so Telegram delivers it again.
+   *
+   * @param id The `update_id` left.
+   */
+  leave(id: number): void {
+    const index = this.#find(id);
+    if (index < 0 || this.#state[index] !== PENDING) return;
+    this.#state[index] = LEFT;
+    this.#inFlight -= 1;
+    this.#wakeIfDrained();
+  }
+
+  #wakeIfDrained(): void {
     if (this.#inFlight === 0) {
       const waiters = this.#drained;
       this.#drained = [];
