@@ -1,3 +1,4 @@
+import type { Storage } from "@bot/dispatcher";
 import type {
   DeleteWebhookParams,
   SetWebhookParams,
@@ -25,8 +26,11 @@ export interface WebhookReplySink {
 export interface WebhookHandleOptions {
   /** Where a handler may put one API call for the HTTP response (`await` mode only). */
   readonly webhookReply?: WebhookReplySink;
-  /** Aborted when the plugin gives up waiting (the deadline passed and the server closes). */
-  readonly signal?: AbortSignal;
+  /**
+   * Aborted when the per-update deadline (`handlerTimeoutMs`) passes, or when the server
+   * closes and the close grace ran out.
+   */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** The part of the client the webhook helpers use. */
@@ -58,49 +62,26 @@ export interface WebhookBot {
   allowedUpdates?(): readonly UpdateKind[];
   /** The Bot API client (for `getWebhookInfo` on start and the helpers). */
   readonly api?: unknown;
+  /**
+   * Routes an error to the bot's error handler (`bot.catch`): a handler past its per-update
+   * deadline, or an `ack`-mode update dropped at close. Without it they are logged.
+   *
+   * @param error The error.
+   * @param update The update it concerns.
+   * @param source What failed: the handler, or something else.
+   */
+  reportError?(error: unknown, update: Update, source: "handler" | "other"): unknown;
+  /** Fetches the bot's own user (`getMe`) once; dedup needs the bot's id to scope its keys. */
+  init?(): Promise<void>;
+  /** The bot's own user (its id scopes the dedup keys). May throw before `init()`. */
+  readonly botInfo?: { readonly id: number };
 }
 
-/** A key-value store with an atomic set-if-absent: the `Storage` contract of `@bot/dispatcher`. */
-export interface DedupStorage {
-  /**
-   * Reads a key.
-   *
-   * @param key The key.
-   * @returns The value and its version, or `undefined` when absent.
-   */
-  get(key: string): Promise<{ readonly value: unknown; readonly version: string } | undefined>;
-  /**
-   * Writes a key unconditionally.
-   *
-   * @param key The key.
-   * @param value A JSON value.
-   * @param options The TTL.
-   * @returns The new version.
-   */
-  set(key: string, value: unknown, options?: { ttlMs?: number }): Promise<string>;
-  /**
-   * Deletes a key.
-   *
-   * @param key The key.
-   * @returns `true` when the key existed.
-   */
-  delete(key: string): Promise<boolean>;
-  /**
-   * Writes a key only if its version matches (`null`: only if absent).
-   *
-   * @param key The key.
-   * @param expectedVersion The version read before, or `null`.
-   * @param value A JSON value.
-   * @param options The TTL.
-   * @returns The new version, or `undefined` when nothing was written.
-   */
-  compareAndSet(
-    key: string,
-    expectedVersion: string | null,
-    value: unknown,
-    options?: { ttlMs?: number },
-  ): Promise<string | undefined>;
-}
+/**
+ * Where dedup marks live: the `Storage` contract of `@bot/dispatcher` (its `UpdateDedup`
+ * uses `get`, `set`, `delete` and `setIfAbsent`). `MemoryStorage` and the Redis storage fit.
+ */
+export type DedupStorage = Storage;
 
 /**
  * A durable queue for `delivery: { queue }`: the webhook answers 200 only once `enqueue`

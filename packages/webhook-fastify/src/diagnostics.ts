@@ -10,8 +10,18 @@ export const rejectedChannel = channel("@bot/webhook-fastify:rejected");
 /** Published when a valid update was accepted: `{ path, updateId, delivery }`. */
 export const updateChannel = channel("@bot/webhook-fastify:update");
 
-/** Published when `await` mode hit its deadline and answered while the handler still runs: `{ path, updateId }`. */
+/**
+ * Published when `await` mode hit its deadline: `{ path, updateId, started }`. A started
+ * update was answered 200 while its handler runs on; one still queued behind its chat got 503
+ * (Telegram resends it) and is skipped.
+ */
 export const deadlineChannel = channel("@bot/webhook-fastify:deadline");
 
 /** Published when an update is skipped as a duplicate: `{ path, updateId }`. */
 export const duplicateChannel = channel("@bot/webhook-fastify:duplicate");
+
+/**
+ * Published when an `ack`-mode update (already answered 200) is dropped unhandled because the
+ * close grace ran out: `{ path, updateId, update }`, so it can be stored and run elsewhere.
+ */
+export const droppedChannel = channel("@bot/webhook-fastify:dropped");

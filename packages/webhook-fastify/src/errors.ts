@@ -3,7 +3,14 @@ const BRAND = Symbol.for("@bot/webhook-fastify/WebhookError");
 /** The stable codes of {@link WebhookError}. */
 export type WebhookErrorCode =
   /** The options passed to `register` or to a helper are invalid. */
-  "WEBHOOK_INVALID_OPTIONS";
+  | "WEBHOOK_INVALID_OPTIONS"
+  /**
+   * `ack` mode: an update answered 200 had not started when the close grace ran out, so it was
+   * not handled (reported to `bot.catch` with the update, and on `droppedChannel`).
+   */
+  | "WEBHOOK_UPDATE_DROPPED"
+  /** The reason of a handler's `ctx.signal` when the server closes and the close grace ran out. */
+  | "WEBHOOK_CLOSING";
 
 /** An error of `@bot/webhook-fastify`, with a stable `code` to match on. */
 export class WebhookError extends Error {

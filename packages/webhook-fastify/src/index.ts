@@ -15,6 +15,7 @@ export type {
 } from "./contract.js";
 export {
   deadlineChannel,
+  droppedChannel,
   duplicateChannel,
   rejectedChannel,
   updateChannel,

@@ -7,12 +7,14 @@ import { WebhookError } from "./errors.js";
  *
  * - `"await"`: hold the request until the handler finished, so Telegram resends the update
  *   if the process dies mid-way (at-least-once). A handler may answer through the HTTP
- *   response (`ctx.webhookReply`). At `deadlineMs` the webhook answers 200 anyway (to stop
- *   Telegram from resending an update that is still being handled) and the handler keeps
- *   running; later updates of the same chat wait for it.
- * - `"ack"`: answer 200 at once and run the update from an in-process queue with bounded
- *   concurrency and per-chat order. Fast and never times out, but updates still queued
- *   when the process dies are lost (at-most-once). The queue drains on `app.close()`.
+ *   response (`ctx.webhookReply`). At `deadlineMs` the webhook answers 200 anyway if the
+ *   handler runs (to stop Telegram from resending an update that is still being handled), or
+ *   503 if the update still waits behind its chat (Telegram resends it; it is skipped here).
+ * - `"ack"`: answer 200 at once (after the dedup claim, when dedup is on) and run the update
+ *   from an in-process queue with bounded concurrency and per-chat order. Fast, but
+ *   at-most-once: an update answered 200 cannot be taken back, so updates still queued when
+ *   the process dies are lost. `app.close()` drains the queue for `closeGraceMs`; what has not
+ *   started by then is reported (`WEBHOOK_UPDATE_DROPPED` to `bot.catch`, `droppedChannel`).
  * - `{ queue }`: answer 200 once a durable queue stored the update (a Redis or BullMQ queue
  *   that a worker consumes); answer 503 when it could not, so Telegram resends.
  */
@@ -24,7 +26,10 @@ export interface WebhookDedupOptions {
   readonly storage?: DedupStorage;
   /** How long a finished update's marker is kept, in ms. Default 1 hour. */
   readonly ttlMs?: number;
-  /** Key prefix of the markers. Default `"webhook:dedup:<register prefix><path>:"`. */
+  /**
+   * Put in front of the marker keys. Default `""`: keys are `<bot id>:dedup:<update_id>`,
+   * the marks long polling uses too (one dedup per bot, whichever way updates arrive).
+   */
   readonly keyPrefix?: string;
 }
 
@@ -48,6 +53,13 @@ export interface WebhookOptions {
   readonly delivery: WebhookDelivery;
   /** `await` mode: answer 200 after this many ms even if the handler still runs. Default 50000 (Telegram gives up at 60 s). */
   readonly deadlineMs?: number;
+  /**
+   * The per-update deadline in ms, `0` to disable. Default 30000. When it passes, the update
+   * is reported to `bot.catch` with the dispatcher's `HandlerTimeoutError`, `ctx.signal` is
+   * aborted, the request is answered 200 and the chat's next update starts: the late handler
+   * may still finish its side effects, beside the next one of its chat.
+   */
+  readonly handlerTimeoutMs?: number;
   /** How many updates run at once (both modes; per-chat order always holds). Default 100. */
   readonly concurrency?: number;
   /** `ack` mode: how many updates may wait in memory before new ones get 503. Default 10000. */
@@ -76,6 +88,7 @@ export interface ResolvedOptions {
   readonly delivery: "await" | "ack" | "queue";
   readonly queue: WebhookQueue | undefined;
   readonly deadlineMs: number;
+  readonly handlerTimeoutMs: number;
   readonly concurrency: number;
   readonly maxPending: number;
   readonly bodyLimit: number;
@@ -110,8 +123,8 @@ const StorageSchema = v.custom<DedupStorage>(
     hasMethod("get")(x) &&
     hasMethod("set")(x) &&
     hasMethod("delete")(x) &&
-    hasMethod("compareAndSet")(x),
-  "dedup.storage must implement get, set, delete and compareAndSet",
+    hasMethod("setIfAbsent")(x),
+  "dedup.storage must implement get, set, delete and setIfAbsent",
 );
 
 const OptionsSchema = v.strictObject(
@@ -147,6 +160,7 @@ const OptionsSchema = v.strictObject(
       'delivery must be "await", "ack" or { queue }',
     ),
     deadlineMs: int("deadlineMs", 1, 58_000),
+    handlerTimeoutMs: int("handlerTimeoutMs", 0, 2_147_483_647),
     concurrency: int("concurrency", 1, 100_000),
     maxPending: int("maxPending", 1, 10_000_000),
     bodyLimit: int("bodyLimit", 1024, 64 * 1024 * 1024),
@@ -221,6 +235,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     delivery: typeof delivery === "string" ? delivery : "queue",
     queue: typeof delivery === "string" ? undefined : delivery.queue,
     deadlineMs: o.deadlineMs ?? 50_000,
+    handlerTimeoutMs: o.handlerTimeoutMs ?? 30_000,
     concurrency: o.concurrency ?? 100,
     maxPending: o.maxPending ?? 10_000,
     bodyLimit: o.bodyLimit ?? 1_048_576,

@@ -1,10 +1,12 @@
+import { UpdateDedup } from "@bot/dispatcher";
 import { safeParseUpdate } from "@bot/types/schemas";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import { BodyTimeout } from "./body-timeout.js";
 import { closeGraceWithin } from "./close-grace.js";
-import { Dedup } from "./dedup.js";
+import type { WebhookBot } from "./contract.js";
 import { rejectedChannel, updateChannel } from "./diagnostics.js";
+import { WebhookError } from "./errors.js";
 import { logWebhookHealth } from "./health.js";
 import { capLogText } from "./log-text.js";
 import { resolveOptions, type WebhookOptions } from "./options.js";
@@ -25,6 +27,30 @@ function reject(
   return reply.code(status).send({ ok: false, error });
 }
 
+/** The bot's id, which scopes the dedup keys: from `botInfo`, after `init()` if need be. */
+async function botIdOf(bot: WebhookBot): Promise<number> {
+  const known = readBotId(bot);
+  if (known !== undefined) return known;
+  await bot.init?.();
+  const id = readBotId(bot);
+  if (id === undefined) {
+    throw new WebhookError(
+      "WEBHOOK_INVALID_OPTIONS",
+      "@bot/webhook-fastify: dedup needs the bot's id (a bot with botInfo or init())",
+    );
+  }
+  return id;
+}
+
+function readBotId(bot: WebhookBot): number | undefined {
+  try {
+    const id = bot.botInfo?.id;
+    return typeof id === "number" ? id : undefined;
+  } catch {
+    return undefined; // a Bot's botInfo throws before init()
+  }
+}
+
 async function webhookPlugin(instance: FastifyInstance, input: WebhookOptions): Promise<void> {
   const o = resolveOptions(input);
   const path = o.path;
@@ -40,24 +66,29 @@ async function webhookPlugin(instance: FastifyInstance, input: WebhookOptions): 
       "@bot/webhook-fastify: closeGraceMs shortened to fit inside Fastify's pluginTimeout (a close hook that outlives it makes app.close() fail)",
     );
   }
+  const dedup = o.dedup;
   const runner = new Runner({
     bot: o.bot,
     path,
     delivery: o.delivery,
     queue: o.queue,
     deadlineMs: o.deadlineMs,
+    handlerTimeoutMs: o.handlerTimeoutMs,
     concurrency: o.concurrency,
     maxPending: o.maxPending,
     closeGraceMs,
     dedup:
-      o.dedup === undefined
+      dedup === undefined
         ? undefined
-        : new Dedup(
-            o.dedup.storage,
-            o.dedup.keyPrefix ?? `webhook:dedup:${instance.prefix}${path}:`,
-            o.dedup.ttlMs,
-            o.deadlineMs + o.closeGraceMs + 60_000,
-          ),
+        : async () =>
+            new UpdateDedup({
+              storage: dedup.storage,
+              botId: await botIdOf(o.bot),
+              prefix: dedup.keyPrefix,
+              ttlMs: dedup.ttlMs,
+              // A claim outlives any wait and run of ours; one of a process that died expires.
+              leaseMs: Math.max(o.deadlineMs, o.handlerTimeoutMs) + closeGraceMs + 60_000,
+            }),
     log: instance.log,
     respond: (target, status, reason, body) => {
       const reply = target as FastifyReply;

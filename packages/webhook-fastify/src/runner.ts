@@ -1,8 +1,16 @@
-import { updateChatId, updateUserId } from "@bot/dispatcher";
+import {
+  type HandlerTimeoutError,
+  KeyedScheduler,
+  type SchedulerTask,
+  type TaskHandle,
+  type UpdateDedup,
+  updateChatId,
+  updateUserId,
+} from "@bot/dispatcher";
 import type { Update } from "@bot/types";
 import type { WebhookBot, WebhookHandleOptions, WebhookQueue } from "./contract.js";
-import type { ClaimResult, Dedup } from "./dedup.js";
-import { deadlineChannel, duplicateChannel } from "./diagnostics.js";
+import { deadlineChannel, droppedChannel, duplicateChannel } from "./diagnostics.js";
+import { WebhookError } from "./errors.js";
 import { ReplySlot } from "./reply.js";
 
 /** Why a request got the answer it got, when not a plain success. */
@@ -39,44 +47,67 @@ export interface RunnerSettings {
   readonly delivery: "await" | "ack" | "queue";
   readonly queue: WebhookQueue | undefined;
   readonly deadlineMs: number;
+  readonly handlerTimeoutMs: number;
   readonly concurrency: number;
   readonly maxPending: number;
   readonly closeGraceMs: number;
-  readonly dedup: Dedup | undefined;
+  /** The one dedup of `@bot/dispatcher`, made on first use (it needs the bot's id). */
+  readonly dedup: (() => Promise<UpdateDedup>) | undefined;
   readonly log: RunnerLog;
   readonly respond: Respond;
 }
 
+/** A task's outcome, as the runner records it for dedup. */
+const RAN = 1;
+const NOT_RUN = 2;
+
 /**
- * One accepted update on its way through the runner. It is also the options object handed to
- * `bot.handleUpdate` (its `signal`, and itself as the `webhookReply` sink in `await` mode), so
- * a request costs one object here.
+ * One accepted update on its way through the runner. It is the task handed to the
+ * dispatcher's {@link KeyedScheduler} (its hooks tell the runner how it ended) and the
+ * options object handed to `bot.handleUpdate` (its `signal`, and itself as the
+ * `webhookReply` sink in `await` mode), so a request costs this object and the scheduler's.
  */
-class Job extends ReplySlot implements WebhookHandleOptions {
-  /** The update, dropped as soon as the handler starts (finished jobs may linger for the GC). */
-  update: Update | undefined;
+class Job extends ReplySlot implements WebhookHandleOptions, SchedulerTask {
+  /** The update (kept to report a timeout or a drop with it). */
+  readonly update: Update;
   readonly id: number;
-  /** Per-chat ordering key: the chat id, else the user id. */
-  readonly key: number | undefined;
+  readonly #runner: Runner;
   /**
    * Who waits for the answer (`await` mode), until answered. Private: this object is the
    * handler's options, and the reply leads to the request's headers (the secret).
    */
   #target: unknown;
+  #handle: TaskHandle | undefined;
+  /** Answered 503 at its deadline before it started: it must not run (Telegram resends it). */
+  withdrawn = false;
   /** The sweep tick at which an open request is answered anyway. */
   expiresAt = 0;
-  /** The next job of the same key, waiting for this one. */
-  next: Job | undefined;
-  /** The job of the same key before this one, until this one starts. */
-  prev: Job | undefined;
-  started = false;
-  /** The next job waiting for a free slot. */
-  nextReady: Job | undefined;
   /** Neighbours in the list of open `await` requests (oldest first). */
   olderOpen: Job | undefined;
   newerOpen: Job | undefined;
-  readonly signal: AbortSignal;
   readonly webhookReply: ReplySlot | undefined;
+
+  constructor(runner: Runner, update: Update, target: unknown) {
+    super();
+    this.#runner = runner;
+    this.update = update;
+    this.id = update.update_id;
+    this.#target = target;
+    this.webhookReply = target === undefined ? undefined : this;
+  }
+
+  /**
+   * The handler's abort signal: aborted at the per-update deadline and when a close gives up.
+   * Made on first read only (most handlers never read it).
+   */
+  get signal(): AbortSignal | undefined {
+    return this.#handle?.signal;
+  }
+
+  /** Whether the scheduler started it. */
+  get started(): boolean {
+    return this.#handle !== undefined;
+  }
 
   /**
    * What `JSON.stringify` shows of these options.
@@ -98,43 +129,45 @@ class Job extends ReplySlot implements WebhookHandleOptions {
     return target;
   }
 
-  constructor(update: Update, target: unknown, signal: AbortSignal) {
-    super();
-    this.update = update;
-    this.id = update.update_id;
-    this.key = updateChatId(update) ?? updateUserId(update);
-    this.#target = target;
-    this.signal = signal;
-    this.webhookReply = target === undefined ? undefined : this;
+  run(handle: TaskHandle): Promise<void> | undefined {
+    this.#handle = handle;
+    return this.#runner.run(this);
+  }
+
+  finished(failed: boolean, error: unknown): void {
+    this.#runner.finished(this, failed, error);
+  }
+
+  timedOut(error: HandlerTimeoutError): void {
+    this.#runner.timedOut(this, error);
+  }
+
+  dropped(): void {
+    this.#runner.dropped(this);
   }
 }
 
 /**
- * Runs validated updates of one webhook: dedup, the delivery mode, per-chat order with
- * bounded concurrency, the `await` deadline and the drain on close. Knows nothing of HTTP:
- * it answers through {@link RunnerSettings.respond}.
- *
- * The scheduling is inlined (a line per key and one ready list, both linked through the jobs)
- * because it runs once per request: no promise, closure or array per update beyond the
- * handler's own.
+ * Runs validated updates of one webhook: dedup, the delivery mode, and the `await` deadline,
+ * on the dispatcher's one keyed queue ({@link KeyedScheduler}: per-chat order, bounded
+ * concurrency, the per-update deadline, drop-not-started on close) and its one dedup
+ * ({@link UpdateDedup}: claim before, finish after, release when not run). Knows nothing of
+ * HTTP: it answers through {@link RunnerSettings.respond}.
  */
 export class Runner {
   readonly #s: RunnerSettings;
   readonly #bot: WebhookBot;
   readonly #respond: Respond;
-  readonly #concurrency: number;
-  /** Per key: the last job of its line (the first one is running or ready). */
-  readonly #lines = new Map<number, Job>();
-  #readyHead: Job | undefined;
-  #readyTail: Job | undefined;
-  /** Jobs accepted and not started. */
-  #queued = 0;
-  #running = 0;
-  #idle: Array<() => void> = [];
+  readonly #scheduler: KeyedScheduler;
+  #dedup: UpdateDedup | undefined;
+  #dedupReady: Promise<UpdateDedup> | undefined;
   /** Dedup writes under way (finish or release). */
   readonly #writes = new Set<Promise<void>>();
   /** Update ids claimed and not finished in this process. */
   readonly #mine = new Set<number>();
+  /** Claims under way (an update between its claim and its submit). */
+  #claiming = 0;
+  #claimsDone: Array<() => void> = [];
   /**
    * `await`-mode requests still open, oldest first, linked through the jobs. Every request
    * gets the same deadline, so the list is also in deadline order.
@@ -146,7 +179,6 @@ export class Runner {
   #tick = 0;
   readonly #tickMs: number;
   readonly #deadlineTicks: number;
-  readonly #abort = new AbortController();
   #closing = false;
   #abandoned = 0;
 
@@ -159,7 +191,10 @@ export class Runner {
     this.#s = settings;
     this.#bot = settings.bot;
     this.#respond = settings.respond;
-    this.#concurrency = settings.concurrency;
+    this.#scheduler = new KeyedScheduler({
+      concurrency: settings.concurrency,
+      timeoutMs: settings.handlerTimeoutMs,
+    });
     // Deadlines fire within one tick after they pass: at most 1 s late, or a tenth of a short deadline.
     this.#tickMs = Math.max(1, Math.min(1000, Math.ceil(settings.deadlineMs / 10)));
     this.#deadlineTicks = Math.ceil(settings.deadlineMs / this.#tickMs);
@@ -181,36 +216,60 @@ export class Runner {
     else void this.#acceptOnce(update, target);
   }
 
+  #getDedup(): Promise<UpdateDedup> {
+    if (this.#dedup !== undefined) return Promise.resolve(this.#dedup);
+    this.#dedupReady ??= (this.#s.dedup as () => Promise<UpdateDedup>)().then(
+      (dedup) => {
+        this.#dedup = dedup;
+        return dedup;
+      },
+      (error: unknown) => {
+        this.#dedupReady = undefined; // try again with the next update
+        throw error;
+      },
+    );
+    return this.#dedupReady;
+  }
+
   async #acceptOnce(update: Update, target: unknown): Promise<void> {
-    const dedup = this.#s.dedup as Dedup;
     const id = update.update_id;
     if (this.#mine.has(id)) return this.#duplicate(id, target); // running here: it will finish here
-    let claim: ClaimResult;
+    this.#claiming += 1;
     try {
-      claim = await dedup.claim(id);
-    } catch (error) {
-      this.#s.log.error(
-        { err: error, updateId: id },
-        "@bot/webhook-fastify: dedup storage failed; Telegram will resend",
-      );
-      return this.#respond(target, 503, "busy", undefined);
+      let claim: Awaited<ReturnType<UpdateDedup["claim"]>>;
+      try {
+        claim = await (await this.#getDedup()).claim(id);
+      } catch (error) {
+        this.#s.log.error(
+          { err: error, updateId: id },
+          "@bot/webhook-fastify: dedup storage failed; Telegram will resend",
+        );
+        return this.#respond(target, 503, "busy", undefined);
+      }
+      if (claim === "done") return this.#duplicate(id, target);
+      // Claimed by another process (or by one that died: its lease runs out, then it runs).
+      if (claim === "busy") return this.#respond(target, 503, "busy", undefined);
+      this.#mine.add(id);
+      if (this.#closing) {
+        this.#track(this.#release(id));
+        return this.#respond(target, 503, "closing", undefined);
+      }
+      this.#deliver(update, target);
+    } finally {
+      this.#claiming -= 1;
+      if (this.#claiming === 0 && this.#claimsDone.length > 0) {
+        const waiters = this.#claimsDone;
+        this.#claimsDone = [];
+        for (const wake of waiters) wake();
+      }
     }
-    if (claim === "done") return this.#duplicate(id, target);
-    // Claimed by another process (or by one that died: its lease runs out, then it runs).
-    if (claim === "busy") return this.#respond(target, 503, "busy", undefined);
-    if (this.#closing) {
-      await this.#release(id);
-      return this.#respond(target, 503, "closing", undefined);
-    }
-    this.#mine.add(id);
-    this.#deliver(update, target);
   }
 
   /** Hands an update to the delivery mode. */
   #deliver(update: Update, target: unknown): void {
     const delivery = this.#s.delivery;
     if (delivery === "await") {
-      const job = new Job(update, target, this.#abort.signal);
+      const job = new Job(this, update, target);
       // +1: the interval phase is arbitrary, so never answer before the deadline.
       job.expiresAt = this.#tick + this.#deadlineTicks + 1;
       const newest = this.#newestOpen;
@@ -221,16 +280,18 @@ export class Runner {
       }
       this.#newestOpen = job;
       if (this.#sweep === undefined) this.#startSweep();
-      this.#submit(job);
+      this.#scheduler.submit(updateChatId(update) ?? updateUserId(update), job);
     } else if (delivery === "ack") {
-      if (this.#queued >= this.#s.maxPending) {
-        void this.#release(update.update_id).then(() =>
-          this.#respond(target, 503, "overloaded", undefined),
-        );
+      if (this.#scheduler.size >= this.#s.maxPending) {
+        if (this.#s.dedup !== undefined) this.#track(this.#release(update.update_id));
+        this.#respond(target, 503, "overloaded", undefined);
         return;
       }
       this.#respond(target, 200, undefined, undefined);
-      this.#submit(new Job(update, undefined, this.#abort.signal));
+      this.#scheduler.submit(
+        updateChatId(update) ?? updateUserId(update),
+        new Job(this, update, undefined),
+      );
     } else {
       void this.#enqueue(update, target);
     }
@@ -280,12 +341,23 @@ export class Runner {
       for (let job = this.#oldestOpen; job !== undefined; job = this.#oldestOpen) {
         if (job.expiresAt > this.#tick) break;
         if (deadlineChannel.hasSubscribers)
-          deadlineChannel.publish({ path: this.#s.path, updateId: job.id });
-        this.#s.log.warn(
-          { updateId: job.id, deadlineMs: this.#s.deadlineMs },
-          "@bot/webhook-fastify: handler still running at the deadline; answered 200 so Telegram does not resend",
-        );
-        this.#answer(job, 200, "deadline");
+          deadlineChannel.publish({ path: this.#s.path, updateId: job.id, started: job.started });
+        if (job.started) {
+          this.#s.log.warn(
+            { updateId: job.id, deadlineMs: this.#s.deadlineMs },
+            "@bot/webhook-fastify: handler still running at the deadline; answered 200 so Telegram does not resend",
+          );
+          this.#answer(job, 200, "deadline");
+        } else {
+          // Still waiting behind its chat's earlier updates: it must not be answered 200 and
+          // then lost. Answer 503 (Telegram resends it) and skip it when its turn comes.
+          job.withdrawn = true;
+          this.#s.log.warn(
+            { updateId: job.id, deadlineMs: this.#s.deadlineMs },
+            "@bot/webhook-fastify: update still queued behind its chat at the deadline; answered 503 so Telegram resends it",
+          );
+          this.#answer(job, 503, "deadline");
+        }
       }
       if (this.#oldestOpen === undefined) {
         clearInterval(this.#sweep);
@@ -295,103 +367,106 @@ export class Runner {
     this.#sweep.unref();
   }
 
-  /** Puts a job in its key's line: it starts now, or once the jobs before it finished. */
-  #submit(job: Job): void {
-    this.#queued += 1;
-    const key = job.key;
-    if (key !== undefined) {
-      const last = this.#lines.get(key);
-      this.#lines.set(key, job);
-      if (last !== undefined) {
-        last.next = job;
-        job.prev = last;
-        return;
-      }
+  /**
+   * Runs a job's handler (the scheduler calls this through the job when its turn came).
+   *
+   * @param job The job.
+   * @returns The handler's promise, or nothing for a withdrawn job.
+   */
+  run(job: Job): Promise<void> | undefined {
+    if (job.withdrawn) return undefined;
+    return this.#bot.handleUpdate(job.update, job);
+  }
+
+  /**
+   * The handler settled before the per-update deadline.
+   *
+   * @param job The job.
+   * @param failed Whether `handleUpdate` rejected (only a throwing `bot.catch` does).
+   * @param error What it rejected with.
+   */
+  finished(job: Job, failed: boolean, error: unknown): void {
+    if (failed) {
+      // Telegram must not resend because of it: it is answered 200 like any handled update.
+      this.#s.log.error(
+        { err: error, updateId: job.id },
+        "@bot/webhook-fastify: the bot's error handler threw",
+      );
     }
-    this.#ready(job);
+    // Answer as soon as the handler is done, before the bookkeeping.
+    this.#answer(job, 200, undefined);
+    this.#settleDedup(job.id, job.withdrawn ? NOT_RUN : RAN);
   }
 
-  /** A job whose turn in its line came: start it if a slot is free, else wait for one. */
-  #ready(job: Job): void {
-    if (this.#running < this.#concurrency && this.#readyHead === undefined) {
-      this.#start(job);
-    } else if (this.#readyTail === undefined) {
-      this.#readyHead = job;
-      this.#readyTail = job;
-    } else {
-      this.#readyTail.nextReady = job;
-      this.#readyTail = job;
+  /**
+   * The per-update deadline (`handlerTimeoutMs`) passed: the scheduler aborted the signal and
+   * released the chat's line. The update counts as handled (with an error): it is reported to
+   * `bot.catch`, answered 200 and marked done, so it is not run twice.
+   *
+   * @param job The job.
+   * @param error The dispatcher's typed timeout error.
+   */
+  timedOut(job: Job, error: HandlerTimeoutError): void {
+    this.#report(error, job.update, "handler");
+    this.#answer(job, 200, "deadline");
+    this.#settleDedup(job.id, RAN);
+  }
+
+  /**
+   * The scheduler dropped a job that had not started (the close grace ran out). An open
+   * request gets 503 so Telegram resends it; an `ack`-mode update was answered 200 already,
+   * so it is reported (log, diagnostics channel and `bot.catch`) with the update: never lost
+   * in silence.
+   *
+   * @param job The job.
+   */
+  dropped(job: Job): void {
+    this.#abandoned += 1;
+    const open = job.webhookReply !== undefined && !job.withdrawn;
+    if (open) this.#answer(job, 503, "abandoned");
+    else if (!job.withdrawn) {
+      if (droppedChannel.hasSubscribers)
+        droppedChannel.publish({ path: this.#s.path, updateId: job.id, update: job.update });
+      this.#report(
+        new WebhookError(
+          "WEBHOOK_UPDATE_DROPPED",
+          `@bot/webhook-fastify: update ${job.id} was answered 200 (ack mode) but had not started when the close grace ran out; it was not handled`,
+        ),
+        job.update,
+        "other",
+      );
     }
+    this.#settleDedup(job.id, NOT_RUN);
   }
 
-  #start(job: Job): void {
-    job.started = true;
-    job.prev = undefined;
-    this.#queued -= 1;
-    this.#running += 1;
-    void this.#run(job);
-  }
-
-  async #run(job: Job): Promise<void> {
-    const update = job.update as Update;
-    job.update = undefined;
-    let ran = false;
-    if (this.#abort.signal.aborted) {
-      this.#abandoned += 1;
-      this.#answer(job, 503, "abandoned");
-    } else {
-      ran = true;
-      try {
-        await this.#bot.handleUpdate(update, job);
-      } catch (error) {
-        // Only a throwing `bot.catch` gets here. Telegram must not resend because of it.
+  #report(error: unknown, update: Update, source: "handler" | "other"): void {
+    const reportError = this.#bot.reportError;
+    if (reportError === undefined) {
+      this.#s.log.error(
+        { err: error, updateId: update.update_id },
+        "@bot/webhook-fastify: update failed",
+      );
+      return;
+    }
+    void Promise.resolve()
+      .then(() => reportError.call(this.#bot, error, update, source))
+      .catch((reportFailure: unknown) =>
         this.#s.log.error(
-          { err: error, updateId: job.id },
+          { err: reportFailure, updateId: update.update_id },
           "@bot/webhook-fastify: the bot's error handler threw",
-        );
-      }
-      // Answer as soon as the handler is done, before the bookkeeping.
-      this.#answer(job, 200, undefined);
-    }
-    this.#finish(job, ran);
+        ),
+      );
   }
 
-  /** Frees the job's slot and key, and starts what waited for them. */
-  #finish(job: Job, ran: boolean): void {
-    this.#running -= 1;
-    if (this.#s.dedup !== undefined) this.#track(ran ? this.#done(job.id) : this.#release(job.id));
-    const key = job.key;
-    if (key !== undefined) {
-      const next = job.next;
-      job.next = undefined;
-      if (next === undefined) this.#lines.delete(key);
-      else {
-        next.prev = undefined;
-        if (this.#abort.signal.aborted) {
-          this.#lines.delete(key);
-          this.#drop(next);
-        } else this.#ready(next);
-      }
-    }
-    while (this.#running < this.#concurrency && this.#readyHead !== undefined) {
-      const ready = this.#readyHead;
-      this.#readyHead = ready.nextReady;
-      ready.nextReady = undefined;
-      if (this.#readyHead === undefined) this.#readyTail = undefined;
-      this.#start(ready);
-    }
-    if (this.#running === 0 && this.#queued === 0 && this.#idle.length > 0) {
-      const waiters = this.#idle;
-      this.#idle = [];
-      for (const wake of waiters) wake();
-    }
+  #settleDedup(id: number, outcome: number): void {
+    if (this.#s.dedup === undefined) return;
+    this.#track(outcome === RAN ? this.#done(id) : this.#release(id));
   }
 
   async #done(id: number): Promise<void> {
-    const dedup = this.#s.dedup;
-    if (dedup === undefined) return;
+    if (this.#s.dedup === undefined) return;
     try {
-      await dedup.finish(id);
+      await (await this.#getDedup()).finish(id);
     } catch (error) {
       this.#s.log.error(
         { err: error, updateId: id },
@@ -403,11 +478,10 @@ export class Runner {
   }
 
   async #release(id: number): Promise<void> {
-    const dedup = this.#s.dedup;
-    if (dedup === undefined) return;
+    if (this.#s.dedup === undefined) return;
     this.#mine.delete(id);
     try {
-      await dedup.release(id);
+      await (await this.#getDedup()).release(id);
     } catch (error) {
       this.#s.log.error(
         { err: error, updateId: id },
@@ -416,22 +490,28 @@ export class Runner {
     }
   }
 
-  #idlePromise(): Promise<void> {
-    if (this.#queued === 0 && this.#running === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#idle.push(resolve));
-  }
-
-  /** Keeps a dedup write in view, so `close` can wait for it. */
+  /** Keeps a dedup write in view, so `settled` can wait for it. */
   #track(write: Promise<void>): void {
     this.#writes.add(write);
     void write.then(() => this.#writes.delete(write));
   }
 
+  /** Resolves once no claim is under way and the scheduler is idle. */
+  async #drained(): Promise<void> {
+    for (;;) {
+      if (this.#claiming > 0) await new Promise<void>((resolve) => this.#claimsDone.push(resolve));
+      await this.#scheduler.idle();
+      if (this.#claiming === 0) return;
+    }
+  }
+
   /**
    * Stops accepting updates and lets queued and running ones finish for up to the grace
-   * period. After it, updates not started are dropped, running handlers see their signal
-   * aborted, and `await`-mode requests still open get 503 (Telegram resends them). Every
-   * open request is answered when this resolves, so the HTTP server can close.
+   * period. After it, updates not started are dropped (`await`: their requests get 503, so
+   * Telegram resends them; `ack`: reported as `WEBHOOK_UPDATE_DROPPED`), running handlers see
+   * their signal aborted, and `await`-mode requests still open get 503. Handlers past their
+   * per-update deadline are not waited for. Every open request is answered when this
+   * resolves, so the HTTP server can close.
    *
    * @returns Resolves once drained or the grace period ran out; never rejects.
    */
@@ -439,13 +519,14 @@ export class Runner {
     this.#closing = true;
     let timer: NodeJS.Timeout | undefined;
     const drained = await Promise.race([
-      this.#idlePromise().then(() => true),
+      this.#drained().then(() => true),
       new Promise<false>((resolve) => {
         timer = setTimeout(() => resolve(false), this.#s.closeGraceMs);
       }),
     ]);
     clearTimeout(timer);
     if (!drained) this.#abandon();
+    this.#scheduler.close();
   }
 
   /**
@@ -459,59 +540,22 @@ export class Runner {
   }
 
   #abandon(): void {
-    const left = this.#queued + this.#running;
-    this.#abort.abort();
-    // Requests still open get 503 (Telegram resends them); jobs not started are dropped.
+    const left = this.#scheduler.size + this.#scheduler.running;
+    // Not started: dropped (503 or reported, claims released). Running: signal aborted.
+    this.#scheduler.close();
+    this.#scheduler.abort(
+      new WebhookError(
+        "WEBHOOK_CLOSING",
+        "@bot/webhook-fastify: the server is closing and the close grace ran out",
+      ),
+    );
+    // Requests still open belong to running handlers: 503, Telegram resends them.
     while (this.#oldestOpen !== undefined) this.#answer(this.#oldestOpen, 503, "abandoned");
-    let ready = this.#readyHead;
-    this.#readyHead = undefined;
-    this.#readyTail = undefined;
-    while (ready !== undefined) {
-      const job = ready;
-      ready = job.nextReady;
-      job.nextReady = undefined;
-      // A ready job heads its line: the line goes with it.
-      if (job.key !== undefined) this.#lines.delete(job.key);
-      this.#drop(job);
-    }
-    // The lines left are headed by a running job: drop what waits behind it.
-    for (const [key, last] of this.#lines) {
-      let first = last;
-      while (first.prev !== undefined && !first.prev.started) first = first.prev;
-      if (first.started) continue;
-      const head = first.prev;
-      first.prev = undefined;
-      if (head === undefined) this.#lines.delete(key);
-      else {
-        head.next = undefined;
-        this.#lines.set(key, head);
-      }
-      this.#drop(first);
-    }
     clearInterval(this.#sweep);
     this.#sweep = undefined;
     this.#s.log.error(
       { left, abandoned: this.#abandoned, delivery: this.#s.delivery },
       "@bot/webhook-fastify: close grace ran out with updates unfinished",
     );
-  }
-
-  /**
-   * Drops a job that has not started and the jobs queued behind it (after the abort nothing
-   * starts): open requests get 503 and dedup claims go back, so Telegram's resend runs them.
-   */
-  #drop(first: Job): void {
-    let job: Job | undefined = first;
-    while (job !== undefined) {
-      const next: Job | undefined = job.next;
-      job.next = undefined;
-      job.prev = undefined;
-      job.update = undefined;
-      this.#queued -= 1;
-      this.#abandoned += 1;
-      this.#answer(job, 503, "abandoned");
-      if (this.#s.dedup !== undefined) this.#track(this.#release(job.id));
-      job = next;
-    }
   }
 }

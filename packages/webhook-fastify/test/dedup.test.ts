@@ -13,7 +13,7 @@ describe("dedup by update_id", () => {
       expect((await post(base, "/hook", messageUpdate(5))).status).toBe(200);
     expect((await post(base, "/hook", messageUpdate(6))).status).toBe(200);
     expect(bot.runs.map((u) => u.update_id)).toEqual([5, 6]);
-    expect(await bot.storage.get("webhook:dedup:/hook:5")).toMatchObject({ value: "done" });
+    expect(await bot.storage.get("777:dedup:5")).toMatchObject({ value: "done" });
     await app.close();
   });
 
@@ -89,7 +89,7 @@ describe("dedup by update_id", () => {
       (await app.inject({ method: "POST", url: "/hook", headers, payload: messageUpdate(4) }))
         .statusCode,
     ).toBe(200);
-    expect(await bot.storage.get("webhook:dedup:/hook:4")).toMatchObject({ value: "done" });
+    expect(await bot.storage.get("777:dedup:4")).toMatchObject({ value: "done" });
     await app.close();
   });
 

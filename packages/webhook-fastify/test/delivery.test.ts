@@ -21,7 +21,7 @@ describe("await mode", () => {
     await app.close();
   });
 
-  it("at the deadline answers 200 while the handler runs on, and the chat's next update waits for it", async () => {
+  it("at the deadline answers 200 while the handler runs on, and 503 to the chat's next update still queued behind it", async () => {
     const gate = deferred();
     const events: string[] = [];
     const bot = testBot(async (ctx) => {
@@ -30,18 +30,25 @@ describe("await mode", () => {
       if (id === 1) await gate.promise;
       events.push(`end ${id}`);
     });
-    const { app, logs } = await withWebhook(bot, { delivery: "await", deadlineMs: 100 });
+    const { app, logs } = await withWebhook(bot, {
+      delivery: "await",
+      deadlineMs: 100,
+      handlerTimeoutMs: 0,
+    });
     const base = await listen(app);
     const first = await post(base, "/hook", messageUpdate(1, 10));
     expect(first.status).toBe(200);
-    // Same chat: queued behind update 1, so it also reaches its deadline without starting.
+    // Same chat: queued behind update 1, so it reaches its deadline without starting. It must
+    // not be answered 200 (that would lose it if the process stops): 503, Telegram resends.
     const second = await post(base, "/hook", messageUpdate(2, 10));
-    expect(second.status).toBe(200);
+    expect(second.status).toBe(503);
     // Another chat is not held up.
     const other = await post(base, "/hook", messageUpdate(3, 20));
     expect(other.status).toBe(200);
     expect(events).toEqual(["start 1", "start 3", "end 3"]);
     gate.resolve();
+    // Telegram's resend of update 2 runs it, after update 1.
+    expect((await post(base, "/hook", messageUpdate(2, 10))).status).toBe(200);
     await app.close();
     expect(events).toEqual(["start 1", "start 3", "end 3", "end 1", "start 2", "end 2"]);
     expect(logs.entries.filter((e) => String(e.msg).includes("deadline"))).toHaveLength(2);
