@@ -1,6 +1,6 @@
 /**
  * Runs every benchmark (or the ones named on the command line) and prints
- * medians and ratios. Usage: `pnpm bench [schema|client|dispatch|webhook|redis]...`.
+ * medians and ratios. Usage: `pnpm bench [schema|client|dispatch|webhook|redis|e2e]...`.
  */
 import { report } from "./harness.ts";
 
@@ -27,6 +27,10 @@ const all: Record<
   redis: {
     reference: "node-redis GET+SET (raw)",
     run: async () => (await import("./redis.ts")).benchRedis(),
+  },
+  e2e: {
+    reference: "hand loop",
+    run: async () => (await import("./e2e.ts")).benchE2e(),
   },
 };
 

@@ -9,12 +9,13 @@
  * interleaved across subjects and, where possible, servers and load generator are pinned to
  * different CPUs (see `benchWebhook`).
  */
-import { type ChildProcess, execFileSync, fork } from "node:child_process";
+import { type ChildProcess, fork } from "node:child_process";
 import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { messageUpdate1k } from "./fixtures.ts";
 import { type BenchResult, median } from "./harness.ts";
+import { pin } from "./pin.ts";
 
 const SUBJECTS = ["@bot/webhook-fastify", "grammY", "Telegraf", "bare Fastify"] as const;
 const SECRET = "bench_secret_token_0123456789";
@@ -67,22 +68,6 @@ function load(port: number, connections: number, duration: number): Promise<Auto
     headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": SECRET },
     body: JSON.stringify(messageUpdate1k(1)),
   });
-}
-
-/**
- * Pins a process (all its threads) to some CPUs with `taskset`, where there is one (Linux).
- *
- * @param pid The process.
- * @param cpus A CPU list such as `"1"` or `"0-3"`.
- * @returns Whether it worked.
- */
-function pin(pid: number, cpus: string): boolean {
-  try {
-    execFileSync("taskset", ["-a", "-p", "-c", cpus, String(pid)], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 interface Server {
