@@ -8,10 +8,14 @@ import { execFileSync } from "node:child_process";
  * @returns Whether it worked.
  */
 export function pin(pid: number, cpus: string): boolean {
-  try {
-    execFileSync("taskset", ["-a", "-p", "-c", cpus, String(pid)], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
+  // `-a` walks the threads one by one: one that ends meanwhile fails the call, so try again.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      execFileSync("taskset", ["-a", "-p", "-c", cpus, String(pid)], { stdio: "ignore" });
+      return true;
+    } catch {
+      // retry
+    }
   }
+  return false;
 }
