@@ -279,7 +279,7 @@ export class Client {
         }
         promise = this.#send(method, path, JSON_HEADERS, body, timeoutMs, signal);
       } else {
-        const prepared = await prepareMultipart(params);
+        const prepared = await prepareMultipart(params, { signal, timeoutMs });
         release = prepared.release;
         reusable = prepared.reusable;
         const boundary = chooseBoundary(prepared.parts);

@@ -22,6 +22,10 @@ export const ERROR_CODES = {
   options: "BOT_CLIENT_OPTIONS",
   input: "BOT_CLIENT_INPUT",
   closed: "BOT_CLIENT_CLOSED",
+  uploadSourceStatus: "BOT_UPLOAD_SOURCE_STATUS",
+  uploadSourceTooLarge: "BOT_UPLOAD_SOURCE_TOO_LARGE",
+  uploadSourceBlocked: "BOT_UPLOAD_SOURCE_BLOCKED",
+  uploadSourceNetwork: "BOT_UPLOAD_SOURCE_NETWORK",
 } as const;
 
 /** The `code` of an error thrown by `@bot/client`. */
@@ -47,6 +51,7 @@ const ABORT_BRAND = Symbol.for("@bot/client.AbortError");
 const OPTIONS_BRAND = Symbol.for("@bot/client.OptionsError");
 const INPUT_BRAND = Symbol.for("@bot/client.InputError");
 const CLOSED_BRAND = Symbol.for("@bot/client.ClosedError");
+const UPLOAD_SOURCE_BRAND = Symbol.for("@bot/client.UploadSourceError");
 
 function branded(value: unknown, brand: symbol): boolean {
   return (
@@ -338,6 +343,48 @@ export class ClosedError extends ClientError {
 }
 brand(ClosedError, CLOSED_BRAND);
 Object.defineProperty(ClosedError.prototype, "name", { value: "ClosedError", writable: true });
+
+/** The `code` of an {@link UploadSourceError}. */
+export type UploadSourceErrorCode =
+  | "BOT_UPLOAD_SOURCE_STATUS"
+  | "BOT_UPLOAD_SOURCE_TOO_LARGE"
+  | "BOT_UPLOAD_SOURCE_BLOCKED"
+  | "BOT_UPLOAD_SOURCE_NETWORK";
+
+/**
+ * The source of `InputFile.fromUrl(url, { upload: true })` could not be used: it answered a
+ * non-2xx status (`BOT_UPLOAD_SOURCE_STATUS`, also for redirects, which are not followed), sent
+ * more than `maxBytes` (`BOT_UPLOAD_SOURCE_TOO_LARGE`), resolved to a loopback, private or
+ * link-local address (`BOT_UPLOAD_SOURCE_BLOCKED`), or could not be reached
+ * (`BOT_UPLOAD_SOURCE_NETWORK`). Nothing was sent to Telegram when it is thrown before the call.
+ */
+export class UploadSourceError extends ClientError {
+  static override readonly brand: symbol = UPLOAD_SOURCE_BRAND;
+  declare readonly code: UploadSourceErrorCode;
+  /** The HTTP status the source answered, for `BOT_UPLOAD_SOURCE_STATUS`. */
+  readonly status: number | undefined;
+
+  /**
+   * Builds the error.
+   *
+   * @param code The stable code.
+   * @param message What failed, without the URL's query string.
+   * @param options The cause, and the source's status.
+   */
+  constructor(
+    code: UploadSourceErrorCode,
+    message: string,
+    options?: ClientErrorOptions & { readonly status?: number },
+  ) {
+    super(code, message, options);
+    this.status = options?.status;
+  }
+}
+brand(UploadSourceError, UPLOAD_SOURCE_BRAND);
+Object.defineProperty(UploadSourceError.prototype, "name", {
+  value: "UploadSourceError",
+  writable: true,
+});
 
 /**
  * Tells whether a value is any error thrown by `@bot/client`.

@@ -4,12 +4,14 @@
  * @module
  */
 
+// -- security --
+export { isNonPublicAddress } from "./address-policy.js";
 export type { RequestMessage, ResponseMessage } from "./channels.js";
 // -- observability --
 export { requestChannel, responseChannel } from "./channels.js";
 // -- the client --
 export { Client } from "./client.js";
-export type { ApiErrorCode, ErrorCode } from "./errors.js";
+export type { ApiErrorCode, ErrorCode, UploadSourceErrorCode } from "./errors.js";
 // -- errors --
 export {
   AbortError,
@@ -26,10 +28,11 @@ export {
   NetworkError,
   OptionsError,
   TimeoutError,
+  UploadSourceError,
 } from "./errors.js";
 export type { FromUrlOptions } from "./input-file.js";
 // -- files --
-export { InputFile, isUploadable } from "./input-file.js";
+export { InputFile, isUploadable, MAX_UPLOAD_BYTES } from "./input-file.js";
 export type { FloodLimiterOptions, Rate, RateLimitStore, RateRule } from "./limiter.js";
 
 // -- flood control --

@@ -9,6 +9,7 @@ import {
   type InputFile,
   isUploadable,
   OPEN_FILE,
+  type OpenFileOptions,
 } from "./input-file.js";
 import type { MultipartParts } from "./multipart.js";
 
@@ -89,9 +90,13 @@ function release(bytes: readonly FileBytes[]): void {
  * Builds the multipart parts of a call and opens its files.
  *
  * @param params The call's parameters.
+ * @param open The call's signal and timeout, for files fetched from a URL.
  * @returns The parts, ready to encode.
  */
-export async function prepareMultipart(params: object): Promise<PreparedMultipart> {
+export async function prepareMultipart(
+  params: object,
+  open?: OpenFileOptions,
+): Promise<PreparedMultipart> {
   const fields: (readonly [string, string])[] = [];
   const pending: (readonly [string, InputFile])[] = [];
   let counter = 0;
@@ -127,7 +132,7 @@ export async function prepareMultipart(params: object): Promise<PreparedMultipar
   try {
     for (const [name, file] of pending) {
       if (!file.reusable) reusable = false;
-      const bytes = await file[OPEN_FILE]();
+      const bytes = await file[OPEN_FILE](open);
       if (!(bytes instanceof Uint8Array)) {
         opened.push(bytes);
         if (!file.reusable) reusable = false;

@@ -82,7 +82,10 @@ describe("file sources", () => {
       await client.sendPhoto({ chat_id: 1, photo: InputFile.fromUrl(url) });
       expect(lastCall().contentType).toBe("application/json");
       expect(lastCall().params.photo).toBe(url);
-      await client.sendPhoto({ chat_id: 1, photo: InputFile.fromUrl(url, { upload: true }) });
+      await client.sendPhoto({
+        chat_id: 1,
+        photo: InputFile.fromUrl(url, { upload: true, allowPrivateNetworks: true }),
+      });
       expect(lastCall().files.photo).toMatchObject({ filename: "cat.png" });
       expect(lastCall().files.photo?.data.toString()).toBe("remote bytes");
     } finally {
