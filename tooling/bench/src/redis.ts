@@ -4,15 +4,26 @@
  *
  * - raw loops (the limits): `GET` + `SET` on ioredis (with and without auto-pipelining) and
  *   on node-redis (`redis`), the client `@bot/persistence-redis` builds on;
- * - `RedisStorage`: `get` + `compareAndSet` (one `HMGET`, one `EVALSHA`).
+ * - `RedisStorage`: `get` + `compareAndSet` (one `HMGET`, one `EVALSHA`);
+ * - sessions through the frameworks, one text update per chat through `handleUpdate`, the
+ *   handler incrementing a counter in the chat's session: `@bot/dispatcher` (`ctx.chatData`
+ *   on `RedisStorage`), grammY (`session()` on `@grammyjs/storage-redis`, ioredis) and
+ *   Telegraf (`session()` on `@telegraf/session/redis`, node-redis).
  *
  * Besides updates/s it reports the Redis commands and the Redis CPU (user + sys of the server,
  * from `INFO`) per update.
  */
 import { randomBytes } from "node:crypto";
+import { Bot, dataSessions } from "@bot/dispatcher";
 import { RedisStorage } from "@bot/persistence-redis";
+import type { Update } from "@bot/types";
+import { RedisAdapter } from "@grammyjs/storage-redis";
+import { Redis as TelegrafRedisStore } from "@telegraf/session/redis";
+import { Bot as GrammyBot, session as grammySession } from "grammy";
 import { Redis } from "ioredis";
 import { createClient } from "redis";
+import { Telegraf, session as telegrafSession } from "telegraf";
+import { BENCH_BOT_INFO, BENCH_TOKEN } from "./fixtures.ts";
 import { type BenchResult, median } from "./harness.ts";
 
 const URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -53,6 +64,22 @@ async function serverStats(probe: InfoClient): Promise<{ cpu: number; commands: 
   };
 }
 
+let updateId = 0;
+/** A private text message from user `chat` in chat `chat`. */
+function textUpdate(chat: number): Update {
+  const user = { id: 10_000 + chat, is_bot: false, first_name: "U" };
+  return {
+    update_id: ++updateId,
+    message: {
+      message_id: updateId,
+      date: 1_764_000_000,
+      chat: { id: 10_000 + chat, type: "private", first_name: "U" },
+      from: user,
+      text: "count",
+    },
+  };
+}
+
 const bump = (json: string | null): string =>
   JSON.stringify({
     n: ((json === null ? undefined : (JSON.parse(json) as { n: number }).n) ?? 0) + 1,
@@ -78,6 +105,45 @@ export async function benchRedis(
   await Promise.all([node.connect(), probe.connect()]);
   const storage = new RedisStorage({ client: node, prefix: `${prefix}storage:` });
 
+  const ours = new Bot<never>(BENCH_TOKEN, { botInfo: BENCH_BOT_INFO });
+  const oursStorage = new RedisStorage({ client: node, prefix: `${prefix}ours:` });
+  ours.use(dataSessions({ storage: oursStorage }) as never);
+  ours.on("message", async (ctx) => {
+    const data = await (ctx as unknown as { chatData: Promise<{ n?: number }> }).chatData;
+    data.n = (data.n ?? 0) + 1;
+  });
+  const grammy = new GrammyBot(BENCH_TOKEN, { botInfo: BENCH_BOT_INFO as never });
+  const grammyRedis = new Redis(URL, { lazyConnect: true });
+  await grammyRedis.connect();
+  grammy.use(
+    // biome-ignore lint/suspicious/noExplicitAny: the grammY bot is untyped here on purpose
+    grammySession<any, any>({
+      initial: () => ({ n: 0 }),
+      storage: new RedisAdapter<{ n: number }>({ instance: grammyRedis as never }),
+      prefix: `${prefix}grammy:`,
+    }),
+  );
+  grammy.on("message", (ctx) => {
+    (ctx as unknown as { session: { n: number } }).session.n++;
+  });
+  const telegraf = new Telegraf(BENCH_TOKEN);
+  telegraf.botInfo = BENCH_BOT_INFO as never;
+  // The Telegraf store connects the client it is given itself.
+  const telegrafRedis = createClient({ url: URL });
+  telegraf.use(
+    telegrafSession({
+      store: TelegrafRedisStore<{ n: number }>({
+        client: telegrafRedis as never,
+        prefix: `${prefix}telegraf:`,
+      }) as never,
+    }) as never,
+  );
+  telegraf.on("message", (ctx) => {
+    const c = ctx as unknown as { session?: { n: number } };
+    c.session ??= { n: 0 };
+    c.session.n++;
+  });
+
   const subjects: Subject[] = [
     {
       name: "ioredis GET+SET (raw)",
@@ -99,6 +165,18 @@ export async function benchRedis(
         const k = `${prefix}node:${chat}`;
         await node.set(k, bump(await node.get(k)));
       },
+    },
+    {
+      name: "@bot/dispatcher chatData on RedisStorage",
+      update: (chat) => ours.handleUpdate(textUpdate(chat)),
+    },
+    {
+      name: "grammY session() on @grammyjs/storage-redis",
+      update: (chat) => grammy.handleUpdate(textUpdate(chat) as never),
+    },
+    {
+      name: "Telegraf session() on @telegraf/session/redis",
+      update: (chat) => telegraf.handleUpdate(textUpdate(chat) as never),
     },
     {
       name: "RedisStorage get+compareAndSet",
@@ -136,7 +214,8 @@ export async function benchRedis(
     } while (cursor !== "0");
     io.disconnect();
     ioPipe.disconnect();
-    await Promise.all([node.close(), probe.close()]);
+    grammyRedis.disconnect();
+    await Promise.all([node.close(), probe.close(), telegrafRedis.close()]);
   }
   return subjects.map((s) => {
     const f = figures.get(s.name)!;
