@@ -83,38 +83,65 @@ export class Commander {
    * @returns The reply.
    */
   send(args: string[], key: string | undefined, readonly = false): Promise<unknown> {
+    // The abort drops a command still queued in the client (offline or not yet written), so
+    // a command reported as failed does not run later when the connection comes back.
     const abort = new AbortController();
     const options = { abortSignal: abort.signal };
-    const command = args[0] as string;
+    let pending: Promise<unknown>;
+    try {
+      pending = this.#cluster
+        ? (this.#client as NodeRedisCluster).sendCommand(key, readonly, args, options)
+        : (this.#client as NodeRedisClient).sendCommand(args, options);
+    } catch (error) {
+      return Promise.reject(mapError(args[0] as string, error));
+    }
     return new Promise<unknown>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        abort.abort();
-        reject(
-          new StorageUnavailableError(
-            command,
-            `Redis did not answer ${command} within ${this.#timeoutMs} ms`,
-          ),
-        );
-      }, this.#timeoutMs);
-      let pending: Promise<unknown>;
-      try {
-        pending = this.#cluster
-          ? (this.#client as NodeRedisCluster).sendCommand(key, readonly, args, options)
-          : (this.#client as NodeRedisClient).sendCommand(args, options);
-      } catch (error) {
-        pending = Promise.reject(error);
-      }
+      const deadline = performance.now() + this.#timeoutMs;
+      const entry = new Pending(args[0] as string, deadline, abort, resolve, reject);
+      this.#watch(entry);
       pending.then(
-        (reply) => {
-          clearTimeout(timer);
-          resolve(reply);
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          reject(mapError(command, error));
-        },
+        (reply) => entry.settle(reply, undefined),
+        (error: unknown) => entry.settle(undefined, mapError(entry.command, error)),
       );
     });
+  }
+
+  // One timer for all commands: they share one timeout, so they expire in the order they
+  // were sent, and the sweep stops at the first one still within its deadline.
+  #queue: Pending[] = [];
+  #head = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  #watch(entry: Pending): void {
+    this.#queue.push(entry);
+    if (this.#timer === undefined) this.#arm(entry.deadline);
+  }
+
+  #arm(deadline: number): void {
+    this.#timer = setTimeout(() => this.#sweep(), Math.max(1, deadline - performance.now()));
+    this.#timer.unref?.();
+  }
+
+  #sweep(): void {
+    this.#timer = undefined;
+    const now = performance.now();
+    const q = this.#queue;
+    while (this.#head < q.length) {
+      const e = q[this.#head] as Pending;
+      if (!e.settled && e.deadline > now) break;
+      if (!e.settled) e.expire(this.#timeoutMs);
+      this.#head++;
+    }
+    if (this.#head === q.length) {
+      this.#queue = [];
+      this.#head = 0;
+      return;
+    }
+    if (this.#head > 1024) {
+      this.#queue = q.slice(this.#head);
+      this.#head = 0;
+    }
+    this.#arm((this.#queue[this.#head] as Pending).deadline);
   }
 
   /**
@@ -134,6 +161,37 @@ export class Commander {
         throw error;
       return this.send(["EVAL", s.source, ...tail], keys[0]);
     }
+  }
+}
+
+/** One command waiting for its reply or its deadline, whichever comes first. */
+class Pending {
+  settled = false;
+
+  constructor(
+    readonly command: string,
+    readonly deadline: number,
+    readonly abort: AbortController,
+    readonly resolve: (reply: unknown) => void,
+    readonly reject: (error: unknown) => void,
+  ) {}
+
+  settle(reply: unknown, error: Error | undefined): void {
+    if (this.settled) return;
+    this.settled = true;
+    if (error === undefined) this.resolve(reply);
+    else this.reject(error);
+  }
+
+  expire(timeoutMs: number): void {
+    this.abort.abort();
+    this.settle(
+      undefined,
+      new StorageUnavailableError(
+        this.command,
+        `Redis did not answer ${this.command} within ${timeoutMs} ms`,
+      ),
+    );
   }
 }
 
