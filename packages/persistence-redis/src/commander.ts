@@ -73,6 +73,11 @@ export class Commander {
     this.#cluster = isCluster(client);
   }
 
+  /** Whether the client is a Redis Cluster (keys of one call may then live in different slots). */
+  get cluster(): boolean {
+    return this.#cluster;
+  }
+
   /**
    * Sends one command. It fails with `StorageUnavailableError` when Redis does not answer
    * within the deadline, whatever the client's own reconnect and queue settings.

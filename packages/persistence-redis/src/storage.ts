@@ -8,11 +8,14 @@ import {
   RuntimeError,
   type Storage,
   type StorageEntry,
+  type StorageLease,
+  type StorageLockOptions,
   type StorageWriteOptions,
 } from "@bot/dispatcher";
 import { Commander, type RedisClientLike } from "./commander.js";
 import { RedisStorageError } from "./errors.js";
 import { redisKey } from "./keys.js";
+import { RedisLocks } from "./lock.js";
 import { parseOptions, type RedisStorageOptions } from "./options.js";
 import { COMPARE_AND_SET, SET, SET_IF_ABSENT } from "./scripts.js";
 
@@ -33,6 +36,7 @@ export class RedisStorage implements Storage {
   /** A random part per instance plus a counter: versions are never reused, across processes too. */
   readonly #versionBase = `${randomBytes(9).toString("base64url")}.`;
   #versionCounter = 0;
+  readonly #locks: RedisLocks;
 
   /**
    * Creates a store.
@@ -67,6 +71,30 @@ export class RedisStorage implements Storage {
         if (own !== undefined) await (await own).client.close();
       };
     }
+    const cluster = o.client !== undefined && "masters" in o.client;
+    this.#locks = new RedisLocks({
+      run: async (s, keys, argv) => (await this.#commander()).run(s, keys, argv),
+      cluster,
+      key: (k, suffix = "") => redisKey(this.#prefix, k, suffix),
+      version: () => this.#version(),
+      serialise,
+      parse,
+      ttl: (ttlMs) => ttl(ttlMs === undefined ? undefined : { ttlMs }),
+    });
+  }
+
+  /**
+   * Locks keys for one holder with a lease and reads them in the same round trip (the
+   * dispatcher's optional `Storage.lock` capability): on a single Redis all keys in one Lua
+   * script, on a Redis Cluster one key after another in sorted order. Waiting polls with a
+   * short, growing pause until `waitMs`.
+   *
+   * @param keys Distinct storage keys.
+   * @param options TTL, wait deadline and abort signal.
+   * @returns The lease, with the keys' entries.
+   */
+  lock(keys: readonly string[], options: StorageLockOptions): Promise<StorageLease> {
+    return this.#locks.lock(keys, options);
   }
 
   /** The key prefix every Redis key of this store starts with. */

@@ -21,11 +21,15 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-describeStorage("RedisStorage on a 3-master Redis Cluster", async () => ({
-  storage: new RedisStorage({ client, prefix: uniquePrefix("cluster") }),
-  advance: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-  // The cluster is thrown away after the file: nothing to clean per test.
-}));
+describeStorage(
+  "RedisStorage on a 3-master Redis Cluster",
+  async () => ({
+    storage: new RedisStorage({ client, prefix: uniquePrefix("cluster") }),
+    advance: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    // The cluster is thrown away after the file: nothing to clean per test.
+  }),
+  { lock: true },
+);
 
 describe("keys on a cluster", () => {
   it("spreads storage keys over the masters, one slot per storage key", async () => {

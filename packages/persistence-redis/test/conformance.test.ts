@@ -12,11 +12,15 @@ afterAll(async () => {
   await client.close();
 });
 
-describeStorage("RedisStorage", async () => {
-  const prefix = uniquePrefix("conformance");
-  return {
-    storage: new RedisStorage({ client, prefix }),
-    advance: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    cleanup: () => dropPrefix(client, prefix),
-  };
-});
+describeStorage(
+  "RedisStorage",
+  async () => {
+    const prefix = uniquePrefix("conformance");
+    return {
+      storage: new RedisStorage({ client, prefix }),
+      advance: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      cleanup: () => dropPrefix(client, prefix),
+    };
+  },
+  { lock: true },
+);

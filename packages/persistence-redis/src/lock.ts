@@ -1,0 +1,384 @@
+/**
+ * The `Storage.lock` capability on Redis: leases with fencing tokens.
+ *
+ * Per storage key `k` there are three Redis keys in one hash tag: the value `{k}`, the lock
+ * `{k}:lock` (the holder's id, with the lease TTL as `PX`) and the fencing counter `{k}:fence`
+ * (the token of the newest lease on `k`). A lease on several keys takes them all in one Lua
+ * script on a single Redis (all or nothing, so no deadlock), and one key after another in sorted
+ * order on a Redis Cluster, where the keys may live in different slots.
+ *
+ * @module
+ */
+
+import type {
+  StorageCommitResult,
+  StorageEntry,
+  StorageLease,
+  StorageLeaseWrite,
+  StorageLockOptions,
+} from "@bot/dispatcher";
+import { LeaseLostError, LockTimeoutError, RuntimeError } from "@bot/dispatcher";
+import { type Script, script } from "./commander.js";
+
+/**
+ * KEYS: n locks, n fences, n values. ARGV: holder id, ttl ms, the least token to hand out.
+ * Returns `{0}` when a key is held, else `{token, v1, r1, v2, r2, ...}`.
+ */
+export const LOCK = script(
+  "lock",
+  `local n = #KEYS / 3
+for i = 1, n do
+  if redis.call('EXISTS', KEYS[i]) == 1 then return {0} end
+end
+local t = tonumber(ARGV[3])
+for i = 1, n do
+  local f = tonumber(redis.call('GET', KEYS[n + i]) or '0')
+  if f >= t then t = f + 1 end
+end
+local out = {t}
+for i = 1, n do
+  redis.call('SET', KEYS[i], ARGV[1], 'PX', ARGV[2])
+  redis.call('SET', KEYS[n + i], t)
+  local v = redis.call('HMGET', KEYS[2 * n + i], 'v', 'r')
+  out[2 * i] = v[1]
+  out[2 * i + 1] = v[2]
+end
+return out`,
+);
+
+/** KEYS: fences. ARGV: token. Raises every fence to at least the token (Cluster path). */
+const FENCE = script(
+  "fence",
+  `for i = 1, #KEYS do
+  local f = tonumber(redis.call('GET', KEYS[i]) or '0')
+  if f < tonumber(ARGV[1]) then redis.call('SET', KEYS[i], ARGV[1]) end
+end
+return 1`,
+);
+
+/** KEYS: locks. ARGV: holder id, ttl ms. Returns 1, or 0 when the lease is no longer held. */
+const EXTEND = script(
+  "extend",
+  `for i = 1, #KEYS do
+  if redis.call('GET', KEYS[i]) ~= ARGV[1] then return 0 end
+end
+for i = 1, #KEYS do redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
+return 1`,
+);
+
+/** KEYS: locks. ARGV: holder id. Deletes the locks this holder still holds; returns how many. */
+const RELEASE = script(
+  "release",
+  `local n = 0
+for i = 1, #KEYS do
+  if redis.call('GET', KEYS[i]) == ARGV[1] then
+    redis.call('DEL', KEYS[i])
+    n = n + 1
+  end
+end
+return n`,
+);
+
+/**
+ * KEYS: m locks (all of the lease's keys on this node), then w values. ARGV: holder id,
+ * release ('1' or '0'), apply ('1' or '0': '0' only checks), then per write: op ('s' or 'd'),
+ * expected version ('' = absent), json, new version, ttl ('' = none). Returns `{-1}` when the
+ * lease is lost, `{0, i}` when write i's version does not match (nothing written), `{1}` after
+ * writing.
+ */
+const COMMIT = script(
+  "commit",
+  `local holder = ARGV[1]
+local w = (#ARGV - 3) / 5
+local m = #KEYS - w
+for i = 1, m do
+  if redis.call('GET', KEYS[i]) ~= holder then return {-1} end
+end
+local function release()
+  if ARGV[2] == '1' then for i = 1, m do redis.call('DEL', KEYS[i]) end end
+end
+for j = 1, w do
+  local expected = ARGV[3 + 5 * (j - 1) + 2]
+  local cur = redis.call('HGET', KEYS[m + j], 'r')
+  if (expected == '' and cur) or (expected ~= '' and cur ~= expected) then
+    release()
+    return {0, j}
+  end
+end
+if ARGV[3] == '1' then
+  for j = 1, w do
+    local b = 3 + 5 * (j - 1)
+    local key = KEYS[m + j]
+    if ARGV[b + 1] == 'd' then
+      redis.call('DEL', key)
+    else
+      redis.call('HSET', key, 'v', ARGV[b + 3], 'r', ARGV[b + 4])
+      if ARGV[b + 5] ~= '' then redis.call('PEXPIRE', key, ARGV[b + 5]) else redis.call('PERSIST', key) end
+    end
+  end
+end
+release()
+return {1}`,
+);
+
+/** How a {@link RedisLocks} reaches Redis and names keys. */
+export interface LockHost {
+  /** Runs a script with the store's deadline. */
+  run(s: Script, keys: readonly string[], argv: readonly string[]): Promise<unknown>;
+  /** Whether the keys of one lease may live in different slots (Redis Cluster). */
+  readonly cluster: boolean;
+  /** The Redis key of a storage key, with a suffix (`""`, `":lock"`, `":fence"`). */
+  key(storageKey: string, suffix?: string): string;
+  /** A fresh version string. */
+  version(): string;
+  /** Serialises a value (contract errors for bad values). */
+  serialise(key: string, value: unknown): string;
+  /** Parses a stored value. */
+  parse(key: string, json: string): unknown;
+  /** A TTL argument (`""` for none). */
+  ttl(ttlMs: number | undefined): string;
+}
+
+let holders = 0;
+const holderBase = `${process.pid.toString(36)}.${Math.random().toString(36).slice(2, 10)}.`;
+
+const sleep = (ms: number, signal: AbortSignal | undefined) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const t = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+
+function checkLock(keys: readonly string[], options: StorageLockOptions): void {
+  const bad = (what: string) =>
+    new RuntimeError("STORAGE_INVALID_VALUE", `@bot/persistence-redis: lock ${what}`);
+  const badKeys = (what: string) =>
+    new RuntimeError("STORAGE_INVALID_KEY", `@bot/persistence-redis: lock ${what}`);
+  if (!Array.isArray(keys) || keys.length === 0) throw badKeys("needs at least one key");
+  if (new Set(keys).size !== keys.length) throw badKeys("keys must be distinct");
+  for (const k of keys) {
+    if (typeof k !== "string" || k.length === 0)
+      throw new RuntimeError(
+        "STORAGE_INVALID_KEY",
+        "@bot/persistence-redis: a storage key must be a non-empty string",
+      );
+  }
+  if (!(Number.isFinite(options?.ttlMs) && options.ttlMs > 0))
+    throw bad("ttlMs must be a positive number");
+  if (!(Number.isFinite(options.waitMs) && options.waitMs >= 0))
+    throw bad("waitMs must be 0 or more");
+}
+
+/** Takes leases on a {@link LockHost}. */
+export class RedisLocks {
+  readonly #host: LockHost;
+
+  constructor(host: LockHost) {
+    this.#host = host;
+  }
+
+  /**
+   * Locks keys and reads them; see `Storage.lock`.
+   *
+   * @param keys The storage keys.
+   * @param options TTL, wait deadline, signal.
+   * @returns The lease.
+   */
+  async lock(keys: readonly string[], options: StorageLockOptions): Promise<StorageLease> {
+    checkLock(keys, options);
+    const host = this.#host;
+    const holder = `${holderBase}${(++holders).toString(36)}`;
+    const ttl = String(Math.ceil(options.ttlMs));
+    const deadline = performance.now() + options.waitMs;
+    // Sorted: on a Cluster the keys are taken one by one, always in this order.
+    const order = [...keys].sort();
+    const entries = new Map<string, StorageEntry | undefined>();
+    const taken: string[] = [];
+    let token = 0;
+    const groups = host.cluster ? order.map((k) => [k]) : [order];
+    try {
+      for (const group of groups) {
+        let pause = 2;
+        for (;;) {
+          const reply = (await host.run(
+            LOCK,
+            [
+              ...group.map((k) => host.key(k, ":lock")),
+              ...group.map((k) => host.key(k, ":fence")),
+              ...group.map((k) => host.key(k)),
+            ],
+            [holder, ttl, String(token + 1)],
+          )) as (string | number | null)[];
+          if (Number(reply[0]) > 0) {
+            token = Number(reply[0]);
+            group.forEach((k, i) => {
+              const json = reply[2 * i + 1];
+              const version = reply[2 * i + 2];
+              entries.set(
+                k,
+                typeof json === "string" && typeof version === "string"
+                  ? { value: host.parse(k, json), version }
+                  : undefined,
+              );
+            });
+            taken.push(...group);
+            break;
+          }
+          const left = deadline - performance.now();
+          if (left <= 0) throw new LockTimeoutError(keys, options.waitMs);
+          await sleep(Math.min(left, pause * (0.5 + Math.random())), options.signal);
+          pause = Math.min(pause * 2, 25);
+        }
+      }
+      if (host.cluster && taken.length > 1) {
+        // Every fence must pass the lease's token, so any later lease on any key gets a larger one.
+        for (const k of taken) await host.run(FENCE, [host.key(k, ":fence")], [String(token)]);
+      }
+    } catch (error) {
+      if (taken.length > 0) await this.#release(taken, holder).catch(() => 0);
+      throw error;
+    }
+    return this.#lease(
+      keys,
+      holder,
+      token,
+      keys.map((k) => entries.get(k)),
+    );
+  }
+
+  #lease(
+    keys: readonly string[],
+    holder: string,
+    token: number,
+    entries: ReadonlyArray<StorageEntry | undefined>,
+  ): StorageLease {
+    const host = this.#host;
+    const perNode = (): string[][] => (host.cluster ? keys.map((k) => [k]) : [[...keys]]);
+    return {
+      keys: [...keys],
+      token,
+      entries,
+      extend: async (ttlMs: number) => {
+        if (!(Number.isFinite(ttlMs) && ttlMs > 0))
+          throw new RuntimeError(
+            "STORAGE_INVALID_VALUE",
+            "@bot/persistence-redis: extend ttlMs must be a positive number",
+          );
+        for (const group of perNode()) {
+          const ok = await host.run(
+            EXTEND,
+            group.map((k) => host.key(k, ":lock")),
+            [holder, String(Math.ceil(ttlMs))],
+          );
+          if (ok !== 1) throw new LeaseLostError(keys);
+        }
+      },
+      commit: (writes, options) => this.#commit(keys, holder, writes, options?.release === true),
+      release: async () => (await this.#release(keys, holder)) > 0,
+    };
+  }
+
+  async #release(keys: readonly string[], holder: string): Promise<number> {
+    const host = this.#host;
+    let n = 0;
+    const groups = host.cluster ? keys.map((k) => [k]) : [[...keys]];
+    for (const group of groups) {
+      n += Number(
+        await host.run(
+          RELEASE,
+          group.map((k) => host.key(k, ":lock")),
+          [holder],
+        ),
+      );
+    }
+    return n;
+  }
+
+  async #commit(
+    keys: readonly string[],
+    holder: string,
+    writes: readonly StorageLeaseWrite[],
+    release: boolean,
+  ): Promise<StorageCommitResult> {
+    const host = this.#host;
+    const seen = new Set<string>();
+    for (const w of writes) {
+      if (!keys.includes(w.key) || seen.has(w.key))
+        throw new RuntimeError(
+          "STORAGE_INVALID_VALUE",
+          "@bot/persistence-redis: a commit may write each key of its lease once",
+        );
+      seen.add(w.key);
+    }
+    const versions: (string | undefined)[] = [];
+    const argsOf = (w: StorageLeaseWrite): string[] => {
+      if ("delete" in w && w.delete === true) {
+        versions.push(undefined);
+        return ["d", w.expectedVersion ?? "", "", "", ""];
+      }
+      const version = host.version();
+      versions.push(version);
+      const value = (w as { value: unknown }).value;
+      return [
+        "s",
+        w.expectedVersion ?? "",
+        host.serialise(w.key, value),
+        version,
+        host.ttl((w as { ttlMs?: number }).ttlMs),
+      ];
+    };
+    const planned = writes.map((w) => ({ w, args: argsOf(w) }));
+    const outcome = (
+      reply: unknown,
+      group: readonly { w: StorageLeaseWrite }[],
+    ): StorageCommitResult | undefined => {
+      const r = reply as number[];
+      if (Number(r[0]) === -1) throw new LeaseLostError(keys);
+      if (Number(r[0]) === 0)
+        return { ok: false, conflict: (group[Number(r[1]) - 1] as { w: StorageLeaseWrite }).w.key };
+      return undefined;
+    };
+    if (!host.cluster) {
+      const reply = await host.run(
+        COMMIT,
+        [...keys.map((k) => host.key(k, ":lock")), ...planned.map((p) => host.key(p.w.key))],
+        [holder, release ? "1" : "0", "1", ...planned.flatMap((p) => p.args)],
+      );
+      return outcome(reply, planned) ?? { ok: true, versions };
+    }
+    // Cluster: the keys may be in different slots. Check every key first (lease held, version
+    // matches), then write key by key. Other lease holders cannot interleave (we hold every
+    // lock); only a writer that skips the lock could, between the two passes.
+    try {
+      for (const k of keys) {
+        const mine = planned.filter((p) => p.w.key === k);
+        const reply = await host.run(
+          COMMIT,
+          [host.key(k, ":lock"), ...mine.map((p) => host.key(p.w.key))],
+          [holder, "0", "0", ...mine.flatMap((p) => p.args)],
+        );
+        const failed = outcome(reply, mine);
+        if (failed !== undefined) return failed;
+      }
+      for (const p of planned) {
+        const reply = await host.run(
+          COMMIT,
+          [host.key(p.w.key, ":lock"), host.key(p.w.key)],
+          [holder, "0", "1", ...p.args],
+        );
+        const failed = outcome(reply, [p]);
+        if (failed !== undefined) return failed;
+      }
+      return { ok: true, versions };
+    } finally {
+      if (release) await this.#release(keys, holder).catch(() => 0);
+    }
+  }
+}
