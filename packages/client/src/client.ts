@@ -437,6 +437,7 @@ export class Client {
         origin: o.fileOrigin,
         pathPrefix: o.filePathPrefix,
         localServer: o.localServer,
+        localFileRoot: o.localFileRoot,
         dispatcher,
         timeoutMs: options?.timeoutMs ?? o.timeoutMs,
         signal: options?.signal,

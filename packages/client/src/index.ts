@@ -34,11 +34,11 @@ export type { FromUrlOptions } from "./input-file.js";
 // -- files --
 export { InputFile, isUploadable, MAX_UPLOAD_BYTES } from "./input-file.js";
 export type { FloodLimiterOptions, Rate, RateLimitStore, RateRule } from "./limiter.js";
-
 // -- flood control --
 export { FloodLimiter, MemoryRateLimitStore, sendsMessage } from "./limiter.js";
 export type { ClientOptions, RetryOptions } from "./options.js";
 export { isSafeToRepeat } from "./options.js";
+export { REDACTED, redactToken } from "./redact.js";
 export type {
   ApiCall,
   ApiCalls,

@@ -1,6 +1,8 @@
 /**
  * Client options, validated once with valibot when the client is built.
  */
+
+import { isAbsolute } from "node:path";
 import type { Dispatcher } from "undici";
 import * as v from "valibot";
 import { OptionsError } from "./errors.js";
@@ -33,6 +35,12 @@ export interface ClientOptions {
   readonly environment?: "production" | "test";
   /** The server is a local Bot API server: http is allowed anywhere and `getFile` paths are absolute local paths. */
   readonly localServer?: boolean;
+  /**
+   * With `localServer`, the directory absolute `file_path`s may be read from (the local server's
+   * `--dir`). Reads are confined to it (real paths, no `..`, no symlink out of it); without it an
+   * absolute `file_path` is refused.
+   */
+  readonly localFileRoot?: string;
   /** The timeout of one HTTP request, in ms (default 30 000). */
   readonly timeoutMs?: number;
   /** Added to `getUpdates`' `timeout` to make its HTTP timeout, in ms (default 10 000). */
@@ -57,6 +65,7 @@ export interface ResolvedOptions {
   readonly filePathPrefix: string;
   readonly test: boolean;
   readonly localServer: boolean;
+  readonly localFileRoot: string | undefined;
   readonly timeoutMs: number;
   readonly longPollMarginMs: number;
   readonly dispatcher: Dispatcher | undefined;
@@ -127,6 +136,12 @@ const OptionsSchema = v.strictObject(
       v.picklist(["production", "test"], '@bot/client: environment must be "production" or "test"'),
     ),
     localServer: v.optional(v.boolean("@bot/client: localServer must be a boolean")),
+    localFileRoot: v.optional(
+      v.pipe(
+        v.string("@bot/client: localFileRoot must be a string"),
+        v.check(isAbsolute, "@bot/client: localFileRoot must be an absolute path"),
+      ),
+    ),
     timeoutMs: v.optional(int(1, MAX_TIMER, "timeoutMs")),
     longPollMarginMs: v.optional(int(0, MAX_TIMER, "longPollMarginMs")),
     dispatcher: v.optional(
@@ -226,6 +241,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     filePathPrefix: files.prefix,
     test: o.environment === "test",
     localServer: local,
+    localFileRoot: o.localFileRoot,
     timeoutMs: o.timeoutMs ?? 30_000,
     longPollMarginMs: o.longPollMarginMs ?? 10_000,
     dispatcher: o.dispatcher,

@@ -148,7 +148,11 @@ describe("downloads", () => {
   });
 
   it("reads the absolute file_path of a local Bot API server from disk", async () => {
-    const client = new Client("1:tok", { apiRoot: server.url, localServer: true });
+    const client = new Client("1:tok", {
+      apiRoot: server.url,
+      localServer: true,
+      localFileRoot: dir,
+    });
     const dest = join(dir, "copy.bin");
     await client.downloadTo("local", dest);
     expect(await readFile(dest, "utf8")).toBe("local bytes");
