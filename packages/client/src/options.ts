@@ -5,8 +5,11 @@
 import { isAbsolute } from "node:path";
 import type { Dispatcher } from "undici";
 import * as v from "valibot";
+import type { CooldownOptions } from "./cooldown.js";
 import { OptionsError } from "./errors.js";
 import type { FloodLimiter } from "./limiter.js";
+import type { Clock } from "./sleep.js";
+import type { Interceptor } from "./types.js";
 
 /** How calls are retried. */
 export interface RetryOptions {
@@ -18,6 +21,13 @@ export interface RetryOptions {
   readonly maxDelayMs?: number;
   /** A 429 whose `retry_after` is longer than this (ms) is thrown instead of waited (default 60 000). */
   readonly maxRetryAfterMs?: number;
+  /**
+   * How many sends of one call may meet a 429 before its 429 is thrown, the first included
+   * (default 100: for a broadcast, `maxFloodWaitMs` is the real bound).
+   */
+  readonly maxFloodAttempts?: number;
+  /** The longest total time one call waits on 429 replies, in ms (default 300 000: five minutes). */
+  readonly maxFloodWaitMs?: number;
   /**
    * Whether a method is safe to repeat after its request may have reached Telegram (5xx, reset
    * connection). Defaults to `get*` methods and a few idempotent setters.
@@ -55,6 +65,19 @@ export interface ClientOptions {
   readonly retry?: RetryOptions | false;
   /** An optional flood limiter that spaces out sends to stay inside Telegram's limits. */
   readonly limiter?: FloodLimiter;
+  /**
+   * Where 429 cool-downs are kept and how waiters are released, or `false` to keep none (each
+   * call then only waits out its own 429). Default: the limiter's store, else memory.
+   */
+  readonly cooldown?: Omit<CooldownOptions, "clock" | "random" | "maxWaitMs"> | false;
+  /**
+   * The policy chain between the calls and the transport, outermost first. Given, it replaces
+   * the built-in one (`[interceptors.retry(retry), interceptors.cooldown(cooldown),
+   * interceptors.floodLimit(limiter)]`), and `retry`, `cooldown` and `limiter` must not be set.
+   */
+  readonly interceptors?: readonly Interceptor[];
+  /** The clock the policies wait on (default: the wall clock); tests pass a manual clock. */
+  readonly clock?: Clock;
 }
 
 /** Options after validation and defaults. */
@@ -73,6 +96,9 @@ export interface ResolvedOptions {
   readonly maxResponseBytes: number;
   readonly retry: Required<RetryOptions> | false;
   readonly limiter: FloodLimiter | undefined;
+  readonly cooldown: Omit<CooldownOptions, "clock" | "random" | "maxWaitMs"> | false;
+  readonly interceptors: readonly Interceptor[] | undefined;
+  readonly clock: Clock | undefined;
 }
 
 const MAX_TIMER = 2_147_483_647;
@@ -123,6 +149,8 @@ const RetrySchema = v.strictObject(
     baseDelayMs: v.optional(int(0, MAX_TIMER, "retry.baseDelayMs")),
     maxDelayMs: v.optional(int(0, MAX_TIMER, "retry.maxDelayMs")),
     maxRetryAfterMs: v.optional(int(0, MAX_TIMER, "retry.maxRetryAfterMs")),
+    maxFloodAttempts: v.optional(int(1, 1_000_000, "retry.maxFloodAttempts")),
+    maxFloodWaitMs: v.optional(int(0, Number.MAX_SAFE_INTEGER, "retry.maxFloodWaitMs")),
     isSafeToRepeat: v.optional(v.function("@bot/client: retry.isSafeToRepeat must be a function")),
   },
   (issue) => `@bot/client: unknown retry option ${String(issue.received)}`,
@@ -162,11 +190,61 @@ const OptionsSchema = v.strictObject(
     limiter: v.optional(
       v.custom<FloodLimiter>(
         (x) =>
+          typeof x === "object" && x !== null && typeof (x as FloodLimiter).acquire === "function",
+        "@bot/client: limiter must have acquire()",
+      ),
+    ),
+    cooldown: v.optional(
+      v.union(
+        [
+          v.literal(false),
+          v.strictObject(
+            {
+              store: v.optional(
+                v.custom<NonNullable<CooldownOptions["store"]>>(
+                  (x) =>
+                    typeof x === "object" &&
+                    x !== null &&
+                    typeof (x as { reserve?: unknown }).reserve === "function" &&
+                    typeof (x as { block?: unknown }).block === "function",
+                  "@bot/client: cooldown.store must have reserve() and block()",
+                ),
+              ),
+              namespace: v.optional(
+                v.pipe(
+                  v.string("@bot/client: cooldown.namespace must be a string"),
+                  v.minLength(1, "@bot/client: cooldown.namespace must not be empty"),
+                ),
+              ),
+              spreadMs: v.optional(int(0, 60_000, "cooldown.spreadMs")),
+              botWideAfter: v.optional(
+                v.union(
+                  [v.literal(false), int(1, 1000, "cooldown.botWideAfter")],
+                  "@bot/client: cooldown.botWideAfter must be false or an integer from 1 to 1000",
+                ),
+              ),
+            },
+            (issue) => `@bot/client: unknown cooldown option ${String(issue.received)}`,
+          ),
+        ],
+        "@bot/client: cooldown must be false or { store, namespace, spreadMs, botWideAfter }",
+      ),
+    ),
+    interceptors: v.optional(
+      v.array(
+        v.function("@bot/client: interceptors must be functions"),
+        "@bot/client: interceptors must be an array of functions",
+      ),
+    ),
+    clock: v.optional(
+      v.custom<Clock>(
+        (x) =>
           typeof x === "object" &&
           x !== null &&
-          typeof (x as FloodLimiter).acquire === "function" &&
-          typeof (x as FloodLimiter).penalize === "function",
-        "@bot/client: limiter must have acquire() and penalize()",
+          typeof (x as Clock).now === "function" &&
+          typeof (x as Clock).setTimeout === "function" &&
+          typeof (x as Clock).clearTimeout === "function",
+        "@bot/client: clock must have now(), setTimeout() and clearTimeout()",
       ),
     ),
   },
@@ -231,6 +309,14 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     if (!parsed.success) fail(parsed.issues, "retry.");
     retry = parsed.output;
   }
+  if (
+    o.interceptors !== undefined &&
+    (o.retry !== undefined || o.limiter !== undefined || o.cooldown !== undefined)
+  ) {
+    throw new OptionsError(
+      "@bot/client: interceptors replace retry, cooldown and limiter: give either interceptors or those",
+    );
+  }
   const local = o.localServer === true;
   const api = parseRoot(o.apiRoot ?? "https://api.telegram.org", "apiRoot", local);
   const files = o.fileRoot === undefined ? api : parseRoot(o.fileRoot, "fileRoot", local);
@@ -255,9 +341,14 @@ export function resolveOptions(options: unknown): ResolvedOptions {
             baseDelayMs: retry?.baseDelayMs ?? 250,
             maxDelayMs: retry?.maxDelayMs ?? 10_000,
             maxRetryAfterMs: retry?.maxRetryAfterMs ?? 60_000,
+            maxFloodAttempts: retry?.maxFloodAttempts ?? 100,
+            maxFloodWaitMs: retry?.maxFloodWaitMs ?? 300_000,
             isSafeToRepeat:
               (retry?.isSafeToRepeat as ((m: string) => boolean) | undefined) ?? isSafeToRepeat,
           },
     limiter: o.limiter,
+    cooldown: o.cooldown ?? {},
+    interceptors: o.interceptors as readonly Interceptor[] | undefined,
+    clock: o.clock,
   };
 }

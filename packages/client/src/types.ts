@@ -2,6 +2,7 @@
  * The public types of calls: options, transformers and the typed method surface.
  */
 import type { InputFile, MethodName, MethodParams, MethodResult } from "@bot/types";
+import type { Clock } from "./sleep.js";
 
 /** Options of one call. */
 export interface CallOptions {
@@ -29,6 +30,32 @@ export type NextCall = (call: ApiCall) => Promise<unknown>;
  * may change the result or the error.
  */
 export type Transformer = (call: ApiCall, next: NextCall) => Promise<unknown>;
+
+/** What the client gives each interceptor besides the next step. */
+export interface InterceptorContext {
+  /** The clock policies wait on (the client's `clock` option; default the wall clock). */
+  readonly clock: Clock;
+  /** The bot's numeric id from the token, for key names (not secret). */
+  readonly botId: number | undefined;
+  /**
+   * Registers a listener that runs synchronously when an HTTP attempt fails, before the failure
+   * is published on `@bot/client:response` or reaches any step of the chain, so a 429 cool-down
+   * is in force before anything else can send.
+   *
+   * @param listener Gets the call and the attempt's error.
+   */
+  onAttemptError(listener: (call: ApiCall, error: unknown) => void): void;
+}
+
+/**
+ * A policy between the client and its transport, in the shape of undici's interceptors: it takes
+ * the next step of the chain and returns a step that wraps it (waits first, repeats, records).
+ * The built-in policies (`interceptors.retry`, `interceptors.cooldown`,
+ * `interceptors.floodLimit`) have this shape, and `ClientOptions.interceptors` replaces them.
+ * A step may call `next` with the same call object several times: the transport numbers each
+ * attempt of it.
+ */
+export type Interceptor = (next: NextCall, context: InterceptorContext) => NextCall;
 
 /** Object fields of `Input*` types that may hold a file to upload (sent as `attach://`). */
 type FileField = "media" | "thumbnail" | "cover" | "photo" | "animation" | "video" | "sticker";

@@ -120,8 +120,11 @@ describe("FloodLimiter", () => {
         }),
       });
       await client.sendMessage({ chat_id: -5, text: "x" });
-      expect(store.blocked.map(([key]) => key)).toEqual(["9:chat:-5"]);
-      expect(store.reserved).toHaveLength(2);
+      // The cool-down is kept once, in the limiter's store, under the limiter's namespace.
+      expect(store.blocked.map(([key]) => key)).toEqual(["9:cooldown:chat:-5"]);
+      // Each of the two sends took one limiter slot; the cool-down was read from the same store.
+      expect(store.reserved.filter((r) => r.includes("9:chat:-5@10x100"))).toHaveLength(2);
+      expect(store.reserved.filter((r) => r.includes("9:cooldown:chat:-5@0x1"))).toHaveLength(2);
       expect(server.calls).toHaveLength(2);
     });
   });

@@ -18,7 +18,12 @@ describe("options", () => {
     [{ retry: { maxAttempts: 0 } }, "retry.maxAttempts must be at least 1"],
     [{ retry: { nope: 1 } }, "unknown retry option"],
     [{ dispatcher: {} }, "dispatcher must be an undici Dispatcher"],
-    [{ limiter: {} }, "limiter must have acquire() and penalize()"],
+    [{ limiter: {} }, "limiter must have acquire()"],
+    [{ retry: { maxFloodAttempts: 0 } }, "retry.maxFloodAttempts must be at least 1"],
+    [{ cooldown: { spreadMs: 1 << 20 } }, "cooldown.spreadMs must be at most 60000"],
+    [{ interceptors: [() => 1], retry: false }, "interceptors replace retry, cooldown and limiter"],
+    [{ interceptors: [1] }, "interceptors must be functions"],
+    [{ clock: { now: () => 0 } }, "clock must have now(), setTimeout() and clearTimeout()"],
     [{ apiroot: "https://x" }, "unknown option"],
   ])("rejects %o with a clear message", (options, text) => {
     const build = () => new Client("1:tok", options as never);

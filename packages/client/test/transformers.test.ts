@@ -4,6 +4,7 @@ import {
   type ApiCall,
   ApiError,
   Client,
+  interceptors,
   type RequestMessage,
   type ResponseMessage,
 } from "../src/index.js";
@@ -112,5 +113,43 @@ describe("diagnostics_channel", () => {
     expect(responses.every((r) => typeof r.durationMs === "number" && r.durationMs >= 0)).toBe(
       true,
     );
+  });
+});
+
+describe("interceptors", () => {
+  it("replace the built-in policies: a custom chain sees every attempt, an empty one retries nothing", async () => {
+    const seen: string[] = [];
+    const failing = await startFakeServer((_call, index) =>
+      index === 0
+        ? { status: 500, body: { ok: false, error_code: 500, description: "Internal" } }
+        : { body: { ok: true, result: { id: 1 } } },
+    );
+    const custom = new Client("32:chain", {
+      apiRoot: failing.url,
+      interceptors: [
+        interceptors.retry({ baseDelayMs: 1, maxDelayMs: 2 }),
+        (next) => async (call) => {
+          seen.push(call.method);
+          return next(call);
+        },
+      ],
+    });
+    const bare = new Client("32:chain", { apiRoot: failing.url, interceptors: [] });
+    try {
+      await expect(custom.getChat({ chat_id: 1 })).resolves.toEqual({ id: 1 });
+      expect(seen).toEqual(["getChat", "getChat"]);
+      failing.route = () => ({
+        status: 500,
+        body: { ok: false, error_code: 500, description: "Internal" },
+      });
+      await expect(bare.getChat({ chat_id: 1 })).rejects.toMatchObject({
+        code: "BOT_API_SERVER_ERROR",
+      });
+      expect(failing.calls).toHaveLength(3);
+    } finally {
+      await custom.close();
+      await bare.close();
+      await failing.close();
+    }
   });
 });
