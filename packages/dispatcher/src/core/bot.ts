@@ -259,8 +259,13 @@ export class Bot<C extends Context = Context> extends Composer<C> implements Pol
   }
 
   /**
-   * Starts long polling (see `PollingOptions`). Resolves when polling stopped gracefully.
+   * Starts long polling (see `PollingOptions`: `handlerTimeoutMs`, `graceMs`, `dedup`,
+   * `onStart`, ...). Resolves when polling stopped gracefully and nothing of it runs any more.
    *
+   * @example
+   * ```ts
+   * await bot.start({ onStart: (me) => console.log(`@${me.username} is live`) });
+   * ```
    * @param options Polling options.
    * @returns A promise settled when polling ended.
    */
@@ -275,10 +280,12 @@ export class Bot<C extends Context = Context> extends Composer<C> implements Pol
   }
 
   /**
-   * Stops long polling gracefully: no more fetching, running handlers finish (up to the grace
-   * period), finished updates are confirmed.
+   * Stops long polling gracefully: no more fetching, updates not started stay unconfirmed (so
+   * Telegram resends them), running handlers finish (up to the grace period, then their
+   * `ctx.signal` aborts), finished updates are confirmed. Called from a handler (a `/shutdown`
+   * command), it only starts the stop, so that handler can finish and be confirmed.
    *
-   * @returns A promise settled when polling stopped.
+   * @returns A promise settled when polling stopped (at once when called from a handler).
    */
   async stop(): Promise<void> {
     await this.#poller?.stop();
