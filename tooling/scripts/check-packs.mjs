@@ -98,20 +98,33 @@ const b = Object.keys(viaRequire).filter((k) => k !== "default" && k !== "module
 if (a !== b) throw new Error("require() and import() disagree: " + a + " vs " + b);
 console.log(a.split(",").length);
 `;
+// Node binaries to load with: this one, plus any in CHECK_PACKS_NODES (":"-separated paths;
+// .ci/run passes its Node 22 and 26 binaries, so require() is checked on every supported line).
+const nodes = [
+  process.execPath,
+  ...(process.env.CHECK_PACKS_NODES ?? "").split(":").filter((p) => p !== ""),
+];
+const versions = nodes.map((node) => run(node, ["-v"], root).trim());
 for (const { manifest, problems, label } of packed) {
   for (const subpath of Object.keys(manifest.exports ?? {})) {
     const spec = subpath === "." ? manifest.name : `${manifest.name}/${subpath.slice(2)}`;
-    try {
-      execFileSync(process.execPath, ["--input-type=module", "-e", loader, spec], {
-        cwd: installRoot,
-        stdio: ["ignore", "pipe", "pipe"],
-        encoding: "utf8",
-      });
-    } catch (e) {
-      problems.push(`loading ${spec} from the tarball:\n${e.stderr}`);
-    }
+    nodes.forEach((node, i) => {
+      try {
+        execFileSync(node, ["--input-type=module", "-e", loader, spec], {
+          cwd: installRoot,
+          stdio: ["ignore", "pipe", "pipe"],
+          encoding: "utf8",
+        });
+      } catch (e) {
+        problems.push(`loading ${spec} from the tarball on Node ${versions[i]}:\n${e.stderr}`);
+      }
+    });
   }
-  report(manifest.name, label, problems);
+  report(
+    manifest.name,
+    `${label}; import() and require() on Node ${versions.join(", ")}`,
+    problems,
+  );
 }
 rmSync(out, { recursive: true, force: true });
 if (failures) process.exit(1);
