@@ -418,3 +418,63 @@ describe("session leases", () => {
     expect((await storage.get("123:data:chat:-6"))?.value).toEqual({ n: 1 });
   });
 });
+
+describe("session edge cases", () => {
+  it("two bots with different storages on one client: default-storage sessions fail with a typed error", async () => {
+    const first = new Bot<Ctx>("123:abc", { botInfo: BOT_INFO, storage: new MemoryStorage() });
+    const second = new Bot<Ctx>("123:abc", {
+      botInfo: BOT_INFO,
+      client: first.api,
+      storage: new MemoryStorage(),
+    });
+    const errors: unknown[] = [];
+    second.catch((e) => {
+      errors.push(e.error);
+    });
+    second.use(dataSessions());
+    second.on("message", async (ctx) => {
+      await ctx.chatData;
+    });
+    await second.handleUpdate(msg(1, -1, 1));
+    expect(errors).toEqual([expect.objectContaining({ code: "SESSION_INVALID_OPTIONS" })]);
+  });
+
+  it("a session middleware placed after a handler that read a session is locked on its own read", async () => {
+    const storage = new MemoryStorage();
+    const bot = new Bot<Ctx>("123:abc", { botInfo: BOT_INFO, storage });
+    const errors: unknown[] = [];
+    bot.catch((e) => {
+      errors.push(e.error);
+    });
+    const initial = () => ({ n: 0 });
+    bot.use(dataSessions({ initial: { chat: initial, user: initial } }));
+    bot.use(async (ctx, next) => {
+      (await ctx.chatData).n += 1; // locks chat + user now
+      await next();
+    });
+    bot.use(session({ name: "s1", key: () => "late", initial }));
+    bot.on("message", async (ctx) => {
+      (await ctx.s1).n += 1; // a second lease, taken later
+      (await ctx.userData).n += 1;
+    });
+    await Promise.all([bot.handleUpdate(msg(1, -1, 1)), bot.handleUpdate(msg(2, -1, 1))]);
+    expect(errors).toEqual([]);
+    expect((await storage.get("123:data:chat:-1"))?.value).toEqual({ n: 2 });
+    expect((await storage.get("123:data:user:1"))?.value).toEqual({ n: 2 });
+    expect((await storage.get("123:session:s1:late"))?.value).toEqual({ n: 2 });
+  });
+
+  it("reads of chatData and userData in parallel share one lease", async () => {
+    const storage = new MemoryStorage();
+    const { bot, errors } = makeBot(storage);
+    bot.on("message", async (ctx) => {
+      const [chat, user] = await Promise.all([ctx.chatData, ctx.userData]);
+      chat.n += 1;
+      user.n += 1;
+    });
+    await Promise.all(Array.from({ length: 20 }, (_, i) => bot.handleUpdate(msg(i + 1, -9, 9))));
+    expect(errors).toEqual([]);
+    expect((await storage.get("123:data:chat:-9"))?.value).toEqual({ n: 20 });
+    expect((await storage.get("123:data:user:9"))?.value).toEqual({ n: 20 });
+  });
+});

@@ -11,10 +11,53 @@ function aborted(signal: AbortSignal | undefined): boolean {
 interface LockGroup {
   readonly slots: SessionSlot[];
   lease: StorageLease | undefined;
-  renew: ReturnType<typeof setInterval> | undefined;
+  /** The lease TTL, renewed every third of it. */
+  readonly ttlMs: number;
+  /** When to renew next (`Date.now()` time). */
+  renewAt: number;
 }
 
-const scopes = new WeakMap<object, SessionScope>();
+/**
+ * Renews every held session lease from one shared interval (no timer per update): it ticks at a
+ * third of the shortest TTL among the leases it holds, only while it holds any.
+ */
+class Renewer {
+  readonly #groups = new Set<LockGroup>();
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #period = Number.POSITIVE_INFINITY;
+
+  add(group: LockGroup): void {
+    const period = Math.max(1, Math.floor(group.ttlMs / 3));
+    group.renewAt = Date.now() + period;
+    this.#groups.add(group);
+    if (period < this.#period) {
+      if (this.#timer !== undefined) clearInterval(this.#timer);
+      this.#period = period;
+      this.#timer = setInterval(() => this.#tick(), period);
+      this.#timer.unref?.();
+    }
+  }
+
+  delete(group: LockGroup): void {
+    if (!this.#groups.delete(group) || this.#groups.size > 0) return;
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+    this.#period = Number.POSITIVE_INFINITY;
+  }
+
+  #tick(): void {
+    const now = Date.now();
+    for (const group of this.#groups) {
+      if (group.renewAt > now) continue;
+      group.renewAt = now + Math.max(1, Math.floor(group.ttlMs / 3));
+      group.lease?.extend(group.ttlMs).catch(() => this.delete(group));
+    }
+  }
+}
+
+const renewer = new Renewer();
+
+const SCOPE = Symbol("@bot/dispatcher.sessionScope");
 const ordinals = new WeakMap<object, number>();
 let nextOrdinal = 0;
 
@@ -46,13 +89,23 @@ export class ScopeMember {
    * Adds a session of this member to the update (locked with the others on first read).
    *
    * @param slot The slot.
-   * @returns The slot's value promise getter.
    */
-  add<T>(slot: SessionSlot<T>): () => Promise<T> {
+  add<T>(slot: SessionSlot<T>): void {
     this.#slots.push(slot as SessionSlot);
     this.#scope.pend(slot as SessionSlot);
-    return () => slot.load(() => this.#scope.lockPending());
   }
+
+  /**
+   * Reads a slot of this member (the first read locks every pending session of the update).
+   *
+   * @param slot The slot.
+   * @returns Its value.
+   */
+  load<T>(slot: SessionSlot<T>): Promise<T> {
+    return slot.load(this.#start);
+  }
+
+  readonly #start = () => this.#scope.lockPending();
 
   /**
    * Marks this member's handlers as finished. The last member to finish saves every changed
@@ -98,11 +151,12 @@ export class SessionScope {
    * @returns Its scope.
    */
   static of(ctx: object): SessionScope {
-    let scope = scopes.get(ctx);
+    let scope = (ctx as { [SCOPE]?: SessionScope })[SCOPE];
     if (scope === undefined) {
       const signal = (ctx as { signal?: unknown }).signal;
       scope = new SessionScope(signal instanceof AbortSignal ? signal : undefined);
-      scopes.set(ctx, scope);
+      // a hidden property, not a WeakMap entry: nothing for the GC to trace per update
+      Object.defineProperty(ctx, SCOPE, { value: scope, configurable: true });
     }
     return scope;
   }
@@ -137,7 +191,8 @@ export class SessionScope {
 
   /** Locks and loads every pending slot, after any batch in progress. */
   lockPending(): void {
-    const slots = this.#pending;
+    // a slot whose middleware already finished is never read again: do not lock it
+    const slots = this.#pending.filter((slot) => !slot.closed);
     this.#pending = [];
     const ready = this.#locking.then(() => this.#lock(slots));
     this.#locking = ready.catch(() => undefined);
@@ -190,7 +245,7 @@ export class SessionScope {
       }
       const ttlMs = Math.max(...group.map((s) => s.lock.ttlMs));
       const waitMs = Math.max(...group.map((s) => s.lock.waitMs));
-      const entry: LockGroup = { slots: group, lease: undefined, renew: undefined };
+      const entry: LockGroup = { slots: group, lease: undefined, ttlMs, renewAt: 0 };
       try {
         const lease = await acquireLease(
           storage,
@@ -207,13 +262,7 @@ export class SessionScope {
             slot.error = { error };
           }
         });
-        entry.renew = setInterval(
-          () => {
-            lease.extend(ttlMs).catch(() => this.#stopRenewing(entry));
-          },
-          Math.max(1, Math.floor(ttlMs / 3)),
-        );
-        entry.renew.unref?.();
+        renewer.add(entry);
         if (aborted(this.#signal)) this.#abandon(); // aborted while we waited
       } catch (error) {
         failure = { error };
@@ -229,8 +278,7 @@ export class SessionScope {
   }
 
   #stopRenewing(group: LockGroup): void {
-    if (group.renew !== undefined) clearInterval(group.renew);
-    group.renew = undefined;
+    renewer.delete(group);
   }
 
   /** The update was abandoned (`ctx.signal` aborted): free its keys for the next updates. */

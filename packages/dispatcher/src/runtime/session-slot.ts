@@ -40,8 +40,10 @@ export class SessionSlot<T = unknown> {
   key: string | undefined;
   value: T | undefined;
   version: string | null = null;
-  snapshot = "";
-  readonly #resolveKey: () => string | undefined;
+  /** The JSON of the value when first handed to a handler (`undefined`: never handed out). */
+  snapshot: string | undefined;
+  readonly #resolveKey: (ctx: object) => string | undefined;
+  readonly #ctx: object;
   readonly #initial: () => T;
   readonly #what: string;
   #loading: Promise<T> | undefined;
@@ -50,7 +52,8 @@ export class SessionSlot<T = unknown> {
    * Creates an unloaded slot.
    *
    * @param storage The storage.
-   * @param resolveKey The storage key, computed when the update first reads a session (`undefined`: none).
+   * @param resolveKey The storage key of a context, computed when the update first reads a session (`undefined`: none).
+   * @param ctx The update's context.
    * @param initial The value of a key that does not exist yet.
    * @param ttlMs The TTL of each write.
    * @param lock The lease settings.
@@ -58,7 +61,8 @@ export class SessionSlot<T = unknown> {
    */
   constructor(
     storage: Storage,
-    resolveKey: () => string | undefined,
+    resolveKey: (ctx: object) => string | undefined,
+    ctx: object,
     initial: () => T,
     ttlMs: number | undefined,
     lock: SessionLockSettings,
@@ -66,6 +70,7 @@ export class SessionSlot<T = unknown> {
   ) {
     this.storage = storage;
     this.#resolveKey = resolveKey;
+    this.#ctx = ctx;
     this.#initial = initial;
     this.ttlMs = ttlMs;
     this.lock = lock;
@@ -78,7 +83,7 @@ export class SessionSlot<T = unknown> {
    * @returns The key, or `undefined` when the update has none.
    */
   resolveKey(): string | undefined {
-    this.key ??= this.#resolveKey();
+    this.key ??= this.#resolveKey(this.#ctx);
     return this.key;
   }
 
@@ -95,7 +100,6 @@ export class SessionSlot<T = unknown> {
       this.value = entry.value as T;
       this.version = entry.version;
     }
-    this.snapshot = serialise(this.key as string, this.value);
   }
 
   /**
@@ -123,6 +127,7 @@ export class SessionSlot<T = unknown> {
           `@bot/dispatcher: this update has no ${this.#what} key`,
         );
       }
+      this.snapshot ??= serialise(this.key, this.value);
       return this.value as T;
     });
     return this.#loading;
@@ -140,10 +145,9 @@ export class SessionSlot<T = unknown> {
    */
   pendingWrite(): { readonly value: unknown } | undefined {
     if (!this.write || this.error !== undefined || this.key === undefined) return undefined;
-    if (this.ready === undefined) return undefined;
-    const json = serialise(this.key, this.value);
-    if (json === this.snapshot) return undefined;
-    return { value: JSON.parse(json) as unknown };
+    if (this.snapshot === undefined) return undefined; // never handed to a handler
+    if (serialise(this.key, this.value) === this.snapshot) return undefined;
+    return { value: this.value }; // the store copies it (the handlers are done with it)
   }
 }
 

@@ -265,22 +265,47 @@ export function session<T, C extends SessionContext = SessionContext>(
   const storageOf = storageResolver(options.storage, "session()");
   const { key, initial, ttlMs, prefix } = options;
   const lock = lockSettings(options.lock);
+  const what = `session "${name}"`;
+  const resolveKey = (ctx: C): string | undefined => {
+    const k = key(ctx);
+    if (k === undefined) return undefined;
+    return prefix === undefined
+      ? storageKey(botIdOf(ctx), "session", name, k)
+      : prefix + escapeKeyPart(k);
+  };
+  // one shared getter: every context gets the same accessor (no closure per update)
+  const STATE = Symbol(`@bot/dispatcher.session(${name})`);
+  const accessor: PropertyDescriptor = {
+    configurable: true,
+    enumerable: false,
+    get(this: C) {
+      const state = (this as unknown as Record<symbol, SlotState>)[STATE] as SlotState;
+      return state.member.load(state.slot);
+    },
+  };
   return (ctx, next) => {
     const storage = storageOf(ctx);
     const member = SessionScope.of(ctx).join();
-    const resolveKey = () => {
-      const k = key(ctx);
-      if (k === undefined) return undefined;
-      return prefix === undefined
-        ? storageKey(botIdOf(ctx), "session", name, k)
-        : prefix + escapeKeyPart(k);
-    };
-    const get = member.add(
-      new SessionSlot(storage, resolveKey, initial, ttlMs, lock, `session "${name}"`),
+    const slot = new SessionSlot(
+      storage,
+      resolveKey as (ctx: object) => string | undefined,
+      ctx,
+      initial,
+      ttlMs,
+      lock,
+      what,
     );
-    Object.defineProperty(ctx, name, { configurable: true, enumerable: false, get });
+    member.add(slot);
+    const state: SlotState = { member, slot: slot as SessionSlot };
+    Object.defineProperty(ctx, STATE, { configurable: true, value: state });
+    Object.defineProperty(ctx, name, accessor);
     return runMember(member, next);
   };
+}
+
+interface SlotState {
+  readonly member: ScopeMember;
+  readonly slot: SessionSlot;
 }
 
 /**
@@ -308,72 +333,156 @@ export function dataSessions<
   const initialChat = options.initial?.chat ?? empty;
   const initialUser = options.initial?.user ?? empty;
   const initialBot = (options.initial?.bot ?? empty) as () => BotData;
+  const keyOf = (ctx: SessionContext, kind: "chat" | "user", id: number) =>
+    prefix === undefined ? storageKey(botIdOf(ctx), "data", kind, id) : `${prefix}${kind}:${id}`;
+  const chatKey = (ctx: object) => {
+    const id = updateChatId((ctx as SessionContext).update);
+    return id === undefined ? undefined : keyOf(ctx as SessionContext, "chat", id);
+  };
+  const userKey = (ctx: object) => {
+    const id = updateUserId((ctx as SessionContext).update);
+    return id === undefined ? undefined : keyOf(ctx as SessionContext, "user", id);
+  };
+  const botKey = (ctx: SessionContext) =>
+    prefix === undefined ? storageKey(botIdOf(ctx), "data", "bot") : `${prefix}bot:0`;
+  const closedError = (what: string) =>
+    new RuntimeError(
+      "SESSION_CLOSED",
+      `@bot/dispatcher: ${what} was used after its update finished`,
+    );
+
+  /** What one update's context holds for these accessors. */
+  interface DataState {
+    readonly ctx: SessionContext;
+    readonly storage: Storage;
+    readonly member: ScopeMember;
+    readonly chat: SessionSlot<object>;
+    readonly user: SessionSlot<object>;
+    snapshot: Promise<Readonly<BotData>> | undefined;
+    update:
+      | ((fn: (data: BotData) => BotData | undefined) => Promise<Readonly<BotData>>)
+      | undefined;
+    done: boolean;
+  }
+  // shared accessors: every context gets the same getters (no closures per update)
+  const STATE = Symbol("@bot/dispatcher.dataSessions");
+  const stateOf = (ctx: object) => (ctx as Record<symbol, DataState>)[STATE] as DataState;
+  const botData = (state: DataState): Promise<Readonly<BotData>> => {
+    if (state.snapshot === undefined) {
+      if (state.done) return Promise.reject(closedError("botData"));
+      state.snapshot = state.storage
+        .get<BotData>(botKey(state.ctx))
+        .then((entry) => deepFreeze(entry === undefined ? initialBot() : entry.value));
+    }
+    return state.snapshot;
+  };
+  const updateBotData = (state: DataState) => {
+    state.update ??= async (fn) => {
+      if (state.done) throw closedError("updateBotData");
+      if (typeof fn !== "function") {
+        throw new RuntimeError(
+          "SESSION_INVALID_UPDATE",
+          "@bot/dispatcher: updateBotData needs a function",
+        );
+      }
+      const key = botKey(state.ctx);
+      const next = await updateUnderLease(
+        state.storage,
+        key,
+        initialBot,
+        fn,
+        lock,
+        state.ctx.signal,
+      );
+      const frozen = deepFreeze(JSON.parse(JSON.stringify(next)) as BotData);
+      state.snapshot = Promise.resolve(frozen);
+      return frozen;
+    };
+    return state.update;
+  };
+  const accessors: PropertyDescriptorMap = {
+    chatData: {
+      configurable: true,
+      enumerable: false,
+      get(this: object) {
+        const state = stateOf(this);
+        return state.member.load(state.chat);
+      },
+    },
+    userData: {
+      configurable: true,
+      enumerable: false,
+      get(this: object) {
+        const state = stateOf(this);
+        return state.member.load(state.user);
+      },
+    },
+    botData: {
+      configurable: true,
+      enumerable: false,
+      get(this: object) {
+        return botData(stateOf(this));
+      },
+    },
+    updateBotData: {
+      configurable: true,
+      enumerable: false,
+      get(this: object) {
+        return updateBotData(stateOf(this));
+      },
+    },
+  };
   return (ctx, next) => {
     const storage = storageOf(ctx);
     const scope = SessionScope.of(ctx);
     const member = scope.join();
-    const keyOf = (kind: "chat" | "user", id: number) =>
-      prefix === undefined ? storageKey(botIdOf(ctx), "data", kind, id) : `${prefix}${kind}:${id}`;
-    const define = (property: string, kind: "chat" | "user", initial: () => object) => {
-      const update = ctx.update;
-      const id = () => (kind === "chat" ? updateChatId(update) : updateUserId(update));
-      const resolveKey = () => {
-        const n = id();
-        return n === undefined ? undefined : keyOf(kind, n);
-      };
-      const get = member.add(new SessionSlot(storage, resolveKey, initial, ttlMs, lock, property));
-      Object.defineProperty(ctx, property, { configurable: true, enumerable: false, get });
+    const chat = new SessionSlot<object>(
+      storage,
+      chatKey,
+      ctx,
+      initialChat,
+      ttlMs,
+      lock,
+      "chatData",
+    );
+    const user = new SessionSlot<object>(
+      storage,
+      userKey,
+      ctx,
+      initialUser,
+      ttlMs,
+      lock,
+      "userData",
+    );
+    member.add(chat);
+    member.add(user);
+    const state: DataState = {
+      ctx,
+      storage,
+      member,
+      chat,
+      user,
+      snapshot: undefined,
+      update: undefined,
+      done: false,
     };
-    define("chatData", "chat", initialChat);
-    define("userData", "user", initialUser);
-    const botKey = () =>
-      prefix === undefined ? storageKey(botIdOf(ctx), "data", "bot") : `${prefix}bot:0`;
-    let snapshot: Promise<Readonly<BotData>> | undefined;
-    let done = false;
-    const closedError = (what: string) =>
-      new RuntimeError(
-        "SESSION_CLOSED",
-        `@bot/dispatcher: ${what} was used after its update finished`,
-      );
-    Object.defineProperty(ctx, "botData", {
-      configurable: true,
-      enumerable: false,
-      get: () => {
-        if (snapshot === undefined) {
-          if (done) return Promise.reject(closedError("botData"));
-          snapshot = storage
-            .get<BotData>(botKey())
-            .then((entry) => deepFreeze(entry === undefined ? initialBot() : entry.value));
-        }
-        return snapshot;
-      },
-    });
-    Object.defineProperty(ctx, "updateBotData", {
-      configurable: true,
-      enumerable: false,
-      value: async (fn: (data: BotData) => BotData | undefined) => {
-        if (done) throw closedError("updateBotData");
-        if (typeof fn !== "function") {
-          throw new RuntimeError(
-            "SESSION_INVALID_UPDATE",
-            "@bot/dispatcher: updateBotData needs a function",
-          );
-        }
-        const next = await updateUnderLease(storage, botKey(), initialBot, fn, lock, ctx.signal);
-        const frozen = deepFreeze(JSON.parse(JSON.stringify(next)) as BotData);
-        snapshot = Promise.resolve(frozen);
-        return frozen;
-      },
-    });
+    Object.defineProperty(ctx, STATE, { configurable: true, value: state });
+    Object.defineProperties(ctx, accessors);
     const migrateTo = ctx.update.message?.migrate_to_chat_id;
     if (migrateTo !== undefined) {
       const from = ctx.update.message?.chat.id as number;
       scope.afterRelease(async () => {
-        await moveData(storage, keyOf("chat", from), keyOf("chat", migrateTo), ttlMs, lock);
+        await moveData(
+          storage,
+          keyOf(ctx, "chat", from),
+          keyOf(ctx, "chat", migrateTo),
+          ttlMs,
+          lock,
+        );
       });
     }
     return runMember(member, next).finally(() => {
-      done = true;
+      state.done = true;
     });
   };
 }

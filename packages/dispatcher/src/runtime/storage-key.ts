@@ -52,6 +52,8 @@ export function storageKey(
     );
   }
   let key = `${escapeKeyPart(id)}:${kind}`;
-  for (const part of parts) key += `:${escapeKeyPart(String(part))}`;
+  for (const part of parts) {
+    key += `:${typeof part === "number" ? String(part) : escapeKeyPart(part)}`;
+  }
   return key;
 }
