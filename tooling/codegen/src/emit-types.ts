@@ -85,10 +85,16 @@ function propName(name: string): string {
   return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? name : JSON.stringify(name);
 }
 
-function emitFields(model: Model, owner: string, fields: SpecField[] | undefined): string {
+function emitFields(
+  model: Model,
+  owner: string,
+  fields: SpecField[] | undefined,
+  link?: string,
+): string {
   let out = "";
   for (const f of fields ?? []) {
-    out += docBlock(constraintsOf(f), "  ");
+    const constraints = constraintsOf(f);
+    out += docBlock(link === undefined ? constraints : [...constraints, link], "  ");
     out += `  ${propName(f.name)}${f.required ? "" : "?"}: ${fieldType(model, owner, f)};\n`;
   }
   return out;
@@ -199,7 +205,8 @@ export function emitMethods(model: Model): string {
     if (!m.fields?.length) {
       out += `export interface ${paramsName(m.name)} {\n  [key: string]: never;\n}\n\n`;
     } else {
-      out += `export interface ${paramsName(m.name)} {\n${emitFields(model, m.name, m.fields)}}\n\n`;
+      const fieldLink = `@see {@link ${m.href} | ${m.name}}`;
+      out += `export interface ${paramsName(m.name)} {\n${emitFields(model, m.name, m.fields, fieldLink)}}\n\n`;
     }
   }
   out += docBlock([

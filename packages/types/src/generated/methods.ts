@@ -84,14 +84,20 @@ import type {
  * @see {@link https://core.telegram.org/bots/api#getupdates | getUpdates} in the official Bot API reference
  */
 export interface GetUpdatesParams {
+  /** @see {@link https://core.telegram.org/bots/api#getupdates | getUpdates} */
   offset?: number;
   /**
    * Range: 1-100.
    * Default: 100.
+   * @see {@link https://core.telegram.org/bots/api#getupdates | getUpdates}
    */
   limit?: number;
-  /** Default: 0. */
+  /**
+   * Default: 0.
+   * @see {@link https://core.telegram.org/bots/api#getupdates | getUpdates}
+   */
   timeout?: number;
+  /** @see {@link https://core.telegram.org/bots/api#getupdates | getUpdates} */
   allowed_updates?: string[];
 }
 
@@ -101,14 +107,25 @@ export interface GetUpdatesParams {
  * @see {@link https://core.telegram.org/bots/api#setwebhook | setWebhook} in the official Bot API reference
  */
 export interface SetWebhookParams {
+  /** @see {@link https://core.telegram.org/bots/api#setwebhook | setWebhook} */
   url: string;
+  /** @see {@link https://core.telegram.org/bots/api#setwebhook | setWebhook} */
   certificate?: InputFile;
+  /** @see {@link https://core.telegram.org/bots/api#setwebhook | setWebhook} */
   ip_address?: string;
-  /** Default: 40. */
+  /**
+   * Default: 40.
+   * @see {@link https://core.telegram.org/bots/api#setwebhook | setWebhook}
+   */
   max_connections?: number;
+  /** @see {@link https://core.telegram.org/bots/api#setwebhook | setWebhook} */
   allowed_updates?: string[];
+  /** @see {@link https://core.telegram.org/bots/api#setwebhook | setWebhook} */
   drop_pending_updates?: boolean;
-  /** Length: 1-256 characters. */
+  /**
+   * Length: 1-256 characters.
+   * @see {@link https://core.telegram.org/bots/api#setwebhook | setWebhook}
+   */
   secret_token?: string;
 }
 
@@ -118,6 +135,7 @@ export interface SetWebhookParams {
  * @see {@link https://core.telegram.org/bots/api#deletewebhook | deleteWebhook} in the official Bot API reference
  */
 export interface DeleteWebhookParams {
+  /** @see {@link https://core.telegram.org/bots/api#deletewebhook | deleteWebhook} */
   drop_pending_updates?: boolean;
 }
 
@@ -163,22 +181,40 @@ export interface CloseParams {
  * @see {@link https://core.telegram.org/bots/api#sendmessage | sendMessage} in the official Bot API reference
  */
 export interface SendMessageParams {
+  /** @see {@link https://core.telegram.org/bots/api#sendmessage | sendMessage} */
   business_connection_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendmessage | sendMessage} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#sendmessage | sendMessage} */
   message_thread_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendmessage | sendMessage} */
   direct_messages_topic_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendmessage | sendMessage} */
   ephemeral_message_parameters?: EphemeralMessageParameters;
-  /** Length: 1-4096 characters. */
+  /**
+   * Length: 1-4096 characters.
+   * @see {@link https://core.telegram.org/bots/api#sendmessage | sendMessage}
+   */
   text: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendmessage | sendMessage} */
   parse_mode?: ParseMode;
+  /** @see {@link https://core.telegram.org/bots/api#sendmessage | sendMessage} */
   entities?: MessageEntity[];
+  /** @see {@link https://core.telegram.org/bots/api#sendmessage | sendMessage} */
   link_preview_options?: LinkPreviewOptions;
+  /** @see {@link https://core.telegram.org/bots/api#sendmessage | sendMessage} */
   disable_notification?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendmessage | sendMessage} */
   protect_content?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendmessage | sendMessage} */
   allow_paid_broadcast?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendmessage | sendMessage} */
   message_effect_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendmessage | sendMessage} */
   suggested_post_parameters?: SuggestedPostParameters;
+  /** @see {@link https://core.telegram.org/bots/api#sendmessage | sendMessage} */
   reply_parameters?: ReplyParameters;
+  /** @see {@link https://core.telegram.org/bots/api#sendmessage | sendMessage} */
   reply_markup?: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply;
 }
 
@@ -188,15 +224,25 @@ export interface SendMessageParams {
  * @see {@link https://core.telegram.org/bots/api#forwardmessage | forwardMessage} in the official Bot API reference
  */
 export interface ForwardMessageParams {
+  /** @see {@link https://core.telegram.org/bots/api#forwardmessage | forwardMessage} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#forwardmessage | forwardMessage} */
   message_thread_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#forwardmessage | forwardMessage} */
   direct_messages_topic_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#forwardmessage | forwardMessage} */
   from_chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#forwardmessage | forwardMessage} */
   video_start_timestamp?: number;
+  /** @see {@link https://core.telegram.org/bots/api#forwardmessage | forwardMessage} */
   disable_notification?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#forwardmessage | forwardMessage} */
   protect_content?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#forwardmessage | forwardMessage} */
   message_effect_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#forwardmessage | forwardMessage} */
   suggested_post_parameters?: SuggestedPostParameters;
+  /** @see {@link https://core.telegram.org/bots/api#forwardmessage | forwardMessage} */
   message_id: number;
 }
 
@@ -206,13 +252,22 @@ export interface ForwardMessageParams {
  * @see {@link https://core.telegram.org/bots/api#forwardmessages | forwardMessages} in the official Bot API reference
  */
 export interface ForwardMessagesParams {
+  /** @see {@link https://core.telegram.org/bots/api#forwardmessages | forwardMessages} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#forwardmessages | forwardMessages} */
   message_thread_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#forwardmessages | forwardMessages} */
   direct_messages_topic_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#forwardmessages | forwardMessages} */
   from_chat_id: number | string;
-  /** Count: 1-100 identifiers. */
+  /**
+   * Count: 1-100 identifiers.
+   * @see {@link https://core.telegram.org/bots/api#forwardmessages | forwardMessages}
+   */
   message_ids: number[];
+  /** @see {@link https://core.telegram.org/bots/api#forwardmessages | forwardMessages} */
   disable_notification?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#forwardmessages | forwardMessages} */
   protect_content?: boolean;
 }
 
@@ -222,23 +277,42 @@ export interface ForwardMessagesParams {
  * @see {@link https://core.telegram.org/bots/api#copymessage | copyMessage} in the official Bot API reference
  */
 export interface CopyMessageParams {
+  /** @see {@link https://core.telegram.org/bots/api#copymessage | copyMessage} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#copymessage | copyMessage} */
   message_thread_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#copymessage | copyMessage} */
   direct_messages_topic_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#copymessage | copyMessage} */
   from_chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#copymessage | copyMessage} */
   message_id: number;
+  /** @see {@link https://core.telegram.org/bots/api#copymessage | copyMessage} */
   video_start_timestamp?: number;
-  /** Length: 0-1024 characters. */
+  /**
+   * Length: 0-1024 characters.
+   * @see {@link https://core.telegram.org/bots/api#copymessage | copyMessage}
+   */
   caption?: string;
+  /** @see {@link https://core.telegram.org/bots/api#copymessage | copyMessage} */
   parse_mode?: ParseMode;
+  /** @see {@link https://core.telegram.org/bots/api#copymessage | copyMessage} */
   caption_entities?: MessageEntity[];
+  /** @see {@link https://core.telegram.org/bots/api#copymessage | copyMessage} */
   show_caption_above_media?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#copymessage | copyMessage} */
   disable_notification?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#copymessage | copyMessage} */
   protect_content?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#copymessage | copyMessage} */
   allow_paid_broadcast?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#copymessage | copyMessage} */
   message_effect_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#copymessage | copyMessage} */
   suggested_post_parameters?: SuggestedPostParameters;
+  /** @see {@link https://core.telegram.org/bots/api#copymessage | copyMessage} */
   reply_parameters?: ReplyParameters;
+  /** @see {@link https://core.telegram.org/bots/api#copymessage | copyMessage} */
   reply_markup?: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply;
 }
 
@@ -248,14 +322,24 @@ export interface CopyMessageParams {
  * @see {@link https://core.telegram.org/bots/api#copymessages | copyMessages} in the official Bot API reference
  */
 export interface CopyMessagesParams {
+  /** @see {@link https://core.telegram.org/bots/api#copymessages | copyMessages} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#copymessages | copyMessages} */
   message_thread_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#copymessages | copyMessages} */
   direct_messages_topic_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#copymessages | copyMessages} */
   from_chat_id: number | string;
-  /** Count: 1-100 identifiers. */
+  /**
+   * Count: 1-100 identifiers.
+   * @see {@link https://core.telegram.org/bots/api#copymessages | copyMessages}
+   */
   message_ids: number[];
+  /** @see {@link https://core.telegram.org/bots/api#copymessages | copyMessages} */
   disable_notification?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#copymessages | copyMessages} */
   protect_content?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#copymessages | copyMessages} */
   remove_caption?: boolean;
 }
 
@@ -265,24 +349,44 @@ export interface CopyMessagesParams {
  * @see {@link https://core.telegram.org/bots/api#sendphoto | sendPhoto} in the official Bot API reference
  */
 export interface SendPhotoParams {
+  /** @see {@link https://core.telegram.org/bots/api#sendphoto | sendPhoto} */
   business_connection_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendphoto | sendPhoto} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#sendphoto | sendPhoto} */
   message_thread_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendphoto | sendPhoto} */
   direct_messages_topic_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendphoto | sendPhoto} */
   ephemeral_message_parameters?: EphemeralMessageParameters;
+  /** @see {@link https://core.telegram.org/bots/api#sendphoto | sendPhoto} */
   photo: InputFile | string;
-  /** Length: 0-1024 characters. */
+  /**
+   * Length: 0-1024 characters.
+   * @see {@link https://core.telegram.org/bots/api#sendphoto | sendPhoto}
+   */
   caption?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendphoto | sendPhoto} */
   parse_mode?: ParseMode;
+  /** @see {@link https://core.telegram.org/bots/api#sendphoto | sendPhoto} */
   caption_entities?: MessageEntity[];
+  /** @see {@link https://core.telegram.org/bots/api#sendphoto | sendPhoto} */
   show_caption_above_media?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendphoto | sendPhoto} */
   has_spoiler?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendphoto | sendPhoto} */
   disable_notification?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendphoto | sendPhoto} */
   protect_content?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendphoto | sendPhoto} */
   allow_paid_broadcast?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendphoto | sendPhoto} */
   message_effect_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendphoto | sendPhoto} */
   suggested_post_parameters?: SuggestedPostParameters;
+  /** @see {@link https://core.telegram.org/bots/api#sendphoto | sendPhoto} */
   reply_parameters?: ReplyParameters;
+  /** @see {@link https://core.telegram.org/bots/api#sendphoto | sendPhoto} */
   reply_markup?: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply;
 }
 
@@ -292,25 +396,46 @@ export interface SendPhotoParams {
  * @see {@link https://core.telegram.org/bots/api#sendlivephoto | sendLivePhoto} in the official Bot API reference
  */
 export interface SendLivePhotoParams {
+  /** @see {@link https://core.telegram.org/bots/api#sendlivephoto | sendLivePhoto} */
   business_connection_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendlivephoto | sendLivePhoto} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#sendlivephoto | sendLivePhoto} */
   message_thread_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendlivephoto | sendLivePhoto} */
   direct_messages_topic_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendlivephoto | sendLivePhoto} */
   ephemeral_message_parameters?: EphemeralMessageParameters;
+  /** @see {@link https://core.telegram.org/bots/api#sendlivephoto | sendLivePhoto} */
   live_photo: InputFile | string;
+  /** @see {@link https://core.telegram.org/bots/api#sendlivephoto | sendLivePhoto} */
   photo: InputFile | string;
-  /** Length: 0-1024 characters. */
+  /**
+   * Length: 0-1024 characters.
+   * @see {@link https://core.telegram.org/bots/api#sendlivephoto | sendLivePhoto}
+   */
   caption?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendlivephoto | sendLivePhoto} */
   parse_mode?: ParseMode;
+  /** @see {@link https://core.telegram.org/bots/api#sendlivephoto | sendLivePhoto} */
   caption_entities?: MessageEntity[];
+  /** @see {@link https://core.telegram.org/bots/api#sendlivephoto | sendLivePhoto} */
   show_caption_above_media?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendlivephoto | sendLivePhoto} */
   has_spoiler?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendlivephoto | sendLivePhoto} */
   disable_notification?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendlivephoto | sendLivePhoto} */
   protect_content?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendlivephoto | sendLivePhoto} */
   allow_paid_broadcast?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendlivephoto | sendLivePhoto} */
   message_effect_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendlivephoto | sendLivePhoto} */
   suggested_post_parameters?: SuggestedPostParameters;
+  /** @see {@link https://core.telegram.org/bots/api#sendlivephoto | sendLivePhoto} */
   reply_parameters?: ReplyParameters;
+  /** @see {@link https://core.telegram.org/bots/api#sendlivephoto | sendLivePhoto} */
   reply_markup?: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply;
 }
 
@@ -320,26 +445,48 @@ export interface SendLivePhotoParams {
  * @see {@link https://core.telegram.org/bots/api#sendaudio | sendAudio} in the official Bot API reference
  */
 export interface SendAudioParams {
+  /** @see {@link https://core.telegram.org/bots/api#sendaudio | sendAudio} */
   business_connection_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendaudio | sendAudio} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#sendaudio | sendAudio} */
   message_thread_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendaudio | sendAudio} */
   direct_messages_topic_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendaudio | sendAudio} */
   ephemeral_message_parameters?: EphemeralMessageParameters;
+  /** @see {@link https://core.telegram.org/bots/api#sendaudio | sendAudio} */
   audio: InputFile | string;
-  /** Length: 0-1024 characters. */
+  /**
+   * Length: 0-1024 characters.
+   * @see {@link https://core.telegram.org/bots/api#sendaudio | sendAudio}
+   */
   caption?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendaudio | sendAudio} */
   parse_mode?: ParseMode;
+  /** @see {@link https://core.telegram.org/bots/api#sendaudio | sendAudio} */
   caption_entities?: MessageEntity[];
+  /** @see {@link https://core.telegram.org/bots/api#sendaudio | sendAudio} */
   duration?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendaudio | sendAudio} */
   performer?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendaudio | sendAudio} */
   title?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendaudio | sendAudio} */
   thumbnail?: InputFile | string;
+  /** @see {@link https://core.telegram.org/bots/api#sendaudio | sendAudio} */
   disable_notification?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendaudio | sendAudio} */
   protect_content?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendaudio | sendAudio} */
   allow_paid_broadcast?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendaudio | sendAudio} */
   message_effect_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendaudio | sendAudio} */
   suggested_post_parameters?: SuggestedPostParameters;
+  /** @see {@link https://core.telegram.org/bots/api#sendaudio | sendAudio} */
   reply_parameters?: ReplyParameters;
+  /** @see {@link https://core.telegram.org/bots/api#sendaudio | sendAudio} */
   reply_markup?: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply;
 }
 
@@ -349,24 +496,44 @@ export interface SendAudioParams {
  * @see {@link https://core.telegram.org/bots/api#senddocument | sendDocument} in the official Bot API reference
  */
 export interface SendDocumentParams {
+  /** @see {@link https://core.telegram.org/bots/api#senddocument | sendDocument} */
   business_connection_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#senddocument | sendDocument} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#senddocument | sendDocument} */
   message_thread_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#senddocument | sendDocument} */
   direct_messages_topic_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#senddocument | sendDocument} */
   ephemeral_message_parameters?: EphemeralMessageParameters;
+  /** @see {@link https://core.telegram.org/bots/api#senddocument | sendDocument} */
   document: InputFile | string;
+  /** @see {@link https://core.telegram.org/bots/api#senddocument | sendDocument} */
   thumbnail?: InputFile | string;
-  /** Length: 0-1024 characters. */
+  /**
+   * Length: 0-1024 characters.
+   * @see {@link https://core.telegram.org/bots/api#senddocument | sendDocument}
+   */
   caption?: string;
+  /** @see {@link https://core.telegram.org/bots/api#senddocument | sendDocument} */
   parse_mode?: ParseMode;
+  /** @see {@link https://core.telegram.org/bots/api#senddocument | sendDocument} */
   caption_entities?: MessageEntity[];
+  /** @see {@link https://core.telegram.org/bots/api#senddocument | sendDocument} */
   disable_content_type_detection?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#senddocument | sendDocument} */
   disable_notification?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#senddocument | sendDocument} */
   protect_content?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#senddocument | sendDocument} */
   allow_paid_broadcast?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#senddocument | sendDocument} */
   message_effect_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#senddocument | sendDocument} */
   suggested_post_parameters?: SuggestedPostParameters;
+  /** @see {@link https://core.telegram.org/bots/api#senddocument | sendDocument} */
   reply_parameters?: ReplyParameters;
+  /** @see {@link https://core.telegram.org/bots/api#senddocument | sendDocument} */
   reply_markup?: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply;
 }
 
@@ -376,31 +543,58 @@ export interface SendDocumentParams {
  * @see {@link https://core.telegram.org/bots/api#sendvideo | sendVideo} in the official Bot API reference
  */
 export interface SendVideoParams {
+  /** @see {@link https://core.telegram.org/bots/api#sendvideo | sendVideo} */
   business_connection_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendvideo | sendVideo} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#sendvideo | sendVideo} */
   message_thread_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendvideo | sendVideo} */
   direct_messages_topic_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendvideo | sendVideo} */
   ephemeral_message_parameters?: EphemeralMessageParameters;
+  /** @see {@link https://core.telegram.org/bots/api#sendvideo | sendVideo} */
   video: InputFile | string;
+  /** @see {@link https://core.telegram.org/bots/api#sendvideo | sendVideo} */
   duration?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendvideo | sendVideo} */
   width?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendvideo | sendVideo} */
   height?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendvideo | sendVideo} */
   thumbnail?: InputFile | string;
+  /** @see {@link https://core.telegram.org/bots/api#sendvideo | sendVideo} */
   cover?: InputFile | string;
+  /** @see {@link https://core.telegram.org/bots/api#sendvideo | sendVideo} */
   start_timestamp?: number;
-  /** Length: 0-1024 characters. */
+  /**
+   * Length: 0-1024 characters.
+   * @see {@link https://core.telegram.org/bots/api#sendvideo | sendVideo}
+   */
   caption?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendvideo | sendVideo} */
   parse_mode?: ParseMode;
+  /** @see {@link https://core.telegram.org/bots/api#sendvideo | sendVideo} */
   caption_entities?: MessageEntity[];
+  /** @see {@link https://core.telegram.org/bots/api#sendvideo | sendVideo} */
   show_caption_above_media?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendvideo | sendVideo} */
   has_spoiler?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendvideo | sendVideo} */
   supports_streaming?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendvideo | sendVideo} */
   disable_notification?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendvideo | sendVideo} */
   protect_content?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendvideo | sendVideo} */
   allow_paid_broadcast?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendvideo | sendVideo} */
   message_effect_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendvideo | sendVideo} */
   suggested_post_parameters?: SuggestedPostParameters;
+  /** @see {@link https://core.telegram.org/bots/api#sendvideo | sendVideo} */
   reply_parameters?: ReplyParameters;
+  /** @see {@link https://core.telegram.org/bots/api#sendvideo | sendVideo} */
   reply_markup?: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply;
 }
 
@@ -410,28 +604,52 @@ export interface SendVideoParams {
  * @see {@link https://core.telegram.org/bots/api#sendanimation | sendAnimation} in the official Bot API reference
  */
 export interface SendAnimationParams {
+  /** @see {@link https://core.telegram.org/bots/api#sendanimation | sendAnimation} */
   business_connection_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendanimation | sendAnimation} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#sendanimation | sendAnimation} */
   message_thread_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendanimation | sendAnimation} */
   direct_messages_topic_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendanimation | sendAnimation} */
   ephemeral_message_parameters?: EphemeralMessageParameters;
+  /** @see {@link https://core.telegram.org/bots/api#sendanimation | sendAnimation} */
   animation: InputFile | string;
+  /** @see {@link https://core.telegram.org/bots/api#sendanimation | sendAnimation} */
   duration?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendanimation | sendAnimation} */
   width?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendanimation | sendAnimation} */
   height?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendanimation | sendAnimation} */
   thumbnail?: InputFile | string;
-  /** Length: 0-1024 characters. */
+  /**
+   * Length: 0-1024 characters.
+   * @see {@link https://core.telegram.org/bots/api#sendanimation | sendAnimation}
+   */
   caption?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendanimation | sendAnimation} */
   parse_mode?: ParseMode;
+  /** @see {@link https://core.telegram.org/bots/api#sendanimation | sendAnimation} */
   caption_entities?: MessageEntity[];
+  /** @see {@link https://core.telegram.org/bots/api#sendanimation | sendAnimation} */
   show_caption_above_media?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendanimation | sendAnimation} */
   has_spoiler?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendanimation | sendAnimation} */
   disable_notification?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendanimation | sendAnimation} */
   protect_content?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendanimation | sendAnimation} */
   allow_paid_broadcast?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendanimation | sendAnimation} */
   message_effect_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendanimation | sendAnimation} */
   suggested_post_parameters?: SuggestedPostParameters;
+  /** @see {@link https://core.telegram.org/bots/api#sendanimation | sendAnimation} */
   reply_parameters?: ReplyParameters;
+  /** @see {@link https://core.telegram.org/bots/api#sendanimation | sendAnimation} */
   reply_markup?: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply;
 }
 
@@ -441,23 +659,42 @@ export interface SendAnimationParams {
  * @see {@link https://core.telegram.org/bots/api#sendvoice | sendVoice} in the official Bot API reference
  */
 export interface SendVoiceParams {
+  /** @see {@link https://core.telegram.org/bots/api#sendvoice | sendVoice} */
   business_connection_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendvoice | sendVoice} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#sendvoice | sendVoice} */
   message_thread_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendvoice | sendVoice} */
   direct_messages_topic_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendvoice | sendVoice} */
   ephemeral_message_parameters?: EphemeralMessageParameters;
+  /** @see {@link https://core.telegram.org/bots/api#sendvoice | sendVoice} */
   voice: InputFile | string;
-  /** Length: 0-1024 characters. */
+  /**
+   * Length: 0-1024 characters.
+   * @see {@link https://core.telegram.org/bots/api#sendvoice | sendVoice}
+   */
   caption?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendvoice | sendVoice} */
   parse_mode?: ParseMode;
+  /** @see {@link https://core.telegram.org/bots/api#sendvoice | sendVoice} */
   caption_entities?: MessageEntity[];
+  /** @see {@link https://core.telegram.org/bots/api#sendvoice | sendVoice} */
   duration?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendvoice | sendVoice} */
   disable_notification?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendvoice | sendVoice} */
   protect_content?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendvoice | sendVoice} */
   allow_paid_broadcast?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendvoice | sendVoice} */
   message_effect_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendvoice | sendVoice} */
   suggested_post_parameters?: SuggestedPostParameters;
+  /** @see {@link https://core.telegram.org/bots/api#sendvoice | sendVoice} */
   reply_parameters?: ReplyParameters;
+  /** @see {@link https://core.telegram.org/bots/api#sendvoice | sendVoice} */
   reply_markup?: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply;
 }
 
@@ -467,21 +704,37 @@ export interface SendVoiceParams {
  * @see {@link https://core.telegram.org/bots/api#sendvideonote | sendVideoNote} in the official Bot API reference
  */
 export interface SendVideoNoteParams {
+  /** @see {@link https://core.telegram.org/bots/api#sendvideonote | sendVideoNote} */
   business_connection_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendvideonote | sendVideoNote} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#sendvideonote | sendVideoNote} */
   message_thread_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendvideonote | sendVideoNote} */
   direct_messages_topic_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendvideonote | sendVideoNote} */
   ephemeral_message_parameters?: EphemeralMessageParameters;
+  /** @see {@link https://core.telegram.org/bots/api#sendvideonote | sendVideoNote} */
   video_note: InputFile | string;
+  /** @see {@link https://core.telegram.org/bots/api#sendvideonote | sendVideoNote} */
   duration?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendvideonote | sendVideoNote} */
   length?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendvideonote | sendVideoNote} */
   thumbnail?: InputFile | string;
+  /** @see {@link https://core.telegram.org/bots/api#sendvideonote | sendVideoNote} */
   disable_notification?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendvideonote | sendVideoNote} */
   protect_content?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendvideonote | sendVideoNote} */
   allow_paid_broadcast?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendvideonote | sendVideoNote} */
   message_effect_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendvideonote | sendVideoNote} */
   suggested_post_parameters?: SuggestedPostParameters;
+  /** @see {@link https://core.telegram.org/bots/api#sendvideonote | sendVideoNote} */
   reply_parameters?: ReplyParameters;
+  /** @see {@link https://core.telegram.org/bots/api#sendvideonote | sendVideoNote} */
   reply_markup?: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply;
 }
 
@@ -491,24 +744,45 @@ export interface SendVideoNoteParams {
  * @see {@link https://core.telegram.org/bots/api#sendpaidmedia | sendPaidMedia} in the official Bot API reference
  */
 export interface SendPaidMediaParams {
+  /** @see {@link https://core.telegram.org/bots/api#sendpaidmedia | sendPaidMedia} */
   business_connection_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendpaidmedia | sendPaidMedia} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#sendpaidmedia | sendPaidMedia} */
   message_thread_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendpaidmedia | sendPaidMedia} */
   direct_messages_topic_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendpaidmedia | sendPaidMedia} */
   star_count: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendpaidmedia | sendPaidMedia} */
   media: InputPaidMedia[];
-  /** Length: 0-128 bytes. */
+  /**
+   * Length: 0-128 bytes.
+   * @see {@link https://core.telegram.org/bots/api#sendpaidmedia | sendPaidMedia}
+   */
   payload?: string;
-  /** Length: 0-1024 characters. */
+  /**
+   * Length: 0-1024 characters.
+   * @see {@link https://core.telegram.org/bots/api#sendpaidmedia | sendPaidMedia}
+   */
   caption?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendpaidmedia | sendPaidMedia} */
   parse_mode?: ParseMode;
+  /** @see {@link https://core.telegram.org/bots/api#sendpaidmedia | sendPaidMedia} */
   caption_entities?: MessageEntity[];
+  /** @see {@link https://core.telegram.org/bots/api#sendpaidmedia | sendPaidMedia} */
   show_caption_above_media?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendpaidmedia | sendPaidMedia} */
   disable_notification?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendpaidmedia | sendPaidMedia} */
   protect_content?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendpaidmedia | sendPaidMedia} */
   allow_paid_broadcast?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendpaidmedia | sendPaidMedia} */
   suggested_post_parameters?: SuggestedPostParameters;
+  /** @see {@link https://core.telegram.org/bots/api#sendpaidmedia | sendPaidMedia} */
   reply_parameters?: ReplyParameters;
+  /** @see {@link https://core.telegram.org/bots/api#sendpaidmedia | sendPaidMedia} */
   reply_markup?: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply;
 }
 
@@ -518,16 +792,28 @@ export interface SendPaidMediaParams {
  * @see {@link https://core.telegram.org/bots/api#sendmediagroup | sendMediaGroup} in the official Bot API reference
  */
 export interface SendMediaGroupParams {
+  /** @see {@link https://core.telegram.org/bots/api#sendmediagroup | sendMediaGroup} */
   business_connection_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendmediagroup | sendMediaGroup} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#sendmediagroup | sendMediaGroup} */
   message_thread_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendmediagroup | sendMediaGroup} */
   direct_messages_topic_id?: number;
-  /** Count: 2-10 items. */
+  /**
+   * Count: 2-10 items.
+   * @see {@link https://core.telegram.org/bots/api#sendmediagroup | sendMediaGroup}
+   */
   media: InputMediaAudio[] | InputMediaDocument[] | InputMediaLivePhoto[] | InputMediaPhoto[] | InputMediaVideo[];
+  /** @see {@link https://core.telegram.org/bots/api#sendmediagroup | sendMediaGroup} */
   disable_notification?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendmediagroup | sendMediaGroup} */
   protect_content?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendmediagroup | sendMediaGroup} */
   allow_paid_broadcast?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendmediagroup | sendMediaGroup} */
   message_effect_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendmediagroup | sendMediaGroup} */
   reply_parameters?: ReplyParameters;
 }
 
@@ -537,23 +823,41 @@ export interface SendMediaGroupParams {
  * @see {@link https://core.telegram.org/bots/api#sendlocation | sendLocation} in the official Bot API reference
  */
 export interface SendLocationParams {
+  /** @see {@link https://core.telegram.org/bots/api#sendlocation | sendLocation} */
   business_connection_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendlocation | sendLocation} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#sendlocation | sendLocation} */
   message_thread_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendlocation | sendLocation} */
   direct_messages_topic_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendlocation | sendLocation} */
   ephemeral_message_parameters?: EphemeralMessageParameters;
+  /** @see {@link https://core.telegram.org/bots/api#sendlocation | sendLocation} */
   latitude: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendlocation | sendLocation} */
   longitude: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendlocation | sendLocation} */
   horizontal_accuracy?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendlocation | sendLocation} */
   live_period?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendlocation | sendLocation} */
   heading?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendlocation | sendLocation} */
   proximity_alert_radius?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendlocation | sendLocation} */
   disable_notification?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendlocation | sendLocation} */
   protect_content?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendlocation | sendLocation} */
   allow_paid_broadcast?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendlocation | sendLocation} */
   message_effect_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendlocation | sendLocation} */
   suggested_post_parameters?: SuggestedPostParameters;
+  /** @see {@link https://core.telegram.org/bots/api#sendlocation | sendLocation} */
   reply_parameters?: ReplyParameters;
+  /** @see {@link https://core.telegram.org/bots/api#sendlocation | sendLocation} */
   reply_markup?: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply;
 }
 
@@ -563,25 +867,45 @@ export interface SendLocationParams {
  * @see {@link https://core.telegram.org/bots/api#sendvenue | sendVenue} in the official Bot API reference
  */
 export interface SendVenueParams {
+  /** @see {@link https://core.telegram.org/bots/api#sendvenue | sendVenue} */
   business_connection_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendvenue | sendVenue} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#sendvenue | sendVenue} */
   message_thread_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendvenue | sendVenue} */
   direct_messages_topic_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendvenue | sendVenue} */
   ephemeral_message_parameters?: EphemeralMessageParameters;
+  /** @see {@link https://core.telegram.org/bots/api#sendvenue | sendVenue} */
   latitude: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendvenue | sendVenue} */
   longitude: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendvenue | sendVenue} */
   title: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendvenue | sendVenue} */
   address: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendvenue | sendVenue} */
   foursquare_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendvenue | sendVenue} */
   foursquare_type?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendvenue | sendVenue} */
   google_place_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendvenue | sendVenue} */
   google_place_type?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendvenue | sendVenue} */
   disable_notification?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendvenue | sendVenue} */
   protect_content?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendvenue | sendVenue} */
   allow_paid_broadcast?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendvenue | sendVenue} */
   message_effect_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendvenue | sendVenue} */
   suggested_post_parameters?: SuggestedPostParameters;
+  /** @see {@link https://core.telegram.org/bots/api#sendvenue | sendVenue} */
   reply_parameters?: ReplyParameters;
+  /** @see {@link https://core.telegram.org/bots/api#sendvenue | sendVenue} */
   reply_markup?: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply;
 }
 
@@ -591,22 +915,40 @@ export interface SendVenueParams {
  * @see {@link https://core.telegram.org/bots/api#sendcontact | sendContact} in the official Bot API reference
  */
 export interface SendContactParams {
+  /** @see {@link https://core.telegram.org/bots/api#sendcontact | sendContact} */
   business_connection_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendcontact | sendContact} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#sendcontact | sendContact} */
   message_thread_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendcontact | sendContact} */
   direct_messages_topic_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendcontact | sendContact} */
   ephemeral_message_parameters?: EphemeralMessageParameters;
+  /** @see {@link https://core.telegram.org/bots/api#sendcontact | sendContact} */
   phone_number: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendcontact | sendContact} */
   first_name: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendcontact | sendContact} */
   last_name?: string;
-  /** Length: 0-2048 bytes. */
+  /**
+   * Length: 0-2048 bytes.
+   * @see {@link https://core.telegram.org/bots/api#sendcontact | sendContact}
+   */
   vcard?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendcontact | sendContact} */
   disable_notification?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendcontact | sendContact} */
   protect_content?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendcontact | sendContact} */
   allow_paid_broadcast?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendcontact | sendContact} */
   message_effect_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendcontact | sendContact} */
   suggested_post_parameters?: SuggestedPostParameters;
+  /** @see {@link https://core.telegram.org/bots/api#sendcontact | sendContact} */
   reply_parameters?: ReplyParameters;
+  /** @see {@link https://core.telegram.org/bots/api#sendcontact | sendContact} */
   reply_markup?: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply;
 }
 
@@ -616,47 +958,97 @@ export interface SendContactParams {
  * @see {@link https://core.telegram.org/bots/api#sendpoll | sendPoll} in the official Bot API reference
  */
 export interface SendPollParams {
+  /** @see {@link https://core.telegram.org/bots/api#sendpoll | sendPoll} */
   business_connection_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendpoll | sendPoll} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#sendpoll | sendPoll} */
   message_thread_id?: number;
-  /** Length: 1-300 characters. */
+  /**
+   * Length: 1-300 characters.
+   * @see {@link https://core.telegram.org/bots/api#sendpoll | sendPoll}
+   */
   question: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendpoll | sendPoll} */
   question_parse_mode?: ParseMode;
+  /** @see {@link https://core.telegram.org/bots/api#sendpoll | sendPoll} */
   question_entities?: MessageEntity[];
-  /** Count: 1-12 answer options. */
+  /**
+   * Count: 1-12 answer options.
+   * @see {@link https://core.telegram.org/bots/api#sendpoll | sendPoll}
+   */
   options: InputPollOption[];
-  /** Default: True. */
+  /**
+   * Default: True.
+   * @see {@link https://core.telegram.org/bots/api#sendpoll | sendPoll}
+   */
   is_anonymous?: boolean;
-  /** Default: "regular". */
+  /**
+   * Default: "regular".
+   * @see {@link https://core.telegram.org/bots/api#sendpoll | sendPoll}
+   */
   type?: PollType;
-  /** Default: False. */
+  /**
+   * Default: False.
+   * @see {@link https://core.telegram.org/bots/api#sendpoll | sendPoll}
+   */
   allows_multiple_answers?: boolean;
-  /** Default: False. */
+  /**
+   * Default: False.
+   * @see {@link https://core.telegram.org/bots/api#sendpoll | sendPoll}
+   */
   allows_revoting?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendpoll | sendPoll} */
   shuffle_options?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendpoll | sendPoll} */
   allow_adding_options?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendpoll | sendPoll} */
   hide_results_until_closes?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendpoll | sendPoll} */
   members_only?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendpoll | sendPoll} */
   country_codes?: string[];
+  /** @see {@link https://core.telegram.org/bots/api#sendpoll | sendPoll} */
   correct_option_ids?: number[];
-  /** Length: 0-200 characters. */
+  /**
+   * Length: 0-200 characters.
+   * @see {@link https://core.telegram.org/bots/api#sendpoll | sendPoll}
+   */
   explanation?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendpoll | sendPoll} */
   explanation_parse_mode?: ParseMode;
+  /** @see {@link https://core.telegram.org/bots/api#sendpoll | sendPoll} */
   explanation_entities?: MessageEntity[];
+  /** @see {@link https://core.telegram.org/bots/api#sendpoll | sendPoll} */
   explanation_media?: InputPollMedia;
+  /** @see {@link https://core.telegram.org/bots/api#sendpoll | sendPoll} */
   open_period?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendpoll | sendPoll} */
   close_date?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendpoll | sendPoll} */
   is_closed?: boolean;
-  /** Length: 0-1024 characters. */
+  /**
+   * Length: 0-1024 characters.
+   * @see {@link https://core.telegram.org/bots/api#sendpoll | sendPoll}
+   */
   description?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendpoll | sendPoll} */
   description_parse_mode?: ParseMode;
+  /** @see {@link https://core.telegram.org/bots/api#sendpoll | sendPoll} */
   description_entities?: MessageEntity[];
+  /** @see {@link https://core.telegram.org/bots/api#sendpoll | sendPoll} */
   media?: InputPollMedia;
+  /** @see {@link https://core.telegram.org/bots/api#sendpoll | sendPoll} */
   disable_notification?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendpoll | sendPoll} */
   protect_content?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendpoll | sendPoll} */
   allow_paid_broadcast?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendpoll | sendPoll} */
   message_effect_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendpoll | sendPoll} */
   reply_parameters?: ReplyParameters;
+  /** @see {@link https://core.telegram.org/bots/api#sendpoll | sendPoll} */
   reply_markup?: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply;
 }
 
@@ -666,13 +1058,21 @@ export interface SendPollParams {
  * @see {@link https://core.telegram.org/bots/api#sendchecklist | sendChecklist} in the official Bot API reference
  */
 export interface SendChecklistParams {
+  /** @see {@link https://core.telegram.org/bots/api#sendchecklist | sendChecklist} */
   business_connection_id: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendchecklist | sendChecklist} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#sendchecklist | sendChecklist} */
   checklist: InputChecklist;
+  /** @see {@link https://core.telegram.org/bots/api#sendchecklist | sendChecklist} */
   disable_notification?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendchecklist | sendChecklist} */
   protect_content?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendchecklist | sendChecklist} */
   message_effect_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendchecklist | sendChecklist} */
   reply_parameters?: ReplyParameters;
+  /** @see {@link https://core.telegram.org/bots/api#sendchecklist | sendChecklist} */
   reply_markup?: InlineKeyboardMarkup;
 }
 
@@ -682,18 +1082,32 @@ export interface SendChecklistParams {
  * @see {@link https://core.telegram.org/bots/api#senddice | sendDice} in the official Bot API reference
  */
 export interface SendDiceParams {
+  /** @see {@link https://core.telegram.org/bots/api#senddice | sendDice} */
   business_connection_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#senddice | sendDice} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#senddice | sendDice} */
   message_thread_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#senddice | sendDice} */
   direct_messages_topic_id?: number;
-  /** Default: "🎲". */
+  /**
+   * Default: "🎲".
+   * @see {@link https://core.telegram.org/bots/api#senddice | sendDice}
+   */
   emoji?: DiceEmoji;
+  /** @see {@link https://core.telegram.org/bots/api#senddice | sendDice} */
   disable_notification?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#senddice | sendDice} */
   protect_content?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#senddice | sendDice} */
   allow_paid_broadcast?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#senddice | sendDice} */
   message_effect_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#senddice | sendDice} */
   suggested_post_parameters?: SuggestedPostParameters;
+  /** @see {@link https://core.telegram.org/bots/api#senddice | sendDice} */
   reply_parameters?: ReplyParameters;
+  /** @see {@link https://core.telegram.org/bots/api#senddice | sendDice} */
   reply_markup?: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply;
 }
 
@@ -703,14 +1117,24 @@ export interface SendDiceParams {
  * @see {@link https://core.telegram.org/bots/api#sendmessagedraft | sendMessageDraft} in the official Bot API reference
  */
 export interface SendMessageDraftParams {
+  /** @see {@link https://core.telegram.org/bots/api#sendmessagedraft | sendMessageDraft} */
   chat_id: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendmessagedraft | sendMessageDraft} */
   message_thread_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendmessagedraft | sendMessageDraft} */
   draft_id: number;
-  /** Length: 0-4096 characters. */
+  /**
+   * Length: 0-4096 characters.
+   * @see {@link https://core.telegram.org/bots/api#sendmessagedraft | sendMessageDraft}
+   */
   text?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendmessagedraft | sendMessageDraft} */
   parse_mode?: ParseMode;
+  /** @see {@link https://core.telegram.org/bots/api#sendmessagedraft | sendMessageDraft} */
   entities?: MessageEntity[];
+  /** @see {@link https://core.telegram.org/bots/api#sendmessagedraft | sendMessageDraft} */
   can_stop?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendmessagedraft | sendMessageDraft} */
   keep_on_stop?: boolean;
 }
 
@@ -720,9 +1144,13 @@ export interface SendMessageDraftParams {
  * @see {@link https://core.telegram.org/bots/api#sendchataction | sendChatAction} in the official Bot API reference
  */
 export interface SendChatActionParams {
+  /** @see {@link https://core.telegram.org/bots/api#sendchataction | sendChatAction} */
   business_connection_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendchataction | sendChatAction} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#sendchataction | sendChatAction} */
   message_thread_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendchataction | sendChatAction} */
   action: ChatAction;
 }
 
@@ -732,9 +1160,13 @@ export interface SendChatActionParams {
  * @see {@link https://core.telegram.org/bots/api#setmessagereaction | setMessageReaction} in the official Bot API reference
  */
 export interface SetMessageReactionParams {
+  /** @see {@link https://core.telegram.org/bots/api#setmessagereaction | setMessageReaction} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#setmessagereaction | setMessageReaction} */
   message_id: number;
+  /** @see {@link https://core.telegram.org/bots/api#setmessagereaction | setMessageReaction} */
   reaction?: ReactionType[];
+  /** @see {@link https://core.telegram.org/bots/api#setmessagereaction | setMessageReaction} */
   is_big?: boolean;
 }
 
@@ -744,11 +1176,14 @@ export interface SetMessageReactionParams {
  * @see {@link https://core.telegram.org/bots/api#getuserprofilephotos | getUserProfilePhotos} in the official Bot API reference
  */
 export interface GetUserProfilePhotosParams {
+  /** @see {@link https://core.telegram.org/bots/api#getuserprofilephotos | getUserProfilePhotos} */
   user_id: number;
+  /** @see {@link https://core.telegram.org/bots/api#getuserprofilephotos | getUserProfilePhotos} */
   offset?: number;
   /**
    * Range: 1-100.
    * Default: 100.
+   * @see {@link https://core.telegram.org/bots/api#getuserprofilephotos | getUserProfilePhotos}
    */
   limit?: number;
 }
@@ -759,11 +1194,14 @@ export interface GetUserProfilePhotosParams {
  * @see {@link https://core.telegram.org/bots/api#getuserprofileaudios | getUserProfileAudios} in the official Bot API reference
  */
 export interface GetUserProfileAudiosParams {
+  /** @see {@link https://core.telegram.org/bots/api#getuserprofileaudios | getUserProfileAudios} */
   user_id: number;
+  /** @see {@link https://core.telegram.org/bots/api#getuserprofileaudios | getUserProfileAudios} */
   offset?: number;
   /**
    * Range: 1-100.
    * Default: 100.
+   * @see {@link https://core.telegram.org/bots/api#getuserprofileaudios | getUserProfileAudios}
    */
   limit?: number;
 }
@@ -774,8 +1212,11 @@ export interface GetUserProfileAudiosParams {
  * @see {@link https://core.telegram.org/bots/api#setuseremojistatus | setUserEmojiStatus} in the official Bot API reference
  */
 export interface SetUserEmojiStatusParams {
+  /** @see {@link https://core.telegram.org/bots/api#setuseremojistatus | setUserEmojiStatus} */
   user_id: number;
+  /** @see {@link https://core.telegram.org/bots/api#setuseremojistatus | setUserEmojiStatus} */
   emoji_status_custom_emoji_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#setuseremojistatus | setUserEmojiStatus} */
   emoji_status_expiration_date?: number;
 }
 
@@ -785,6 +1226,7 @@ export interface SetUserEmojiStatusParams {
  * @see {@link https://core.telegram.org/bots/api#getfile | getFile} in the official Bot API reference
  */
 export interface GetFileParams {
+  /** @see {@link https://core.telegram.org/bots/api#getfile | getFile} */
   file_id: string;
 }
 
@@ -794,9 +1236,13 @@ export interface GetFileParams {
  * @see {@link https://core.telegram.org/bots/api#banchatmember | banChatMember} in the official Bot API reference
  */
 export interface BanChatMemberParams {
+  /** @see {@link https://core.telegram.org/bots/api#banchatmember | banChatMember} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#banchatmember | banChatMember} */
   user_id: number;
+  /** @see {@link https://core.telegram.org/bots/api#banchatmember | banChatMember} */
   until_date?: number;
+  /** @see {@link https://core.telegram.org/bots/api#banchatmember | banChatMember} */
   revoke_messages?: boolean;
 }
 
@@ -806,8 +1252,11 @@ export interface BanChatMemberParams {
  * @see {@link https://core.telegram.org/bots/api#unbanchatmember | unbanChatMember} in the official Bot API reference
  */
 export interface UnbanChatMemberParams {
+  /** @see {@link https://core.telegram.org/bots/api#unbanchatmember | unbanChatMember} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#unbanchatmember | unbanChatMember} */
   user_id: number;
+  /** @see {@link https://core.telegram.org/bots/api#unbanchatmember | unbanChatMember} */
   only_if_banned?: boolean;
 }
 
@@ -817,10 +1266,15 @@ export interface UnbanChatMemberParams {
  * @see {@link https://core.telegram.org/bots/api#restrictchatmember | restrictChatMember} in the official Bot API reference
  */
 export interface RestrictChatMemberParams {
+  /** @see {@link https://core.telegram.org/bots/api#restrictchatmember | restrictChatMember} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#restrictchatmember | restrictChatMember} */
   user_id: number;
+  /** @see {@link https://core.telegram.org/bots/api#restrictchatmember | restrictChatMember} */
   permissions: ChatPermissions;
+  /** @see {@link https://core.telegram.org/bots/api#restrictchatmember | restrictChatMember} */
   use_independent_chat_permissions?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#restrictchatmember | restrictChatMember} */
   until_date?: number;
 }
 
@@ -830,26 +1284,48 @@ export interface RestrictChatMemberParams {
  * @see {@link https://core.telegram.org/bots/api#promotechatmember | promoteChatMember} in the official Bot API reference
  */
 export interface PromoteChatMemberParams {
+  /** @see {@link https://core.telegram.org/bots/api#promotechatmember | promoteChatMember} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#promotechatmember | promoteChatMember} */
   user_id: number;
+  /** @see {@link https://core.telegram.org/bots/api#promotechatmember | promoteChatMember} */
   is_anonymous?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#promotechatmember | promoteChatMember} */
   can_manage_chat?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#promotechatmember | promoteChatMember} */
   can_delete_messages?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#promotechatmember | promoteChatMember} */
   can_manage_video_chats?: boolean;
-  /** Default: True. */
+  /**
+   * Default: True.
+   * @see {@link https://core.telegram.org/bots/api#promotechatmember | promoteChatMember}
+   */
   can_restrict_members?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#promotechatmember | promoteChatMember} */
   can_promote_members?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#promotechatmember | promoteChatMember} */
   can_change_info?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#promotechatmember | promoteChatMember} */
   can_invite_users?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#promotechatmember | promoteChatMember} */
   can_post_stories?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#promotechatmember | promoteChatMember} */
   can_edit_stories?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#promotechatmember | promoteChatMember} */
   can_delete_stories?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#promotechatmember | promoteChatMember} */
   can_post_messages?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#promotechatmember | promoteChatMember} */
   can_edit_messages?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#promotechatmember | promoteChatMember} */
   can_pin_messages?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#promotechatmember | promoteChatMember} */
   can_manage_topics?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#promotechatmember | promoteChatMember} */
   can_manage_direct_messages?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#promotechatmember | promoteChatMember} */
   can_manage_tags?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#promotechatmember | promoteChatMember} */
   can_send_welcome_messages?: boolean;
 }
 
@@ -859,9 +1335,14 @@ export interface PromoteChatMemberParams {
  * @see {@link https://core.telegram.org/bots/api#setchatadministratorcustomtitle | setChatAdministratorCustomTitle} in the official Bot API reference
  */
 export interface SetChatAdministratorCustomTitleParams {
+  /** @see {@link https://core.telegram.org/bots/api#setchatadministratorcustomtitle | setChatAdministratorCustomTitle} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#setchatadministratorcustomtitle | setChatAdministratorCustomTitle} */
   user_id: number;
-  /** Length: 0-16 characters. */
+  /**
+   * Length: 0-16 characters.
+   * @see {@link https://core.telegram.org/bots/api#setchatadministratorcustomtitle | setChatAdministratorCustomTitle}
+   */
   custom_title: string;
 }
 
@@ -871,9 +1352,14 @@ export interface SetChatAdministratorCustomTitleParams {
  * @see {@link https://core.telegram.org/bots/api#setchatmembertag | setChatMemberTag} in the official Bot API reference
  */
 export interface SetChatMemberTagParams {
+  /** @see {@link https://core.telegram.org/bots/api#setchatmembertag | setChatMemberTag} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#setchatmembertag | setChatMemberTag} */
   user_id: number;
-  /** Length: 0-16 characters. */
+  /**
+   * Length: 0-16 characters.
+   * @see {@link https://core.telegram.org/bots/api#setchatmembertag | setChatMemberTag}
+   */
   tag?: string;
 }
 
@@ -883,7 +1369,9 @@ export interface SetChatMemberTagParams {
  * @see {@link https://core.telegram.org/bots/api#banchatsenderchat | banChatSenderChat} in the official Bot API reference
  */
 export interface BanChatSenderChatParams {
+  /** @see {@link https://core.telegram.org/bots/api#banchatsenderchat | banChatSenderChat} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#banchatsenderchat | banChatSenderChat} */
   sender_chat_id: number;
 }
 
@@ -893,7 +1381,9 @@ export interface BanChatSenderChatParams {
  * @see {@link https://core.telegram.org/bots/api#unbanchatsenderchat | unbanChatSenderChat} in the official Bot API reference
  */
 export interface UnbanChatSenderChatParams {
+  /** @see {@link https://core.telegram.org/bots/api#unbanchatsenderchat | unbanChatSenderChat} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#unbanchatsenderchat | unbanChatSenderChat} */
   sender_chat_id: number;
 }
 
@@ -903,8 +1393,11 @@ export interface UnbanChatSenderChatParams {
  * @see {@link https://core.telegram.org/bots/api#setchatpermissions | setChatPermissions} in the official Bot API reference
  */
 export interface SetChatPermissionsParams {
+  /** @see {@link https://core.telegram.org/bots/api#setchatpermissions | setChatPermissions} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#setchatpermissions | setChatPermissions} */
   permissions: ChatPermissions;
+  /** @see {@link https://core.telegram.org/bots/api#setchatpermissions | setChatPermissions} */
   use_independent_chat_permissions?: boolean;
 }
 
@@ -914,6 +1407,7 @@ export interface SetChatPermissionsParams {
  * @see {@link https://core.telegram.org/bots/api#exportchatinvitelink | exportChatInviteLink} in the official Bot API reference
  */
 export interface ExportChatInviteLinkParams {
+  /** @see {@link https://core.telegram.org/bots/api#exportchatinvitelink | exportChatInviteLink} */
   chat_id: number | string;
 }
 
@@ -923,11 +1417,18 @@ export interface ExportChatInviteLinkParams {
  * @see {@link https://core.telegram.org/bots/api#createchatinvitelink | createChatInviteLink} in the official Bot API reference
  */
 export interface CreateChatInviteLinkParams {
+  /** @see {@link https://core.telegram.org/bots/api#createchatinvitelink | createChatInviteLink} */
   chat_id: number | string;
-  /** Length: 0-32 characters. */
+  /**
+   * Length: 0-32 characters.
+   * @see {@link https://core.telegram.org/bots/api#createchatinvitelink | createChatInviteLink}
+   */
   name?: string;
+  /** @see {@link https://core.telegram.org/bots/api#createchatinvitelink | createChatInviteLink} */
   expire_date?: number;
+  /** @see {@link https://core.telegram.org/bots/api#createchatinvitelink | createChatInviteLink} */
   member_limit?: number;
+  /** @see {@link https://core.telegram.org/bots/api#createchatinvitelink | createChatInviteLink} */
   creates_join_request?: boolean;
 }
 
@@ -937,12 +1438,20 @@ export interface CreateChatInviteLinkParams {
  * @see {@link https://core.telegram.org/bots/api#editchatinvitelink | editChatInviteLink} in the official Bot API reference
  */
 export interface EditChatInviteLinkParams {
+  /** @see {@link https://core.telegram.org/bots/api#editchatinvitelink | editChatInviteLink} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#editchatinvitelink | editChatInviteLink} */
   invite_link: string;
-  /** Length: 0-32 characters. */
+  /**
+   * Length: 0-32 characters.
+   * @see {@link https://core.telegram.org/bots/api#editchatinvitelink | editChatInviteLink}
+   */
   name?: string;
+  /** @see {@link https://core.telegram.org/bots/api#editchatinvitelink | editChatInviteLink} */
   expire_date?: number;
+  /** @see {@link https://core.telegram.org/bots/api#editchatinvitelink | editChatInviteLink} */
   member_limit?: number;
+  /** @see {@link https://core.telegram.org/bots/api#editchatinvitelink | editChatInviteLink} */
   creates_join_request?: boolean;
 }
 
@@ -952,10 +1461,16 @@ export interface EditChatInviteLinkParams {
  * @see {@link https://core.telegram.org/bots/api#createchatsubscriptioninvitelink | createChatSubscriptionInviteLink} in the official Bot API reference
  */
 export interface CreateChatSubscriptionInviteLinkParams {
+  /** @see {@link https://core.telegram.org/bots/api#createchatsubscriptioninvitelink | createChatSubscriptionInviteLink} */
   chat_id: number | string;
-  /** Length: 0-32 characters. */
+  /**
+   * Length: 0-32 characters.
+   * @see {@link https://core.telegram.org/bots/api#createchatsubscriptioninvitelink | createChatSubscriptionInviteLink}
+   */
   name?: string;
+  /** @see {@link https://core.telegram.org/bots/api#createchatsubscriptioninvitelink | createChatSubscriptionInviteLink} */
   subscription_period: number;
+  /** @see {@link https://core.telegram.org/bots/api#createchatsubscriptioninvitelink | createChatSubscriptionInviteLink} */
   subscription_price: number;
 }
 
@@ -965,9 +1480,14 @@ export interface CreateChatSubscriptionInviteLinkParams {
  * @see {@link https://core.telegram.org/bots/api#editchatsubscriptioninvitelink | editChatSubscriptionInviteLink} in the official Bot API reference
  */
 export interface EditChatSubscriptionInviteLinkParams {
+  /** @see {@link https://core.telegram.org/bots/api#editchatsubscriptioninvitelink | editChatSubscriptionInviteLink} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#editchatsubscriptioninvitelink | editChatSubscriptionInviteLink} */
   invite_link: string;
-  /** Length: 0-32 characters. */
+  /**
+   * Length: 0-32 characters.
+   * @see {@link https://core.telegram.org/bots/api#editchatsubscriptioninvitelink | editChatSubscriptionInviteLink}
+   */
   name?: string;
 }
 
@@ -977,7 +1497,9 @@ export interface EditChatSubscriptionInviteLinkParams {
  * @see {@link https://core.telegram.org/bots/api#revokechatinvitelink | revokeChatInviteLink} in the official Bot API reference
  */
 export interface RevokeChatInviteLinkParams {
+  /** @see {@link https://core.telegram.org/bots/api#revokechatinvitelink | revokeChatInviteLink} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#revokechatinvitelink | revokeChatInviteLink} */
   invite_link: string;
 }
 
@@ -987,7 +1509,9 @@ export interface RevokeChatInviteLinkParams {
  * @see {@link https://core.telegram.org/bots/api#approvechatjoinrequest | approveChatJoinRequest} in the official Bot API reference
  */
 export interface ApproveChatJoinRequestParams {
+  /** @see {@link https://core.telegram.org/bots/api#approvechatjoinrequest | approveChatJoinRequest} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#approvechatjoinrequest | approveChatJoinRequest} */
   user_id: number;
 }
 
@@ -997,7 +1521,9 @@ export interface ApproveChatJoinRequestParams {
  * @see {@link https://core.telegram.org/bots/api#declinechatjoinrequest | declineChatJoinRequest} in the official Bot API reference
  */
 export interface DeclineChatJoinRequestParams {
+  /** @see {@link https://core.telegram.org/bots/api#declinechatjoinrequest | declineChatJoinRequest} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#declinechatjoinrequest | declineChatJoinRequest} */
   user_id: number;
 }
 
@@ -1007,7 +1533,9 @@ export interface DeclineChatJoinRequestParams {
  * @see {@link https://core.telegram.org/bots/api#answerchatjoinrequestquery | answerChatJoinRequestQuery} in the official Bot API reference
  */
 export interface AnswerChatJoinRequestQueryParams {
+  /** @see {@link https://core.telegram.org/bots/api#answerchatjoinrequestquery | answerChatJoinRequestQuery} */
   chat_join_request_query_id: string;
+  /** @see {@link https://core.telegram.org/bots/api#answerchatjoinrequestquery | answerChatJoinRequestQuery} */
   result: "approve" | "decline" | "queue";
 }
 
@@ -1017,7 +1545,9 @@ export interface AnswerChatJoinRequestQueryParams {
  * @see {@link https://core.telegram.org/bots/api#sendchatjoinrequestwebapp | sendChatJoinRequestWebApp} in the official Bot API reference
  */
 export interface SendChatJoinRequestWebAppParams {
+  /** @see {@link https://core.telegram.org/bots/api#sendchatjoinrequestwebapp | sendChatJoinRequestWebApp} */
   chat_join_request_query_id: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendchatjoinrequestwebapp | sendChatJoinRequestWebApp} */
   web_app_url: string;
 }
 
@@ -1027,7 +1557,9 @@ export interface SendChatJoinRequestWebAppParams {
  * @see {@link https://core.telegram.org/bots/api#setchatphoto | setChatPhoto} in the official Bot API reference
  */
 export interface SetChatPhotoParams {
+  /** @see {@link https://core.telegram.org/bots/api#setchatphoto | setChatPhoto} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#setchatphoto | setChatPhoto} */
   photo: InputFile;
 }
 
@@ -1037,6 +1569,7 @@ export interface SetChatPhotoParams {
  * @see {@link https://core.telegram.org/bots/api#deletechatphoto | deleteChatPhoto} in the official Bot API reference
  */
 export interface DeleteChatPhotoParams {
+  /** @see {@link https://core.telegram.org/bots/api#deletechatphoto | deleteChatPhoto} */
   chat_id: number | string;
 }
 
@@ -1046,8 +1579,12 @@ export interface DeleteChatPhotoParams {
  * @see {@link https://core.telegram.org/bots/api#setchattitle | setChatTitle} in the official Bot API reference
  */
 export interface SetChatTitleParams {
+  /** @see {@link https://core.telegram.org/bots/api#setchattitle | setChatTitle} */
   chat_id: number | string;
-  /** Length: 1-128 characters. */
+  /**
+   * Length: 1-128 characters.
+   * @see {@link https://core.telegram.org/bots/api#setchattitle | setChatTitle}
+   */
   title: string;
 }
 
@@ -1057,8 +1594,12 @@ export interface SetChatTitleParams {
  * @see {@link https://core.telegram.org/bots/api#setchatdescription | setChatDescription} in the official Bot API reference
  */
 export interface SetChatDescriptionParams {
+  /** @see {@link https://core.telegram.org/bots/api#setchatdescription | setChatDescription} */
   chat_id: number | string;
-  /** Length: 0-255 characters. */
+  /**
+   * Length: 0-255 characters.
+   * @see {@link https://core.telegram.org/bots/api#setchatdescription | setChatDescription}
+   */
   description?: string;
 }
 
@@ -1068,9 +1609,13 @@ export interface SetChatDescriptionParams {
  * @see {@link https://core.telegram.org/bots/api#pinchatmessage | pinChatMessage} in the official Bot API reference
  */
 export interface PinChatMessageParams {
+  /** @see {@link https://core.telegram.org/bots/api#pinchatmessage | pinChatMessage} */
   business_connection_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#pinchatmessage | pinChatMessage} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#pinchatmessage | pinChatMessage} */
   message_id: number;
+  /** @see {@link https://core.telegram.org/bots/api#pinchatmessage | pinChatMessage} */
   disable_notification?: boolean;
 }
 
@@ -1080,8 +1625,11 @@ export interface PinChatMessageParams {
  * @see {@link https://core.telegram.org/bots/api#unpinchatmessage | unpinChatMessage} in the official Bot API reference
  */
 export interface UnpinChatMessageParams {
+  /** @see {@link https://core.telegram.org/bots/api#unpinchatmessage | unpinChatMessage} */
   business_connection_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#unpinchatmessage | unpinChatMessage} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#unpinchatmessage | unpinChatMessage} */
   message_id?: number;
 }
 
@@ -1091,6 +1639,7 @@ export interface UnpinChatMessageParams {
  * @see {@link https://core.telegram.org/bots/api#unpinallchatmessages | unpinAllChatMessages} in the official Bot API reference
  */
 export interface UnpinAllChatMessagesParams {
+  /** @see {@link https://core.telegram.org/bots/api#unpinallchatmessages | unpinAllChatMessages} */
   chat_id: number | string;
 }
 
@@ -1100,6 +1649,7 @@ export interface UnpinAllChatMessagesParams {
  * @see {@link https://core.telegram.org/bots/api#leavechat | leaveChat} in the official Bot API reference
  */
 export interface LeaveChatParams {
+  /** @see {@link https://core.telegram.org/bots/api#leavechat | leaveChat} */
   chat_id: number | string;
 }
 
@@ -1109,6 +1659,7 @@ export interface LeaveChatParams {
  * @see {@link https://core.telegram.org/bots/api#getchat | getChat} in the official Bot API reference
  */
 export interface GetChatParams {
+  /** @see {@link https://core.telegram.org/bots/api#getchat | getChat} */
   chat_id: number | string;
 }
 
@@ -1118,7 +1669,9 @@ export interface GetChatParams {
  * @see {@link https://core.telegram.org/bots/api#getchatadministrators | getChatAdministrators} in the official Bot API reference
  */
 export interface GetChatAdministratorsParams {
+  /** @see {@link https://core.telegram.org/bots/api#getchatadministrators | getChatAdministrators} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#getchatadministrators | getChatAdministrators} */
   return_bots?: boolean;
 }
 
@@ -1128,6 +1681,7 @@ export interface GetChatAdministratorsParams {
  * @see {@link https://core.telegram.org/bots/api#getchatmembercount | getChatMemberCount} in the official Bot API reference
  */
 export interface GetChatMemberCountParams {
+  /** @see {@link https://core.telegram.org/bots/api#getchatmembercount | getChatMemberCount} */
   chat_id: number | string;
 }
 
@@ -1137,7 +1691,9 @@ export interface GetChatMemberCountParams {
  * @see {@link https://core.telegram.org/bots/api#getchatmember | getChatMember} in the official Bot API reference
  */
 export interface GetChatMemberParams {
+  /** @see {@link https://core.telegram.org/bots/api#getchatmember | getChatMember} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#getchatmember | getChatMember} */
   user_id: number;
 }
 
@@ -1147,7 +1703,9 @@ export interface GetChatMemberParams {
  * @see {@link https://core.telegram.org/bots/api#getuserpersonalchatmessages | getUserPersonalChatMessages} in the official Bot API reference
  */
 export interface GetUserPersonalChatMessagesParams {
+  /** @see {@link https://core.telegram.org/bots/api#getuserpersonalchatmessages | getUserPersonalChatMessages} */
   user_id: number;
+  /** @see {@link https://core.telegram.org/bots/api#getuserpersonalchatmessages | getUserPersonalChatMessages} */
   limit: number;
 }
 
@@ -1157,7 +1715,9 @@ export interface GetUserPersonalChatMessagesParams {
  * @see {@link https://core.telegram.org/bots/api#setchatstickerset | setChatStickerSet} in the official Bot API reference
  */
 export interface SetChatStickerSetParams {
+  /** @see {@link https://core.telegram.org/bots/api#setchatstickerset | setChatStickerSet} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#setchatstickerset | setChatStickerSet} */
   sticker_set_name: string;
 }
 
@@ -1167,6 +1727,7 @@ export interface SetChatStickerSetParams {
  * @see {@link https://core.telegram.org/bots/api#deletechatstickerset | deleteChatStickerSet} in the official Bot API reference
  */
 export interface DeleteChatStickerSetParams {
+  /** @see {@link https://core.telegram.org/bots/api#deletechatstickerset | deleteChatStickerSet} */
   chat_id: number | string;
 }
 
@@ -1185,10 +1746,16 @@ export interface GetForumTopicIconStickersParams {
  * @see {@link https://core.telegram.org/bots/api#createforumtopic | createForumTopic} in the official Bot API reference
  */
 export interface CreateForumTopicParams {
+  /** @see {@link https://core.telegram.org/bots/api#createforumtopic | createForumTopic} */
   chat_id: number | string;
-  /** Length: 1-128 characters. */
+  /**
+   * Length: 1-128 characters.
+   * @see {@link https://core.telegram.org/bots/api#createforumtopic | createForumTopic}
+   */
   name: string;
+  /** @see {@link https://core.telegram.org/bots/api#createforumtopic | createForumTopic} */
   icon_color?: number;
+  /** @see {@link https://core.telegram.org/bots/api#createforumtopic | createForumTopic} */
   icon_custom_emoji_id?: string;
 }
 
@@ -1198,10 +1765,16 @@ export interface CreateForumTopicParams {
  * @see {@link https://core.telegram.org/bots/api#editforumtopic | editForumTopic} in the official Bot API reference
  */
 export interface EditForumTopicParams {
+  /** @see {@link https://core.telegram.org/bots/api#editforumtopic | editForumTopic} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#editforumtopic | editForumTopic} */
   message_thread_id: number;
-  /** Length: 0-128 characters. */
+  /**
+   * Length: 0-128 characters.
+   * @see {@link https://core.telegram.org/bots/api#editforumtopic | editForumTopic}
+   */
   name?: string;
+  /** @see {@link https://core.telegram.org/bots/api#editforumtopic | editForumTopic} */
   icon_custom_emoji_id?: string;
 }
 
@@ -1211,7 +1784,9 @@ export interface EditForumTopicParams {
  * @see {@link https://core.telegram.org/bots/api#closeforumtopic | closeForumTopic} in the official Bot API reference
  */
 export interface CloseForumTopicParams {
+  /** @see {@link https://core.telegram.org/bots/api#closeforumtopic | closeForumTopic} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#closeforumtopic | closeForumTopic} */
   message_thread_id: number;
 }
 
@@ -1221,7 +1796,9 @@ export interface CloseForumTopicParams {
  * @see {@link https://core.telegram.org/bots/api#reopenforumtopic | reopenForumTopic} in the official Bot API reference
  */
 export interface ReopenForumTopicParams {
+  /** @see {@link https://core.telegram.org/bots/api#reopenforumtopic | reopenForumTopic} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#reopenforumtopic | reopenForumTopic} */
   message_thread_id: number;
 }
 
@@ -1231,7 +1808,9 @@ export interface ReopenForumTopicParams {
  * @see {@link https://core.telegram.org/bots/api#deleteforumtopic | deleteForumTopic} in the official Bot API reference
  */
 export interface DeleteForumTopicParams {
+  /** @see {@link https://core.telegram.org/bots/api#deleteforumtopic | deleteForumTopic} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#deleteforumtopic | deleteForumTopic} */
   message_thread_id: number;
 }
 
@@ -1241,7 +1820,9 @@ export interface DeleteForumTopicParams {
  * @see {@link https://core.telegram.org/bots/api#unpinallforumtopicmessages | unpinAllForumTopicMessages} in the official Bot API reference
  */
 export interface UnpinAllForumTopicMessagesParams {
+  /** @see {@link https://core.telegram.org/bots/api#unpinallforumtopicmessages | unpinAllForumTopicMessages} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#unpinallforumtopicmessages | unpinAllForumTopicMessages} */
   message_thread_id: number;
 }
 
@@ -1251,8 +1832,12 @@ export interface UnpinAllForumTopicMessagesParams {
  * @see {@link https://core.telegram.org/bots/api#editgeneralforumtopic | editGeneralForumTopic} in the official Bot API reference
  */
 export interface EditGeneralForumTopicParams {
+  /** @see {@link https://core.telegram.org/bots/api#editgeneralforumtopic | editGeneralForumTopic} */
   chat_id: number | string;
-  /** Length: 1-128 characters. */
+  /**
+   * Length: 1-128 characters.
+   * @see {@link https://core.telegram.org/bots/api#editgeneralforumtopic | editGeneralForumTopic}
+   */
   name: string;
 }
 
@@ -1262,6 +1847,7 @@ export interface EditGeneralForumTopicParams {
  * @see {@link https://core.telegram.org/bots/api#closegeneralforumtopic | closeGeneralForumTopic} in the official Bot API reference
  */
 export interface CloseGeneralForumTopicParams {
+  /** @see {@link https://core.telegram.org/bots/api#closegeneralforumtopic | closeGeneralForumTopic} */
   chat_id: number | string;
 }
 
@@ -1271,6 +1857,7 @@ export interface CloseGeneralForumTopicParams {
  * @see {@link https://core.telegram.org/bots/api#reopengeneralforumtopic | reopenGeneralForumTopic} in the official Bot API reference
  */
 export interface ReopenGeneralForumTopicParams {
+  /** @see {@link https://core.telegram.org/bots/api#reopengeneralforumtopic | reopenGeneralForumTopic} */
   chat_id: number | string;
 }
 
@@ -1280,6 +1867,7 @@ export interface ReopenGeneralForumTopicParams {
  * @see {@link https://core.telegram.org/bots/api#hidegeneralforumtopic | hideGeneralForumTopic} in the official Bot API reference
  */
 export interface HideGeneralForumTopicParams {
+  /** @see {@link https://core.telegram.org/bots/api#hidegeneralforumtopic | hideGeneralForumTopic} */
   chat_id: number | string;
 }
 
@@ -1289,6 +1877,7 @@ export interface HideGeneralForumTopicParams {
  * @see {@link https://core.telegram.org/bots/api#unhidegeneralforumtopic | unhideGeneralForumTopic} in the official Bot API reference
  */
 export interface UnhideGeneralForumTopicParams {
+  /** @see {@link https://core.telegram.org/bots/api#unhidegeneralforumtopic | unhideGeneralForumTopic} */
   chat_id: number | string;
 }
 
@@ -1298,6 +1887,7 @@ export interface UnhideGeneralForumTopicParams {
  * @see {@link https://core.telegram.org/bots/api#unpinallgeneralforumtopicmessages | unpinAllGeneralForumTopicMessages} in the official Bot API reference
  */
 export interface UnpinAllGeneralForumTopicMessagesParams {
+  /** @see {@link https://core.telegram.org/bots/api#unpinallgeneralforumtopicmessages | unpinAllGeneralForumTopicMessages} */
   chat_id: number | string;
 }
 
@@ -1307,13 +1897,24 @@ export interface UnpinAllGeneralForumTopicMessagesParams {
  * @see {@link https://core.telegram.org/bots/api#answercallbackquery | answerCallbackQuery} in the official Bot API reference
  */
 export interface AnswerCallbackQueryParams {
+  /** @see {@link https://core.telegram.org/bots/api#answercallbackquery | answerCallbackQuery} */
   callback_query_id: string;
-  /** Length: 0-200 characters. */
+  /**
+   * Length: 0-200 characters.
+   * @see {@link https://core.telegram.org/bots/api#answercallbackquery | answerCallbackQuery}
+   */
   text?: string;
-  /** Default: False. */
+  /**
+   * Default: False.
+   * @see {@link https://core.telegram.org/bots/api#answercallbackquery | answerCallbackQuery}
+   */
   show_alert?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#answercallbackquery | answerCallbackQuery} */
   url?: string;
-  /** Default: 0. */
+  /**
+   * Default: 0.
+   * @see {@link https://core.telegram.org/bots/api#answercallbackquery | answerCallbackQuery}
+   */
   cache_time?: number;
 }
 
@@ -1323,7 +1924,9 @@ export interface AnswerCallbackQueryParams {
  * @see {@link https://core.telegram.org/bots/api#answerguestquery | answerGuestQuery} in the official Bot API reference
  */
 export interface AnswerGuestQueryParams {
+  /** @see {@link https://core.telegram.org/bots/api#answerguestquery | answerGuestQuery} */
   guest_query_id: string;
+  /** @see {@link https://core.telegram.org/bots/api#answerguestquery | answerGuestQuery} */
   result: InlineQueryResult;
 }
 
@@ -1333,7 +1936,9 @@ export interface AnswerGuestQueryParams {
  * @see {@link https://core.telegram.org/bots/api#getuserchatboosts | getUserChatBoosts} in the official Bot API reference
  */
 export interface GetUserChatBoostsParams {
+  /** @see {@link https://core.telegram.org/bots/api#getuserchatboosts | getUserChatBoosts} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#getuserchatboosts | getUserChatBoosts} */
   user_id: number;
 }
 
@@ -1343,6 +1948,7 @@ export interface GetUserChatBoostsParams {
  * @see {@link https://core.telegram.org/bots/api#getbusinessconnection | getBusinessConnection} in the official Bot API reference
  */
 export interface GetBusinessConnectionParams {
+  /** @see {@link https://core.telegram.org/bots/api#getbusinessconnection | getBusinessConnection} */
   business_connection_id: string;
 }
 
@@ -1352,6 +1958,7 @@ export interface GetBusinessConnectionParams {
  * @see {@link https://core.telegram.org/bots/api#getmanagedbottoken | getManagedBotToken} in the official Bot API reference
  */
 export interface GetManagedBotTokenParams {
+  /** @see {@link https://core.telegram.org/bots/api#getmanagedbottoken | getManagedBotToken} */
   user_id: number;
 }
 
@@ -1361,6 +1968,7 @@ export interface GetManagedBotTokenParams {
  * @see {@link https://core.telegram.org/bots/api#replacemanagedbottoken | replaceManagedBotToken} in the official Bot API reference
  */
 export interface ReplaceManagedBotTokenParams {
+  /** @see {@link https://core.telegram.org/bots/api#replacemanagedbottoken | replaceManagedBotToken} */
   user_id: number;
 }
 
@@ -1370,6 +1978,7 @@ export interface ReplaceManagedBotTokenParams {
  * @see {@link https://core.telegram.org/bots/api#getmanagedbotaccesssettings | getManagedBotAccessSettings} in the official Bot API reference
  */
 export interface GetManagedBotAccessSettingsParams {
+  /** @see {@link https://core.telegram.org/bots/api#getmanagedbotaccesssettings | getManagedBotAccessSettings} */
   user_id: number;
 }
 
@@ -1379,8 +1988,11 @@ export interface GetManagedBotAccessSettingsParams {
  * @see {@link https://core.telegram.org/bots/api#setmanagedbotaccesssettings | setManagedBotAccessSettings} in the official Bot API reference
  */
 export interface SetManagedBotAccessSettingsParams {
+  /** @see {@link https://core.telegram.org/bots/api#setmanagedbotaccesssettings | setManagedBotAccessSettings} */
   user_id: number;
+  /** @see {@link https://core.telegram.org/bots/api#setmanagedbotaccesssettings | setManagedBotAccessSettings} */
   is_access_restricted: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#setmanagedbotaccesssettings | setManagedBotAccessSettings} */
   added_user_ids?: number[];
 }
 
@@ -1390,8 +2002,11 @@ export interface SetManagedBotAccessSettingsParams {
  * @see {@link https://core.telegram.org/bots/api#setmycommands | setMyCommands} in the official Bot API reference
  */
 export interface SetMyCommandsParams {
+  /** @see {@link https://core.telegram.org/bots/api#setmycommands | setMyCommands} */
   commands: BotCommand[];
+  /** @see {@link https://core.telegram.org/bots/api#setmycommands | setMyCommands} */
   scope?: BotCommandScope;
+  /** @see {@link https://core.telegram.org/bots/api#setmycommands | setMyCommands} */
   language_code?: string;
 }
 
@@ -1401,7 +2016,9 @@ export interface SetMyCommandsParams {
  * @see {@link https://core.telegram.org/bots/api#deletemycommands | deleteMyCommands} in the official Bot API reference
  */
 export interface DeleteMyCommandsParams {
+  /** @see {@link https://core.telegram.org/bots/api#deletemycommands | deleteMyCommands} */
   scope?: BotCommandScope;
+  /** @see {@link https://core.telegram.org/bots/api#deletemycommands | deleteMyCommands} */
   language_code?: string;
 }
 
@@ -1411,7 +2028,9 @@ export interface DeleteMyCommandsParams {
  * @see {@link https://core.telegram.org/bots/api#getmycommands | getMyCommands} in the official Bot API reference
  */
 export interface GetMyCommandsParams {
+  /** @see {@link https://core.telegram.org/bots/api#getmycommands | getMyCommands} */
   scope?: BotCommandScope;
+  /** @see {@link https://core.telegram.org/bots/api#getmycommands | getMyCommands} */
   language_code?: string;
 }
 
@@ -1421,8 +2040,12 @@ export interface GetMyCommandsParams {
  * @see {@link https://core.telegram.org/bots/api#setmyname | setMyName} in the official Bot API reference
  */
 export interface SetMyNameParams {
-  /** Length: 0-64 characters. */
+  /**
+   * Length: 0-64 characters.
+   * @see {@link https://core.telegram.org/bots/api#setmyname | setMyName}
+   */
   name?: string;
+  /** @see {@link https://core.telegram.org/bots/api#setmyname | setMyName} */
   language_code?: string;
 }
 
@@ -1432,6 +2055,7 @@ export interface SetMyNameParams {
  * @see {@link https://core.telegram.org/bots/api#getmyname | getMyName} in the official Bot API reference
  */
 export interface GetMyNameParams {
+  /** @see {@link https://core.telegram.org/bots/api#getmyname | getMyName} */
   language_code?: string;
 }
 
@@ -1441,8 +2065,12 @@ export interface GetMyNameParams {
  * @see {@link https://core.telegram.org/bots/api#setmydescription | setMyDescription} in the official Bot API reference
  */
 export interface SetMyDescriptionParams {
-  /** Length: 0-512 characters. */
+  /**
+   * Length: 0-512 characters.
+   * @see {@link https://core.telegram.org/bots/api#setmydescription | setMyDescription}
+   */
   description?: string;
+  /** @see {@link https://core.telegram.org/bots/api#setmydescription | setMyDescription} */
   language_code?: string;
 }
 
@@ -1452,6 +2080,7 @@ export interface SetMyDescriptionParams {
  * @see {@link https://core.telegram.org/bots/api#getmydescription | getMyDescription} in the official Bot API reference
  */
 export interface GetMyDescriptionParams {
+  /** @see {@link https://core.telegram.org/bots/api#getmydescription | getMyDescription} */
   language_code?: string;
 }
 
@@ -1461,8 +2090,12 @@ export interface GetMyDescriptionParams {
  * @see {@link https://core.telegram.org/bots/api#setmyshortdescription | setMyShortDescription} in the official Bot API reference
  */
 export interface SetMyShortDescriptionParams {
-  /** Length: 0-120 characters. */
+  /**
+   * Length: 0-120 characters.
+   * @see {@link https://core.telegram.org/bots/api#setmyshortdescription | setMyShortDescription}
+   */
   short_description?: string;
+  /** @see {@link https://core.telegram.org/bots/api#setmyshortdescription | setMyShortDescription} */
   language_code?: string;
 }
 
@@ -1472,6 +2105,7 @@ export interface SetMyShortDescriptionParams {
  * @see {@link https://core.telegram.org/bots/api#getmyshortdescription | getMyShortDescription} in the official Bot API reference
  */
 export interface GetMyShortDescriptionParams {
+  /** @see {@link https://core.telegram.org/bots/api#getmyshortdescription | getMyShortDescription} */
   language_code?: string;
 }
 
@@ -1481,6 +2115,7 @@ export interface GetMyShortDescriptionParams {
  * @see {@link https://core.telegram.org/bots/api#setmyprofilephoto | setMyProfilePhoto} in the official Bot API reference
  */
 export interface SetMyProfilePhotoParams {
+  /** @see {@link https://core.telegram.org/bots/api#setmyprofilephoto | setMyProfilePhoto} */
   photo: InputProfilePhoto;
 }
 
@@ -1499,7 +2134,9 @@ export interface RemoveMyProfilePhotoParams {
  * @see {@link https://core.telegram.org/bots/api#setchatmenubutton | setChatMenuButton} in the official Bot API reference
  */
 export interface SetChatMenuButtonParams {
+  /** @see {@link https://core.telegram.org/bots/api#setchatmenubutton | setChatMenuButton} */
   chat_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#setchatmenubutton | setChatMenuButton} */
   menu_button?: MenuButton;
 }
 
@@ -1509,6 +2146,7 @@ export interface SetChatMenuButtonParams {
  * @see {@link https://core.telegram.org/bots/api#getchatmenubutton | getChatMenuButton} in the official Bot API reference
  */
 export interface GetChatMenuButtonParams {
+  /** @see {@link https://core.telegram.org/bots/api#getchatmenubutton | getChatMenuButton} */
   chat_id?: number;
 }
 
@@ -1518,7 +2156,9 @@ export interface GetChatMenuButtonParams {
  * @see {@link https://core.telegram.org/bots/api#setmydefaultadministratorrights | setMyDefaultAdministratorRights} in the official Bot API reference
  */
 export interface SetMyDefaultAdministratorRightsParams {
+  /** @see {@link https://core.telegram.org/bots/api#setmydefaultadministratorrights | setMyDefaultAdministratorRights} */
   rights?: ChatAdministratorRights;
+  /** @see {@link https://core.telegram.org/bots/api#setmydefaultadministratorrights | setMyDefaultAdministratorRights} */
   for_channels?: boolean;
 }
 
@@ -1528,6 +2168,7 @@ export interface SetMyDefaultAdministratorRightsParams {
  * @see {@link https://core.telegram.org/bots/api#getmydefaultadministratorrights | getMyDefaultAdministratorRights} in the official Bot API reference
  */
 export interface GetMyDefaultAdministratorRightsParams {
+  /** @see {@link https://core.telegram.org/bots/api#getmydefaultadministratorrights | getMyDefaultAdministratorRights} */
   for_channels?: boolean;
 }
 
@@ -1546,13 +2187,22 @@ export interface GetAvailableGiftsParams {
  * @see {@link https://core.telegram.org/bots/api#sendgift | sendGift} in the official Bot API reference
  */
 export interface SendGiftParams {
+  /** @see {@link https://core.telegram.org/bots/api#sendgift | sendGift} */
   user_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendgift | sendGift} */
   chat_id?: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#sendgift | sendGift} */
   gift_id: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendgift | sendGift} */
   pay_for_upgrade?: boolean;
-  /** Length: 0-128 characters. */
+  /**
+   * Length: 0-128 characters.
+   * @see {@link https://core.telegram.org/bots/api#sendgift | sendGift}
+   */
   text?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendgift | sendGift} */
   text_parse_mode?: ParseMode;
+  /** @see {@link https://core.telegram.org/bots/api#sendgift | sendGift} */
   text_entities?: MessageEntity[];
 }
 
@@ -1562,12 +2212,20 @@ export interface SendGiftParams {
  * @see {@link https://core.telegram.org/bots/api#giftpremiumsubscription | giftPremiumSubscription} in the official Bot API reference
  */
 export interface GiftPremiumSubscriptionParams {
+  /** @see {@link https://core.telegram.org/bots/api#giftpremiumsubscription | giftPremiumSubscription} */
   user_id: number;
+  /** @see {@link https://core.telegram.org/bots/api#giftpremiumsubscription | giftPremiumSubscription} */
   month_count: number;
+  /** @see {@link https://core.telegram.org/bots/api#giftpremiumsubscription | giftPremiumSubscription} */
   star_count: number;
-  /** Length: 0-128 characters. */
+  /**
+   * Length: 0-128 characters.
+   * @see {@link https://core.telegram.org/bots/api#giftpremiumsubscription | giftPremiumSubscription}
+   */
   text?: string;
+  /** @see {@link https://core.telegram.org/bots/api#giftpremiumsubscription | giftPremiumSubscription} */
   text_parse_mode?: ParseMode;
+  /** @see {@link https://core.telegram.org/bots/api#giftpremiumsubscription | giftPremiumSubscription} */
   text_entities?: MessageEntity[];
 }
 
@@ -1577,8 +2235,12 @@ export interface GiftPremiumSubscriptionParams {
  * @see {@link https://core.telegram.org/bots/api#verifyuser | verifyUser} in the official Bot API reference
  */
 export interface VerifyUserParams {
+  /** @see {@link https://core.telegram.org/bots/api#verifyuser | verifyUser} */
   user_id: number;
-  /** Length: 0-70 characters. */
+  /**
+   * Length: 0-70 characters.
+   * @see {@link https://core.telegram.org/bots/api#verifyuser | verifyUser}
+   */
   custom_description?: string;
 }
 
@@ -1588,8 +2250,12 @@ export interface VerifyUserParams {
  * @see {@link https://core.telegram.org/bots/api#verifychat | verifyChat} in the official Bot API reference
  */
 export interface VerifyChatParams {
+  /** @see {@link https://core.telegram.org/bots/api#verifychat | verifyChat} */
   chat_id: number | string;
-  /** Length: 0-70 characters. */
+  /**
+   * Length: 0-70 characters.
+   * @see {@link https://core.telegram.org/bots/api#verifychat | verifyChat}
+   */
   custom_description?: string;
 }
 
@@ -1599,6 +2265,7 @@ export interface VerifyChatParams {
  * @see {@link https://core.telegram.org/bots/api#removeuserverification | removeUserVerification} in the official Bot API reference
  */
 export interface RemoveUserVerificationParams {
+  /** @see {@link https://core.telegram.org/bots/api#removeuserverification | removeUserVerification} */
   user_id: number;
 }
 
@@ -1608,6 +2275,7 @@ export interface RemoveUserVerificationParams {
  * @see {@link https://core.telegram.org/bots/api#removechatverification | removeChatVerification} in the official Bot API reference
  */
 export interface RemoveChatVerificationParams {
+  /** @see {@link https://core.telegram.org/bots/api#removechatverification | removeChatVerification} */
   chat_id: number | string;
 }
 
@@ -1617,8 +2285,11 @@ export interface RemoveChatVerificationParams {
  * @see {@link https://core.telegram.org/bots/api#readbusinessmessage | readBusinessMessage} in the official Bot API reference
  */
 export interface ReadBusinessMessageParams {
+  /** @see {@link https://core.telegram.org/bots/api#readbusinessmessage | readBusinessMessage} */
   business_connection_id: string;
+  /** @see {@link https://core.telegram.org/bots/api#readbusinessmessage | readBusinessMessage} */
   chat_id: number;
+  /** @see {@link https://core.telegram.org/bots/api#readbusinessmessage | readBusinessMessage} */
   message_id: number;
 }
 
@@ -1628,8 +2299,12 @@ export interface ReadBusinessMessageParams {
  * @see {@link https://core.telegram.org/bots/api#deletebusinessmessages | deleteBusinessMessages} in the official Bot API reference
  */
 export interface DeleteBusinessMessagesParams {
+  /** @see {@link https://core.telegram.org/bots/api#deletebusinessmessages | deleteBusinessMessages} */
   business_connection_id: string;
-  /** Count: 1-100 identifiers. */
+  /**
+   * Count: 1-100 identifiers.
+   * @see {@link https://core.telegram.org/bots/api#deletebusinessmessages | deleteBusinessMessages}
+   */
   message_ids: number[];
 }
 
@@ -1639,10 +2314,17 @@ export interface DeleteBusinessMessagesParams {
  * @see {@link https://core.telegram.org/bots/api#setbusinessaccountname | setBusinessAccountName} in the official Bot API reference
  */
 export interface SetBusinessAccountNameParams {
+  /** @see {@link https://core.telegram.org/bots/api#setbusinessaccountname | setBusinessAccountName} */
   business_connection_id: string;
-  /** Length: 1-64 characters. */
+  /**
+   * Length: 1-64 characters.
+   * @see {@link https://core.telegram.org/bots/api#setbusinessaccountname | setBusinessAccountName}
+   */
   first_name: string;
-  /** Length: 0-64 characters. */
+  /**
+   * Length: 0-64 characters.
+   * @see {@link https://core.telegram.org/bots/api#setbusinessaccountname | setBusinessAccountName}
+   */
   last_name?: string;
 }
 
@@ -1652,8 +2334,12 @@ export interface SetBusinessAccountNameParams {
  * @see {@link https://core.telegram.org/bots/api#setbusinessaccountusername | setBusinessAccountUsername} in the official Bot API reference
  */
 export interface SetBusinessAccountUsernameParams {
+  /** @see {@link https://core.telegram.org/bots/api#setbusinessaccountusername | setBusinessAccountUsername} */
   business_connection_id: string;
-  /** Length: 0-32 characters. */
+  /**
+   * Length: 0-32 characters.
+   * @see {@link https://core.telegram.org/bots/api#setbusinessaccountusername | setBusinessAccountUsername}
+   */
   username?: string;
 }
 
@@ -1663,8 +2349,12 @@ export interface SetBusinessAccountUsernameParams {
  * @see {@link https://core.telegram.org/bots/api#setbusinessaccountbio | setBusinessAccountBio} in the official Bot API reference
  */
 export interface SetBusinessAccountBioParams {
+  /** @see {@link https://core.telegram.org/bots/api#setbusinessaccountbio | setBusinessAccountBio} */
   business_connection_id: string;
-  /** Length: 0-140 characters. */
+  /**
+   * Length: 0-140 characters.
+   * @see {@link https://core.telegram.org/bots/api#setbusinessaccountbio | setBusinessAccountBio}
+   */
   bio?: string;
 }
 
@@ -1674,8 +2364,11 @@ export interface SetBusinessAccountBioParams {
  * @see {@link https://core.telegram.org/bots/api#setbusinessaccountprofilephoto | setBusinessAccountProfilePhoto} in the official Bot API reference
  */
 export interface SetBusinessAccountProfilePhotoParams {
+  /** @see {@link https://core.telegram.org/bots/api#setbusinessaccountprofilephoto | setBusinessAccountProfilePhoto} */
   business_connection_id: string;
+  /** @see {@link https://core.telegram.org/bots/api#setbusinessaccountprofilephoto | setBusinessAccountProfilePhoto} */
   photo: InputProfilePhoto;
+  /** @see {@link https://core.telegram.org/bots/api#setbusinessaccountprofilephoto | setBusinessAccountProfilePhoto} */
   is_public?: boolean;
 }
 
@@ -1685,7 +2378,9 @@ export interface SetBusinessAccountProfilePhotoParams {
  * @see {@link https://core.telegram.org/bots/api#removebusinessaccountprofilephoto | removeBusinessAccountProfilePhoto} in the official Bot API reference
  */
 export interface RemoveBusinessAccountProfilePhotoParams {
+  /** @see {@link https://core.telegram.org/bots/api#removebusinessaccountprofilephoto | removeBusinessAccountProfilePhoto} */
   business_connection_id: string;
+  /** @see {@link https://core.telegram.org/bots/api#removebusinessaccountprofilephoto | removeBusinessAccountProfilePhoto} */
   is_public?: boolean;
 }
 
@@ -1695,8 +2390,11 @@ export interface RemoveBusinessAccountProfilePhotoParams {
  * @see {@link https://core.telegram.org/bots/api#setbusinessaccountgiftsettings | setBusinessAccountGiftSettings} in the official Bot API reference
  */
 export interface SetBusinessAccountGiftSettingsParams {
+  /** @see {@link https://core.telegram.org/bots/api#setbusinessaccountgiftsettings | setBusinessAccountGiftSettings} */
   business_connection_id: string;
+  /** @see {@link https://core.telegram.org/bots/api#setbusinessaccountgiftsettings | setBusinessAccountGiftSettings} */
   show_gift_button: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#setbusinessaccountgiftsettings | setBusinessAccountGiftSettings} */
   accepted_gift_types: AcceptedGiftTypes;
 }
 
@@ -1706,6 +2404,7 @@ export interface SetBusinessAccountGiftSettingsParams {
  * @see {@link https://core.telegram.org/bots/api#getbusinessaccountstarbalance | getBusinessAccountStarBalance} in the official Bot API reference
  */
 export interface GetBusinessAccountStarBalanceParams {
+  /** @see {@link https://core.telegram.org/bots/api#getbusinessaccountstarbalance | getBusinessAccountStarBalance} */
   business_connection_id: string;
 }
 
@@ -1715,7 +2414,9 @@ export interface GetBusinessAccountStarBalanceParams {
  * @see {@link https://core.telegram.org/bots/api#transferbusinessaccountstars | transferBusinessAccountStars} in the official Bot API reference
  */
 export interface TransferBusinessAccountStarsParams {
+  /** @see {@link https://core.telegram.org/bots/api#transferbusinessaccountstars | transferBusinessAccountStars} */
   business_connection_id: string;
+  /** @see {@link https://core.telegram.org/bots/api#transferbusinessaccountstars | transferBusinessAccountStars} */
   star_count: number;
 }
 
@@ -1725,17 +2426,30 @@ export interface TransferBusinessAccountStarsParams {
  * @see {@link https://core.telegram.org/bots/api#getbusinessaccountgifts | getBusinessAccountGifts} in the official Bot API reference
  */
 export interface GetBusinessAccountGiftsParams {
+  /** @see {@link https://core.telegram.org/bots/api#getbusinessaccountgifts | getBusinessAccountGifts} */
   business_connection_id: string;
+  /** @see {@link https://core.telegram.org/bots/api#getbusinessaccountgifts | getBusinessAccountGifts} */
   exclude_unsaved?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#getbusinessaccountgifts | getBusinessAccountGifts} */
   exclude_saved?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#getbusinessaccountgifts | getBusinessAccountGifts} */
   exclude_unlimited?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#getbusinessaccountgifts | getBusinessAccountGifts} */
   exclude_limited_upgradable?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#getbusinessaccountgifts | getBusinessAccountGifts} */
   exclude_limited_non_upgradable?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#getbusinessaccountgifts | getBusinessAccountGifts} */
   exclude_unique?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#getbusinessaccountgifts | getBusinessAccountGifts} */
   exclude_from_blockchain?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#getbusinessaccountgifts | getBusinessAccountGifts} */
   sort_by_price?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#getbusinessaccountgifts | getBusinessAccountGifts} */
   offset?: string;
-  /** Default: 100. */
+  /**
+   * Default: 100.
+   * @see {@link https://core.telegram.org/bots/api#getbusinessaccountgifts | getBusinessAccountGifts}
+   */
   limit?: number;
 }
 
@@ -1745,15 +2459,26 @@ export interface GetBusinessAccountGiftsParams {
  * @see {@link https://core.telegram.org/bots/api#getusergifts | getUserGifts} in the official Bot API reference
  */
 export interface GetUserGiftsParams {
+  /** @see {@link https://core.telegram.org/bots/api#getusergifts | getUserGifts} */
   user_id: number;
+  /** @see {@link https://core.telegram.org/bots/api#getusergifts | getUserGifts} */
   exclude_unlimited?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#getusergifts | getUserGifts} */
   exclude_limited_upgradable?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#getusergifts | getUserGifts} */
   exclude_limited_non_upgradable?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#getusergifts | getUserGifts} */
   exclude_from_blockchain?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#getusergifts | getUserGifts} */
   exclude_unique?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#getusergifts | getUserGifts} */
   sort_by_price?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#getusergifts | getUserGifts} */
   offset?: string;
-  /** Default: 100. */
+  /**
+   * Default: 100.
+   * @see {@link https://core.telegram.org/bots/api#getusergifts | getUserGifts}
+   */
   limit?: number;
 }
 
@@ -1763,17 +2488,30 @@ export interface GetUserGiftsParams {
  * @see {@link https://core.telegram.org/bots/api#getchatgifts | getChatGifts} in the official Bot API reference
  */
 export interface GetChatGiftsParams {
+  /** @see {@link https://core.telegram.org/bots/api#getchatgifts | getChatGifts} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#getchatgifts | getChatGifts} */
   exclude_unsaved?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#getchatgifts | getChatGifts} */
   exclude_saved?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#getchatgifts | getChatGifts} */
   exclude_unlimited?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#getchatgifts | getChatGifts} */
   exclude_limited_upgradable?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#getchatgifts | getChatGifts} */
   exclude_limited_non_upgradable?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#getchatgifts | getChatGifts} */
   exclude_from_blockchain?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#getchatgifts | getChatGifts} */
   exclude_unique?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#getchatgifts | getChatGifts} */
   sort_by_price?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#getchatgifts | getChatGifts} */
   offset?: string;
-  /** Default: 100. */
+  /**
+   * Default: 100.
+   * @see {@link https://core.telegram.org/bots/api#getchatgifts | getChatGifts}
+   */
   limit?: number;
 }
 
@@ -1783,7 +2521,9 @@ export interface GetChatGiftsParams {
  * @see {@link https://core.telegram.org/bots/api#convertgifttostars | convertGiftToStars} in the official Bot API reference
  */
 export interface ConvertGiftToStarsParams {
+  /** @see {@link https://core.telegram.org/bots/api#convertgifttostars | convertGiftToStars} */
   business_connection_id: string;
+  /** @see {@link https://core.telegram.org/bots/api#convertgifttostars | convertGiftToStars} */
   owned_gift_id: string;
 }
 
@@ -1793,9 +2533,13 @@ export interface ConvertGiftToStarsParams {
  * @see {@link https://core.telegram.org/bots/api#upgradegift | upgradeGift} in the official Bot API reference
  */
 export interface UpgradeGiftParams {
+  /** @see {@link https://core.telegram.org/bots/api#upgradegift | upgradeGift} */
   business_connection_id: string;
+  /** @see {@link https://core.telegram.org/bots/api#upgradegift | upgradeGift} */
   owned_gift_id: string;
+  /** @see {@link https://core.telegram.org/bots/api#upgradegift | upgradeGift} */
   keep_original_details?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#upgradegift | upgradeGift} */
   star_count?: number;
 }
 
@@ -1805,9 +2549,13 @@ export interface UpgradeGiftParams {
  * @see {@link https://core.telegram.org/bots/api#transfergift | transferGift} in the official Bot API reference
  */
 export interface TransferGiftParams {
+  /** @see {@link https://core.telegram.org/bots/api#transfergift | transferGift} */
   business_connection_id: string;
+  /** @see {@link https://core.telegram.org/bots/api#transfergift | transferGift} */
   owned_gift_id: string;
+  /** @see {@link https://core.telegram.org/bots/api#transfergift | transferGift} */
   new_owner_chat_id: number;
+  /** @see {@link https://core.telegram.org/bots/api#transfergift | transferGift} */
   star_count?: number;
 }
 
@@ -1817,15 +2565,26 @@ export interface TransferGiftParams {
  * @see {@link https://core.telegram.org/bots/api#poststory | postStory} in the official Bot API reference
  */
 export interface PostStoryParams {
+  /** @see {@link https://core.telegram.org/bots/api#poststory | postStory} */
   business_connection_id: string;
+  /** @see {@link https://core.telegram.org/bots/api#poststory | postStory} */
   content: InputStoryContent;
+  /** @see {@link https://core.telegram.org/bots/api#poststory | postStory} */
   active_period: number;
-  /** Length: 0-2048 characters. */
+  /**
+   * Length: 0-2048 characters.
+   * @see {@link https://core.telegram.org/bots/api#poststory | postStory}
+   */
   caption?: string;
+  /** @see {@link https://core.telegram.org/bots/api#poststory | postStory} */
   parse_mode?: ParseMode;
+  /** @see {@link https://core.telegram.org/bots/api#poststory | postStory} */
   caption_entities?: MessageEntity[];
+  /** @see {@link https://core.telegram.org/bots/api#poststory | postStory} */
   areas?: StoryArea[];
+  /** @see {@link https://core.telegram.org/bots/api#poststory | postStory} */
   post_to_chat_page?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#poststory | postStory} */
   protect_content?: boolean;
 }
 
@@ -1835,11 +2594,17 @@ export interface PostStoryParams {
  * @see {@link https://core.telegram.org/bots/api#repoststory | repostStory} in the official Bot API reference
  */
 export interface RepostStoryParams {
+  /** @see {@link https://core.telegram.org/bots/api#repoststory | repostStory} */
   business_connection_id: string;
+  /** @see {@link https://core.telegram.org/bots/api#repoststory | repostStory} */
   from_chat_id: number;
+  /** @see {@link https://core.telegram.org/bots/api#repoststory | repostStory} */
   from_story_id: number;
+  /** @see {@link https://core.telegram.org/bots/api#repoststory | repostStory} */
   active_period: number;
+  /** @see {@link https://core.telegram.org/bots/api#repoststory | repostStory} */
   post_to_chat_page?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#repoststory | repostStory} */
   protect_content?: boolean;
 }
 
@@ -1849,13 +2614,22 @@ export interface RepostStoryParams {
  * @see {@link https://core.telegram.org/bots/api#editstory | editStory} in the official Bot API reference
  */
 export interface EditStoryParams {
+  /** @see {@link https://core.telegram.org/bots/api#editstory | editStory} */
   business_connection_id: string;
+  /** @see {@link https://core.telegram.org/bots/api#editstory | editStory} */
   story_id: number;
+  /** @see {@link https://core.telegram.org/bots/api#editstory | editStory} */
   content: InputStoryContent;
-  /** Length: 0-2048 characters. */
+  /**
+   * Length: 0-2048 characters.
+   * @see {@link https://core.telegram.org/bots/api#editstory | editStory}
+   */
   caption?: string;
+  /** @see {@link https://core.telegram.org/bots/api#editstory | editStory} */
   parse_mode?: ParseMode;
+  /** @see {@link https://core.telegram.org/bots/api#editstory | editStory} */
   caption_entities?: MessageEntity[];
+  /** @see {@link https://core.telegram.org/bots/api#editstory | editStory} */
   areas?: StoryArea[];
 }
 
@@ -1865,7 +2639,9 @@ export interface EditStoryParams {
  * @see {@link https://core.telegram.org/bots/api#deletestory | deleteStory} in the official Bot API reference
  */
 export interface DeleteStoryParams {
+  /** @see {@link https://core.telegram.org/bots/api#deletestory | deleteStory} */
   business_connection_id: string;
+  /** @see {@link https://core.telegram.org/bots/api#deletestory | deleteStory} */
   story_id: number;
 }
 
@@ -1875,7 +2651,9 @@ export interface DeleteStoryParams {
  * @see {@link https://core.telegram.org/bots/api#answerwebappquery | answerWebAppQuery} in the official Bot API reference
  */
 export interface AnswerWebAppQueryParams {
+  /** @see {@link https://core.telegram.org/bots/api#answerwebappquery | answerWebAppQuery} */
   web_app_query_id: string;
+  /** @see {@link https://core.telegram.org/bots/api#answerwebappquery | answerWebAppQuery} */
   result: InlineQueryResult;
 }
 
@@ -1885,11 +2663,17 @@ export interface AnswerWebAppQueryParams {
  * @see {@link https://core.telegram.org/bots/api#savepreparedinlinemessage | savePreparedInlineMessage} in the official Bot API reference
  */
 export interface SavePreparedInlineMessageParams {
+  /** @see {@link https://core.telegram.org/bots/api#savepreparedinlinemessage | savePreparedInlineMessage} */
   user_id: number;
+  /** @see {@link https://core.telegram.org/bots/api#savepreparedinlinemessage | savePreparedInlineMessage} */
   result: InlineQueryResult;
+  /** @see {@link https://core.telegram.org/bots/api#savepreparedinlinemessage | savePreparedInlineMessage} */
   allow_user_chats?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#savepreparedinlinemessage | savePreparedInlineMessage} */
   allow_bot_chats?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#savepreparedinlinemessage | savePreparedInlineMessage} */
   allow_group_chats?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#savepreparedinlinemessage | savePreparedInlineMessage} */
   allow_channel_chats?: boolean;
 }
 
@@ -1899,7 +2683,9 @@ export interface SavePreparedInlineMessageParams {
  * @see {@link https://core.telegram.org/bots/api#savepreparedkeyboardbutton | savePreparedKeyboardButton} in the official Bot API reference
  */
 export interface SavePreparedKeyboardButtonParams {
+  /** @see {@link https://core.telegram.org/bots/api#savepreparedkeyboardbutton | savePreparedKeyboardButton} */
   user_id: number;
+  /** @see {@link https://core.telegram.org/bots/api#savepreparedkeyboardbutton | savePreparedKeyboardButton} */
   button: KeyboardButton;
 }
 
@@ -1909,16 +2695,28 @@ export interface SavePreparedKeyboardButtonParams {
  * @see {@link https://core.telegram.org/bots/api#editmessagetext | editMessageText} in the official Bot API reference
  */
 export interface EditMessageTextParams {
+  /** @see {@link https://core.telegram.org/bots/api#editmessagetext | editMessageText} */
   business_connection_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#editmessagetext | editMessageText} */
   chat_id?: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#editmessagetext | editMessageText} */
   message_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#editmessagetext | editMessageText} */
   inline_message_id?: string;
-  /** Length: 1-4096 characters. */
+  /**
+   * Length: 1-4096 characters.
+   * @see {@link https://core.telegram.org/bots/api#editmessagetext | editMessageText}
+   */
   text?: string;
+  /** @see {@link https://core.telegram.org/bots/api#editmessagetext | editMessageText} */
   parse_mode?: ParseMode;
+  /** @see {@link https://core.telegram.org/bots/api#editmessagetext | editMessageText} */
   entities?: MessageEntity[];
+  /** @see {@link https://core.telegram.org/bots/api#editmessagetext | editMessageText} */
   link_preview_options?: LinkPreviewOptions;
+  /** @see {@link https://core.telegram.org/bots/api#editmessagetext | editMessageText} */
   rich_message?: InputRichMessage;
+  /** @see {@link https://core.telegram.org/bots/api#editmessagetext | editMessageText} */
   reply_markup?: InlineKeyboardMarkup;
 }
 
@@ -1928,15 +2726,26 @@ export interface EditMessageTextParams {
  * @see {@link https://core.telegram.org/bots/api#editmessagecaption | editMessageCaption} in the official Bot API reference
  */
 export interface EditMessageCaptionParams {
+  /** @see {@link https://core.telegram.org/bots/api#editmessagecaption | editMessageCaption} */
   business_connection_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#editmessagecaption | editMessageCaption} */
   chat_id?: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#editmessagecaption | editMessageCaption} */
   message_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#editmessagecaption | editMessageCaption} */
   inline_message_id?: string;
-  /** Length: 0-1024 characters. */
+  /**
+   * Length: 0-1024 characters.
+   * @see {@link https://core.telegram.org/bots/api#editmessagecaption | editMessageCaption}
+   */
   caption?: string;
+  /** @see {@link https://core.telegram.org/bots/api#editmessagecaption | editMessageCaption} */
   parse_mode?: ParseMode;
+  /** @see {@link https://core.telegram.org/bots/api#editmessagecaption | editMessageCaption} */
   caption_entities?: MessageEntity[];
+  /** @see {@link https://core.telegram.org/bots/api#editmessagecaption | editMessageCaption} */
   show_caption_above_media?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#editmessagecaption | editMessageCaption} */
   reply_markup?: InlineKeyboardMarkup;
 }
 
@@ -1946,11 +2755,17 @@ export interface EditMessageCaptionParams {
  * @see {@link https://core.telegram.org/bots/api#editmessagemedia | editMessageMedia} in the official Bot API reference
  */
 export interface EditMessageMediaParams {
+  /** @see {@link https://core.telegram.org/bots/api#editmessagemedia | editMessageMedia} */
   business_connection_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#editmessagemedia | editMessageMedia} */
   chat_id?: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#editmessagemedia | editMessageMedia} */
   message_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#editmessagemedia | editMessageMedia} */
   inline_message_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#editmessagemedia | editMessageMedia} */
   media: InputMedia;
+  /** @see {@link https://core.telegram.org/bots/api#editmessagemedia | editMessageMedia} */
   reply_markup?: InlineKeyboardMarkup;
 }
 
@@ -1960,16 +2775,27 @@ export interface EditMessageMediaParams {
  * @see {@link https://core.telegram.org/bots/api#editmessagelivelocation | editMessageLiveLocation} in the official Bot API reference
  */
 export interface EditMessageLiveLocationParams {
+  /** @see {@link https://core.telegram.org/bots/api#editmessagelivelocation | editMessageLiveLocation} */
   business_connection_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#editmessagelivelocation | editMessageLiveLocation} */
   chat_id?: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#editmessagelivelocation | editMessageLiveLocation} */
   message_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#editmessagelivelocation | editMessageLiveLocation} */
   inline_message_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#editmessagelivelocation | editMessageLiveLocation} */
   latitude: number;
+  /** @see {@link https://core.telegram.org/bots/api#editmessagelivelocation | editMessageLiveLocation} */
   longitude: number;
+  /** @see {@link https://core.telegram.org/bots/api#editmessagelivelocation | editMessageLiveLocation} */
   live_period?: number;
+  /** @see {@link https://core.telegram.org/bots/api#editmessagelivelocation | editMessageLiveLocation} */
   horizontal_accuracy?: number;
+  /** @see {@link https://core.telegram.org/bots/api#editmessagelivelocation | editMessageLiveLocation} */
   heading?: number;
+  /** @see {@link https://core.telegram.org/bots/api#editmessagelivelocation | editMessageLiveLocation} */
   proximity_alert_radius?: number;
+  /** @see {@link https://core.telegram.org/bots/api#editmessagelivelocation | editMessageLiveLocation} */
   reply_markup?: InlineKeyboardMarkup;
 }
 
@@ -1979,10 +2805,15 @@ export interface EditMessageLiveLocationParams {
  * @see {@link https://core.telegram.org/bots/api#stopmessagelivelocation | stopMessageLiveLocation} in the official Bot API reference
  */
 export interface StopMessageLiveLocationParams {
+  /** @see {@link https://core.telegram.org/bots/api#stopmessagelivelocation | stopMessageLiveLocation} */
   business_connection_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#stopmessagelivelocation | stopMessageLiveLocation} */
   chat_id?: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#stopmessagelivelocation | stopMessageLiveLocation} */
   message_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#stopmessagelivelocation | stopMessageLiveLocation} */
   inline_message_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#stopmessagelivelocation | stopMessageLiveLocation} */
   reply_markup?: InlineKeyboardMarkup;
 }
 
@@ -1992,10 +2823,15 @@ export interface StopMessageLiveLocationParams {
  * @see {@link https://core.telegram.org/bots/api#editmessagechecklist | editMessageChecklist} in the official Bot API reference
  */
 export interface EditMessageChecklistParams {
+  /** @see {@link https://core.telegram.org/bots/api#editmessagechecklist | editMessageChecklist} */
   business_connection_id: string;
+  /** @see {@link https://core.telegram.org/bots/api#editmessagechecklist | editMessageChecklist} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#editmessagechecklist | editMessageChecklist} */
   message_id: number;
+  /** @see {@link https://core.telegram.org/bots/api#editmessagechecklist | editMessageChecklist} */
   checklist: InputChecklist;
+  /** @see {@link https://core.telegram.org/bots/api#editmessagechecklist | editMessageChecklist} */
   reply_markup?: InlineKeyboardMarkup;
 }
 
@@ -2005,10 +2841,15 @@ export interface EditMessageChecklistParams {
  * @see {@link https://core.telegram.org/bots/api#editmessagereplymarkup | editMessageReplyMarkup} in the official Bot API reference
  */
 export interface EditMessageReplyMarkupParams {
+  /** @see {@link https://core.telegram.org/bots/api#editmessagereplymarkup | editMessageReplyMarkup} */
   business_connection_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#editmessagereplymarkup | editMessageReplyMarkup} */
   chat_id?: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#editmessagereplymarkup | editMessageReplyMarkup} */
   message_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#editmessagereplymarkup | editMessageReplyMarkup} */
   inline_message_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#editmessagereplymarkup | editMessageReplyMarkup} */
   reply_markup?: InlineKeyboardMarkup;
 }
 
@@ -2018,9 +2859,13 @@ export interface EditMessageReplyMarkupParams {
  * @see {@link https://core.telegram.org/bots/api#stoppoll | stopPoll} in the official Bot API reference
  */
 export interface StopPollParams {
+  /** @see {@link https://core.telegram.org/bots/api#stoppoll | stopPoll} */
   business_connection_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#stoppoll | stopPoll} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#stoppoll | stopPoll} */
   message_id: number;
+  /** @see {@link https://core.telegram.org/bots/api#stoppoll | stopPoll} */
   reply_markup?: InlineKeyboardMarkup;
 }
 
@@ -2030,15 +2875,26 @@ export interface StopPollParams {
  * @see {@link https://core.telegram.org/bots/api#editephemeralmessagetext | editEphemeralMessageText} in the official Bot API reference
  */
 export interface EditEphemeralMessageTextParams {
+  /** @see {@link https://core.telegram.org/bots/api#editephemeralmessagetext | editEphemeralMessageText} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#editephemeralmessagetext | editEphemeralMessageText} */
   receiver_user_id: number;
+  /** @see {@link https://core.telegram.org/bots/api#editephemeralmessagetext | editEphemeralMessageText} */
   ephemeral_message_id: number;
-  /** Length: 1-4096 characters. */
+  /**
+   * Length: 1-4096 characters.
+   * @see {@link https://core.telegram.org/bots/api#editephemeralmessagetext | editEphemeralMessageText}
+   */
   text?: string;
+  /** @see {@link https://core.telegram.org/bots/api#editephemeralmessagetext | editEphemeralMessageText} */
   parse_mode?: ParseMode;
+  /** @see {@link https://core.telegram.org/bots/api#editephemeralmessagetext | editEphemeralMessageText} */
   entities?: MessageEntity[];
+  /** @see {@link https://core.telegram.org/bots/api#editephemeralmessagetext | editEphemeralMessageText} */
   rich_message?: InputRichMessage;
+  /** @see {@link https://core.telegram.org/bots/api#editephemeralmessagetext | editEphemeralMessageText} */
   link_preview_options?: LinkPreviewOptions;
+  /** @see {@link https://core.telegram.org/bots/api#editephemeralmessagetext | editEphemeralMessageText} */
   reply_markup?: InlineKeyboardMarkup;
 }
 
@@ -2048,10 +2904,15 @@ export interface EditEphemeralMessageTextParams {
  * @see {@link https://core.telegram.org/bots/api#editephemeralmessagemedia | editEphemeralMessageMedia} in the official Bot API reference
  */
 export interface EditEphemeralMessageMediaParams {
+  /** @see {@link https://core.telegram.org/bots/api#editephemeralmessagemedia | editEphemeralMessageMedia} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#editephemeralmessagemedia | editEphemeralMessageMedia} */
   receiver_user_id: number;
+  /** @see {@link https://core.telegram.org/bots/api#editephemeralmessagemedia | editEphemeralMessageMedia} */
   ephemeral_message_id: number;
+  /** @see {@link https://core.telegram.org/bots/api#editephemeralmessagemedia | editEphemeralMessageMedia} */
   media: InputMedia;
+  /** @see {@link https://core.telegram.org/bots/api#editephemeralmessagemedia | editEphemeralMessageMedia} */
   reply_markup?: InlineKeyboardMarkup;
 }
 
@@ -2061,14 +2922,24 @@ export interface EditEphemeralMessageMediaParams {
  * @see {@link https://core.telegram.org/bots/api#editephemeralmessagecaption | editEphemeralMessageCaption} in the official Bot API reference
  */
 export interface EditEphemeralMessageCaptionParams {
+  /** @see {@link https://core.telegram.org/bots/api#editephemeralmessagecaption | editEphemeralMessageCaption} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#editephemeralmessagecaption | editEphemeralMessageCaption} */
   receiver_user_id: number;
+  /** @see {@link https://core.telegram.org/bots/api#editephemeralmessagecaption | editEphemeralMessageCaption} */
   ephemeral_message_id: number;
-  /** Length: 0-1024 characters. */
+  /**
+   * Length: 0-1024 characters.
+   * @see {@link https://core.telegram.org/bots/api#editephemeralmessagecaption | editEphemeralMessageCaption}
+   */
   caption?: string;
+  /** @see {@link https://core.telegram.org/bots/api#editephemeralmessagecaption | editEphemeralMessageCaption} */
   parse_mode?: ParseMode;
+  /** @see {@link https://core.telegram.org/bots/api#editephemeralmessagecaption | editEphemeralMessageCaption} */
   caption_entities?: MessageEntity[];
+  /** @see {@link https://core.telegram.org/bots/api#editephemeralmessagecaption | editEphemeralMessageCaption} */
   show_caption_above_media?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#editephemeralmessagecaption | editEphemeralMessageCaption} */
   reply_markup?: InlineKeyboardMarkup;
 }
 
@@ -2078,9 +2949,13 @@ export interface EditEphemeralMessageCaptionParams {
  * @see {@link https://core.telegram.org/bots/api#editephemeralmessagereplymarkup | editEphemeralMessageReplyMarkup} in the official Bot API reference
  */
 export interface EditEphemeralMessageReplyMarkupParams {
+  /** @see {@link https://core.telegram.org/bots/api#editephemeralmessagereplymarkup | editEphemeralMessageReplyMarkup} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#editephemeralmessagereplymarkup | editEphemeralMessageReplyMarkup} */
   receiver_user_id: number;
+  /** @see {@link https://core.telegram.org/bots/api#editephemeralmessagereplymarkup | editEphemeralMessageReplyMarkup} */
   ephemeral_message_id: number;
+  /** @see {@link https://core.telegram.org/bots/api#editephemeralmessagereplymarkup | editEphemeralMessageReplyMarkup} */
   reply_markup?: InlineKeyboardMarkup;
 }
 
@@ -2090,8 +2965,11 @@ export interface EditEphemeralMessageReplyMarkupParams {
  * @see {@link https://core.telegram.org/bots/api#approvesuggestedpost | approveSuggestedPost} in the official Bot API reference
  */
 export interface ApproveSuggestedPostParams {
+  /** @see {@link https://core.telegram.org/bots/api#approvesuggestedpost | approveSuggestedPost} */
   chat_id: number;
+  /** @see {@link https://core.telegram.org/bots/api#approvesuggestedpost | approveSuggestedPost} */
   message_id: number;
+  /** @see {@link https://core.telegram.org/bots/api#approvesuggestedpost | approveSuggestedPost} */
   send_date?: number;
 }
 
@@ -2101,9 +2979,14 @@ export interface ApproveSuggestedPostParams {
  * @see {@link https://core.telegram.org/bots/api#declinesuggestedpost | declineSuggestedPost} in the official Bot API reference
  */
 export interface DeclineSuggestedPostParams {
+  /** @see {@link https://core.telegram.org/bots/api#declinesuggestedpost | declineSuggestedPost} */
   chat_id: number;
+  /** @see {@link https://core.telegram.org/bots/api#declinesuggestedpost | declineSuggestedPost} */
   message_id: number;
-  /** Length: 0-128 characters. */
+  /**
+   * Length: 0-128 characters.
+   * @see {@link https://core.telegram.org/bots/api#declinesuggestedpost | declineSuggestedPost}
+   */
   comment?: string;
 }
 
@@ -2113,7 +2996,9 @@ export interface DeclineSuggestedPostParams {
  * @see {@link https://core.telegram.org/bots/api#deletemessage | deleteMessage} in the official Bot API reference
  */
 export interface DeleteMessageParams {
+  /** @see {@link https://core.telegram.org/bots/api#deletemessage | deleteMessage} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#deletemessage | deleteMessage} */
   message_id: number;
 }
 
@@ -2123,8 +3008,12 @@ export interface DeleteMessageParams {
  * @see {@link https://core.telegram.org/bots/api#deletemessages | deleteMessages} in the official Bot API reference
  */
 export interface DeleteMessagesParams {
+  /** @see {@link https://core.telegram.org/bots/api#deletemessages | deleteMessages} */
   chat_id: number | string;
-  /** Count: 1-100 identifiers. */
+  /**
+   * Count: 1-100 identifiers.
+   * @see {@link https://core.telegram.org/bots/api#deletemessages | deleteMessages}
+   */
   message_ids: number[];
 }
 
@@ -2134,8 +3023,11 @@ export interface DeleteMessagesParams {
  * @see {@link https://core.telegram.org/bots/api#deleteephemeralmessage | deleteEphemeralMessage} in the official Bot API reference
  */
 export interface DeleteEphemeralMessageParams {
+  /** @see {@link https://core.telegram.org/bots/api#deleteephemeralmessage | deleteEphemeralMessage} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#deleteephemeralmessage | deleteEphemeralMessage} */
   receiver_user_id: number;
+  /** @see {@link https://core.telegram.org/bots/api#deleteephemeralmessage | deleteEphemeralMessage} */
   ephemeral_message_id: number;
 }
 
@@ -2145,9 +3037,13 @@ export interface DeleteEphemeralMessageParams {
  * @see {@link https://core.telegram.org/bots/api#deletemessagereaction | deleteMessageReaction} in the official Bot API reference
  */
 export interface DeleteMessageReactionParams {
+  /** @see {@link https://core.telegram.org/bots/api#deletemessagereaction | deleteMessageReaction} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#deletemessagereaction | deleteMessageReaction} */
   message_id: number;
+  /** @see {@link https://core.telegram.org/bots/api#deletemessagereaction | deleteMessageReaction} */
   user_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#deletemessagereaction | deleteMessageReaction} */
   actor_chat_id?: number;
 }
 
@@ -2157,8 +3053,11 @@ export interface DeleteMessageReactionParams {
  * @see {@link https://core.telegram.org/bots/api#deleteallmessagereactions | deleteAllMessageReactions} in the official Bot API reference
  */
 export interface DeleteAllMessageReactionsParams {
+  /** @see {@link https://core.telegram.org/bots/api#deleteallmessagereactions | deleteAllMessageReactions} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#deleteallmessagereactions | deleteAllMessageReactions} */
   user_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#deleteallmessagereactions | deleteAllMessageReactions} */
   actor_chat_id?: number;
 }
 
@@ -2168,19 +3067,33 @@ export interface DeleteAllMessageReactionsParams {
  * @see {@link https://core.telegram.org/bots/api#sendsticker | sendSticker} in the official Bot API reference
  */
 export interface SendStickerParams {
+  /** @see {@link https://core.telegram.org/bots/api#sendsticker | sendSticker} */
   business_connection_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendsticker | sendSticker} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#sendsticker | sendSticker} */
   message_thread_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendsticker | sendSticker} */
   direct_messages_topic_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendsticker | sendSticker} */
   ephemeral_message_parameters?: EphemeralMessageParameters;
+  /** @see {@link https://core.telegram.org/bots/api#sendsticker | sendSticker} */
   sticker: InputFile | string;
+  /** @see {@link https://core.telegram.org/bots/api#sendsticker | sendSticker} */
   emoji?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendsticker | sendSticker} */
   disable_notification?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendsticker | sendSticker} */
   protect_content?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendsticker | sendSticker} */
   allow_paid_broadcast?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendsticker | sendSticker} */
   message_effect_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendsticker | sendSticker} */
   suggested_post_parameters?: SuggestedPostParameters;
+  /** @see {@link https://core.telegram.org/bots/api#sendsticker | sendSticker} */
   reply_parameters?: ReplyParameters;
+  /** @see {@link https://core.telegram.org/bots/api#sendsticker | sendSticker} */
   reply_markup?: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply;
 }
 
@@ -2190,6 +3103,7 @@ export interface SendStickerParams {
  * @see {@link https://core.telegram.org/bots/api#getstickerset | getStickerSet} in the official Bot API reference
  */
 export interface GetStickerSetParams {
+  /** @see {@link https://core.telegram.org/bots/api#getstickerset | getStickerSet} */
   name: string;
 }
 
@@ -2199,6 +3113,7 @@ export interface GetStickerSetParams {
  * @see {@link https://core.telegram.org/bots/api#getcustomemojistickers | getCustomEmojiStickers} in the official Bot API reference
  */
 export interface GetCustomEmojiStickersParams {
+  /** @see {@link https://core.telegram.org/bots/api#getcustomemojistickers | getCustomEmojiStickers} */
   custom_emoji_ids: string[];
 }
 
@@ -2208,8 +3123,11 @@ export interface GetCustomEmojiStickersParams {
  * @see {@link https://core.telegram.org/bots/api#uploadstickerfile | uploadStickerFile} in the official Bot API reference
  */
 export interface UploadStickerFileParams {
+  /** @see {@link https://core.telegram.org/bots/api#uploadstickerfile | uploadStickerFile} */
   user_id: number;
+  /** @see {@link https://core.telegram.org/bots/api#uploadstickerfile | uploadStickerFile} */
   sticker: InputFile;
+  /** @see {@link https://core.telegram.org/bots/api#uploadstickerfile | uploadStickerFile} */
   sticker_format: StickerFormat;
 }
 
@@ -2219,13 +3137,23 @@ export interface UploadStickerFileParams {
  * @see {@link https://core.telegram.org/bots/api#createnewstickerset | createNewStickerSet} in the official Bot API reference
  */
 export interface CreateNewStickerSetParams {
+  /** @see {@link https://core.telegram.org/bots/api#createnewstickerset | createNewStickerSet} */
   user_id: number;
-  /** Length: 1-64 characters. */
+  /**
+   * Length: 1-64 characters.
+   * @see {@link https://core.telegram.org/bots/api#createnewstickerset | createNewStickerSet}
+   */
   name: string;
-  /** Length: 1-64 characters. */
+  /**
+   * Length: 1-64 characters.
+   * @see {@link https://core.telegram.org/bots/api#createnewstickerset | createNewStickerSet}
+   */
   title: string;
+  /** @see {@link https://core.telegram.org/bots/api#createnewstickerset | createNewStickerSet} */
   stickers: InputSticker[];
+  /** @see {@link https://core.telegram.org/bots/api#createnewstickerset | createNewStickerSet} */
   sticker_type?: string;
+  /** @see {@link https://core.telegram.org/bots/api#createnewstickerset | createNewStickerSet} */
   needs_repainting?: boolean;
 }
 
@@ -2235,8 +3163,11 @@ export interface CreateNewStickerSetParams {
  * @see {@link https://core.telegram.org/bots/api#addstickertoset | addStickerToSet} in the official Bot API reference
  */
 export interface AddStickerToSetParams {
+  /** @see {@link https://core.telegram.org/bots/api#addstickertoset | addStickerToSet} */
   user_id: number;
+  /** @see {@link https://core.telegram.org/bots/api#addstickertoset | addStickerToSet} */
   name: string;
+  /** @see {@link https://core.telegram.org/bots/api#addstickertoset | addStickerToSet} */
   sticker: InputSticker;
 }
 
@@ -2246,7 +3177,9 @@ export interface AddStickerToSetParams {
  * @see {@link https://core.telegram.org/bots/api#setstickerpositioninset | setStickerPositionInSet} in the official Bot API reference
  */
 export interface SetStickerPositionInSetParams {
+  /** @see {@link https://core.telegram.org/bots/api#setstickerpositioninset | setStickerPositionInSet} */
   sticker: string;
+  /** @see {@link https://core.telegram.org/bots/api#setstickerpositioninset | setStickerPositionInSet} */
   position: number;
 }
 
@@ -2256,6 +3189,7 @@ export interface SetStickerPositionInSetParams {
  * @see {@link https://core.telegram.org/bots/api#deletestickerfromset | deleteStickerFromSet} in the official Bot API reference
  */
 export interface DeleteStickerFromSetParams {
+  /** @see {@link https://core.telegram.org/bots/api#deletestickerfromset | deleteStickerFromSet} */
   sticker: string;
 }
 
@@ -2265,9 +3199,13 @@ export interface DeleteStickerFromSetParams {
  * @see {@link https://core.telegram.org/bots/api#replacestickerinset | replaceStickerInSet} in the official Bot API reference
  */
 export interface ReplaceStickerInSetParams {
+  /** @see {@link https://core.telegram.org/bots/api#replacestickerinset | replaceStickerInSet} */
   user_id: number;
+  /** @see {@link https://core.telegram.org/bots/api#replacestickerinset | replaceStickerInSet} */
   name: string;
+  /** @see {@link https://core.telegram.org/bots/api#replacestickerinset | replaceStickerInSet} */
   old_sticker: string;
+  /** @see {@link https://core.telegram.org/bots/api#replacestickerinset | replaceStickerInSet} */
   sticker: InputSticker;
 }
 
@@ -2277,7 +3215,9 @@ export interface ReplaceStickerInSetParams {
  * @see {@link https://core.telegram.org/bots/api#setstickeremojilist | setStickerEmojiList} in the official Bot API reference
  */
 export interface SetStickerEmojiListParams {
+  /** @see {@link https://core.telegram.org/bots/api#setstickeremojilist | setStickerEmojiList} */
   sticker: string;
+  /** @see {@link https://core.telegram.org/bots/api#setstickeremojilist | setStickerEmojiList} */
   emoji_list: string[];
 }
 
@@ -2287,7 +3227,9 @@ export interface SetStickerEmojiListParams {
  * @see {@link https://core.telegram.org/bots/api#setstickerkeywords | setStickerKeywords} in the official Bot API reference
  */
 export interface SetStickerKeywordsParams {
+  /** @see {@link https://core.telegram.org/bots/api#setstickerkeywords | setStickerKeywords} */
   sticker: string;
+  /** @see {@link https://core.telegram.org/bots/api#setstickerkeywords | setStickerKeywords} */
   keywords?: string[];
 }
 
@@ -2297,7 +3239,9 @@ export interface SetStickerKeywordsParams {
  * @see {@link https://core.telegram.org/bots/api#setstickermaskposition | setStickerMaskPosition} in the official Bot API reference
  */
 export interface SetStickerMaskPositionParams {
+  /** @see {@link https://core.telegram.org/bots/api#setstickermaskposition | setStickerMaskPosition} */
   sticker: string;
+  /** @see {@link https://core.telegram.org/bots/api#setstickermaskposition | setStickerMaskPosition} */
   mask_position?: MaskPosition;
 }
 
@@ -2307,8 +3251,12 @@ export interface SetStickerMaskPositionParams {
  * @see {@link https://core.telegram.org/bots/api#setstickersettitle | setStickerSetTitle} in the official Bot API reference
  */
 export interface SetStickerSetTitleParams {
+  /** @see {@link https://core.telegram.org/bots/api#setstickersettitle | setStickerSetTitle} */
   name: string;
-  /** Length: 1-64 characters. */
+  /**
+   * Length: 1-64 characters.
+   * @see {@link https://core.telegram.org/bots/api#setstickersettitle | setStickerSetTitle}
+   */
   title: string;
 }
 
@@ -2318,9 +3266,13 @@ export interface SetStickerSetTitleParams {
  * @see {@link https://core.telegram.org/bots/api#setstickersetthumbnail | setStickerSetThumbnail} in the official Bot API reference
  */
 export interface SetStickerSetThumbnailParams {
+  /** @see {@link https://core.telegram.org/bots/api#setstickersetthumbnail | setStickerSetThumbnail} */
   name: string;
+  /** @see {@link https://core.telegram.org/bots/api#setstickersetthumbnail | setStickerSetThumbnail} */
   user_id: number;
+  /** @see {@link https://core.telegram.org/bots/api#setstickersetthumbnail | setStickerSetThumbnail} */
   thumbnail?: InputFile | string;
+  /** @see {@link https://core.telegram.org/bots/api#setstickersetthumbnail | setStickerSetThumbnail} */
   format: StickerFormat;
 }
 
@@ -2330,7 +3282,9 @@ export interface SetStickerSetThumbnailParams {
  * @see {@link https://core.telegram.org/bots/api#setcustomemojistickersetthumbnail | setCustomEmojiStickerSetThumbnail} in the official Bot API reference
  */
 export interface SetCustomEmojiStickerSetThumbnailParams {
+  /** @see {@link https://core.telegram.org/bots/api#setcustomemojistickersetthumbnail | setCustomEmojiStickerSetThumbnail} */
   name: string;
+  /** @see {@link https://core.telegram.org/bots/api#setcustomemojistickersetthumbnail | setCustomEmojiStickerSetThumbnail} */
   custom_emoji_id?: string;
 }
 
@@ -2340,6 +3294,7 @@ export interface SetCustomEmojiStickerSetThumbnailParams {
  * @see {@link https://core.telegram.org/bots/api#deletestickerset | deleteStickerSet} in the official Bot API reference
  */
 export interface DeleteStickerSetParams {
+  /** @see {@link https://core.telegram.org/bots/api#deletestickerset | deleteStickerSet} */
   name: string;
 }
 
@@ -2349,18 +3304,31 @@ export interface DeleteStickerSetParams {
  * @see {@link https://core.telegram.org/bots/api#sendrichmessage | sendRichMessage} in the official Bot API reference
  */
 export interface SendRichMessageParams {
+  /** @see {@link https://core.telegram.org/bots/api#sendrichmessage | sendRichMessage} */
   business_connection_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendrichmessage | sendRichMessage} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#sendrichmessage | sendRichMessage} */
   message_thread_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendrichmessage | sendRichMessage} */
   direct_messages_topic_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendrichmessage | sendRichMessage} */
   ephemeral_message_parameters?: EphemeralMessageParameters;
+  /** @see {@link https://core.telegram.org/bots/api#sendrichmessage | sendRichMessage} */
   rich_message: InputRichMessage;
+  /** @see {@link https://core.telegram.org/bots/api#sendrichmessage | sendRichMessage} */
   disable_notification?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendrichmessage | sendRichMessage} */
   protect_content?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendrichmessage | sendRichMessage} */
   allow_paid_broadcast?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendrichmessage | sendRichMessage} */
   message_effect_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendrichmessage | sendRichMessage} */
   suggested_post_parameters?: SuggestedPostParameters;
+  /** @see {@link https://core.telegram.org/bots/api#sendrichmessage | sendRichMessage} */
   reply_parameters?: ReplyParameters;
+  /** @see {@link https://core.telegram.org/bots/api#sendrichmessage | sendRichMessage} */
   reply_markup?: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply;
 }
 
@@ -2370,11 +3338,17 @@ export interface SendRichMessageParams {
  * @see {@link https://core.telegram.org/bots/api#sendrichmessagedraft | sendRichMessageDraft} in the official Bot API reference
  */
 export interface SendRichMessageDraftParams {
+  /** @see {@link https://core.telegram.org/bots/api#sendrichmessagedraft | sendRichMessageDraft} */
   chat_id: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendrichmessagedraft | sendRichMessageDraft} */
   message_thread_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendrichmessagedraft | sendRichMessageDraft} */
   draft_id: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendrichmessagedraft | sendRichMessageDraft} */
   rich_message: InputRichMessage;
+  /** @see {@link https://core.telegram.org/bots/api#sendrichmessagedraft | sendRichMessageDraft} */
   can_stop?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendrichmessagedraft | sendRichMessageDraft} */
   keep_on_stop?: boolean;
 }
 
@@ -2384,12 +3358,20 @@ export interface SendRichMessageDraftParams {
  * @see {@link https://core.telegram.org/bots/api#answerinlinequery | answerInlineQuery} in the official Bot API reference
  */
 export interface AnswerInlineQueryParams {
+  /** @see {@link https://core.telegram.org/bots/api#answerinlinequery | answerInlineQuery} */
   inline_query_id: string;
+  /** @see {@link https://core.telegram.org/bots/api#answerinlinequery | answerInlineQuery} */
   results: InlineQueryResult[];
-  /** Default: 300. */
+  /**
+   * Default: 300.
+   * @see {@link https://core.telegram.org/bots/api#answerinlinequery | answerInlineQuery}
+   */
   cache_time?: number;
+  /** @see {@link https://core.telegram.org/bots/api#answerinlinequery | answerInlineQuery} */
   is_personal?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#answerinlinequery | answerInlineQuery} */
   next_offset?: string;
+  /** @see {@link https://core.telegram.org/bots/api#answerinlinequery | answerInlineQuery} */
   button?: InlineQueryResultsButton;
 }
 
@@ -2399,40 +3381,79 @@ export interface AnswerInlineQueryParams {
  * @see {@link https://core.telegram.org/bots/api#sendinvoice | sendInvoice} in the official Bot API reference
  */
 export interface SendInvoiceParams {
+  /** @see {@link https://core.telegram.org/bots/api#sendinvoice | sendInvoice} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#sendinvoice | sendInvoice} */
   message_thread_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendinvoice | sendInvoice} */
   direct_messages_topic_id?: number;
-  /** Length: 1-32 characters. */
+  /**
+   * Length: 1-32 characters.
+   * @see {@link https://core.telegram.org/bots/api#sendinvoice | sendInvoice}
+   */
   title: string;
-  /** Length: 1-255 characters. */
+  /**
+   * Length: 1-255 characters.
+   * @see {@link https://core.telegram.org/bots/api#sendinvoice | sendInvoice}
+   */
   description: string;
-  /** Length: 1-128 bytes. */
+  /**
+   * Length: 1-128 bytes.
+   * @see {@link https://core.telegram.org/bots/api#sendinvoice | sendInvoice}
+   */
   payload: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendinvoice | sendInvoice} */
   provider_token?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendinvoice | sendInvoice} */
   currency: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendinvoice | sendInvoice} */
   prices: LabeledPrice[];
-  /** Default: 0. */
+  /**
+   * Default: 0.
+   * @see {@link https://core.telegram.org/bots/api#sendinvoice | sendInvoice}
+   */
   max_tip_amount?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendinvoice | sendInvoice} */
   suggested_tip_amounts?: number[];
+  /** @see {@link https://core.telegram.org/bots/api#sendinvoice | sendInvoice} */
   start_parameter?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendinvoice | sendInvoice} */
   provider_data?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendinvoice | sendInvoice} */
   photo_url?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendinvoice | sendInvoice} */
   photo_size?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendinvoice | sendInvoice} */
   photo_width?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendinvoice | sendInvoice} */
   photo_height?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendinvoice | sendInvoice} */
   need_name?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendinvoice | sendInvoice} */
   need_phone_number?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendinvoice | sendInvoice} */
   need_email?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendinvoice | sendInvoice} */
   need_shipping_address?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendinvoice | sendInvoice} */
   send_phone_number_to_provider?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendinvoice | sendInvoice} */
   send_email_to_provider?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendinvoice | sendInvoice} */
   is_flexible?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendinvoice | sendInvoice} */
   disable_notification?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendinvoice | sendInvoice} */
   protect_content?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendinvoice | sendInvoice} */
   allow_paid_broadcast?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendinvoice | sendInvoice} */
   message_effect_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendinvoice | sendInvoice} */
   suggested_post_parameters?: SuggestedPostParameters;
+  /** @see {@link https://core.telegram.org/bots/api#sendinvoice | sendInvoice} */
   reply_parameters?: ReplyParameters;
+  /** @see {@link https://core.telegram.org/bots/api#sendinvoice | sendInvoice} */
   reply_markup?: InlineKeyboardMarkup;
 }
 
@@ -2442,31 +3463,61 @@ export interface SendInvoiceParams {
  * @see {@link https://core.telegram.org/bots/api#createinvoicelink | createInvoiceLink} in the official Bot API reference
  */
 export interface CreateInvoiceLinkParams {
+  /** @see {@link https://core.telegram.org/bots/api#createinvoicelink | createInvoiceLink} */
   business_connection_id?: string;
-  /** Length: 1-32 characters. */
+  /**
+   * Length: 1-32 characters.
+   * @see {@link https://core.telegram.org/bots/api#createinvoicelink | createInvoiceLink}
+   */
   title: string;
-  /** Length: 1-255 characters. */
+  /**
+   * Length: 1-255 characters.
+   * @see {@link https://core.telegram.org/bots/api#createinvoicelink | createInvoiceLink}
+   */
   description: string;
-  /** Length: 1-128 bytes. */
+  /**
+   * Length: 1-128 bytes.
+   * @see {@link https://core.telegram.org/bots/api#createinvoicelink | createInvoiceLink}
+   */
   payload: string;
+  /** @see {@link https://core.telegram.org/bots/api#createinvoicelink | createInvoiceLink} */
   provider_token?: string;
+  /** @see {@link https://core.telegram.org/bots/api#createinvoicelink | createInvoiceLink} */
   currency: string;
+  /** @see {@link https://core.telegram.org/bots/api#createinvoicelink | createInvoiceLink} */
   prices: LabeledPrice[];
+  /** @see {@link https://core.telegram.org/bots/api#createinvoicelink | createInvoiceLink} */
   subscription_period?: number;
-  /** Default: 0. */
+  /**
+   * Default: 0.
+   * @see {@link https://core.telegram.org/bots/api#createinvoicelink | createInvoiceLink}
+   */
   max_tip_amount?: number;
+  /** @see {@link https://core.telegram.org/bots/api#createinvoicelink | createInvoiceLink} */
   suggested_tip_amounts?: number[];
+  /** @see {@link https://core.telegram.org/bots/api#createinvoicelink | createInvoiceLink} */
   provider_data?: string;
+  /** @see {@link https://core.telegram.org/bots/api#createinvoicelink | createInvoiceLink} */
   photo_url?: string;
+  /** @see {@link https://core.telegram.org/bots/api#createinvoicelink | createInvoiceLink} */
   photo_size?: number;
+  /** @see {@link https://core.telegram.org/bots/api#createinvoicelink | createInvoiceLink} */
   photo_width?: number;
+  /** @see {@link https://core.telegram.org/bots/api#createinvoicelink | createInvoiceLink} */
   photo_height?: number;
+  /** @see {@link https://core.telegram.org/bots/api#createinvoicelink | createInvoiceLink} */
   need_name?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#createinvoicelink | createInvoiceLink} */
   need_phone_number?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#createinvoicelink | createInvoiceLink} */
   need_email?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#createinvoicelink | createInvoiceLink} */
   need_shipping_address?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#createinvoicelink | createInvoiceLink} */
   send_phone_number_to_provider?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#createinvoicelink | createInvoiceLink} */
   send_email_to_provider?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#createinvoicelink | createInvoiceLink} */
   is_flexible?: boolean;
 }
 
@@ -2476,9 +3527,13 @@ export interface CreateInvoiceLinkParams {
  * @see {@link https://core.telegram.org/bots/api#answershippingquery | answerShippingQuery} in the official Bot API reference
  */
 export interface AnswerShippingQueryParams {
+  /** @see {@link https://core.telegram.org/bots/api#answershippingquery | answerShippingQuery} */
   shipping_query_id: string;
+  /** @see {@link https://core.telegram.org/bots/api#answershippingquery | answerShippingQuery} */
   ok: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#answershippingquery | answerShippingQuery} */
   shipping_options?: ShippingOption[];
+  /** @see {@link https://core.telegram.org/bots/api#answershippingquery | answerShippingQuery} */
   error_message?: string;
 }
 
@@ -2488,8 +3543,11 @@ export interface AnswerShippingQueryParams {
  * @see {@link https://core.telegram.org/bots/api#answerprecheckoutquery | answerPreCheckoutQuery} in the official Bot API reference
  */
 export interface AnswerPreCheckoutQueryParams {
+  /** @see {@link https://core.telegram.org/bots/api#answerprecheckoutquery | answerPreCheckoutQuery} */
   pre_checkout_query_id: string;
+  /** @see {@link https://core.telegram.org/bots/api#answerprecheckoutquery | answerPreCheckoutQuery} */
   ok: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#answerprecheckoutquery | answerPreCheckoutQuery} */
   error_message?: string;
 }
 
@@ -2508,10 +3566,12 @@ export interface GetMyStarBalanceParams {
  * @see {@link https://core.telegram.org/bots/api#getstartransactions | getStarTransactions} in the official Bot API reference
  */
 export interface GetStarTransactionsParams {
+  /** @see {@link https://core.telegram.org/bots/api#getstartransactions | getStarTransactions} */
   offset?: number;
   /**
    * Range: 1-100.
    * Default: 100.
+   * @see {@link https://core.telegram.org/bots/api#getstartransactions | getStarTransactions}
    */
   limit?: number;
 }
@@ -2522,7 +3582,9 @@ export interface GetStarTransactionsParams {
  * @see {@link https://core.telegram.org/bots/api#refundstarpayment | refundStarPayment} in the official Bot API reference
  */
 export interface RefundStarPaymentParams {
+  /** @see {@link https://core.telegram.org/bots/api#refundstarpayment | refundStarPayment} */
   user_id: number;
+  /** @see {@link https://core.telegram.org/bots/api#refundstarpayment | refundStarPayment} */
   telegram_payment_charge_id: string;
 }
 
@@ -2532,8 +3594,11 @@ export interface RefundStarPaymentParams {
  * @see {@link https://core.telegram.org/bots/api#edituserstarsubscription | editUserStarSubscription} in the official Bot API reference
  */
 export interface EditUserStarSubscriptionParams {
+  /** @see {@link https://core.telegram.org/bots/api#edituserstarsubscription | editUserStarSubscription} */
   user_id: number;
+  /** @see {@link https://core.telegram.org/bots/api#edituserstarsubscription | editUserStarSubscription} */
   telegram_payment_charge_id: string;
+  /** @see {@link https://core.telegram.org/bots/api#edituserstarsubscription | editUserStarSubscription} */
   is_canceled: boolean;
 }
 
@@ -2543,7 +3608,9 @@ export interface EditUserStarSubscriptionParams {
  * @see {@link https://core.telegram.org/bots/api#setpassportdataerrors | setPassportDataErrors} in the official Bot API reference
  */
 export interface SetPassportDataErrorsParams {
+  /** @see {@link https://core.telegram.org/bots/api#setpassportdataerrors | setPassportDataErrors} */
   user_id: number;
+  /** @see {@link https://core.telegram.org/bots/api#setpassportdataerrors | setPassportDataErrors} */
   errors: PassportElementError[];
 }
 
@@ -2553,15 +3620,25 @@ export interface SetPassportDataErrorsParams {
  * @see {@link https://core.telegram.org/bots/api#sendgame | sendGame} in the official Bot API reference
  */
 export interface SendGameParams {
+  /** @see {@link https://core.telegram.org/bots/api#sendgame | sendGame} */
   business_connection_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendgame | sendGame} */
   chat_id: number | string;
+  /** @see {@link https://core.telegram.org/bots/api#sendgame | sendGame} */
   message_thread_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#sendgame | sendGame} */
   game_short_name: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendgame | sendGame} */
   disable_notification?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendgame | sendGame} */
   protect_content?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendgame | sendGame} */
   allow_paid_broadcast?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#sendgame | sendGame} */
   message_effect_id?: string;
+  /** @see {@link https://core.telegram.org/bots/api#sendgame | sendGame} */
   reply_parameters?: ReplyParameters;
+  /** @see {@link https://core.telegram.org/bots/api#sendgame | sendGame} */
   reply_markup?: InlineKeyboardMarkup;
 }
 
@@ -2571,12 +3648,19 @@ export interface SendGameParams {
  * @see {@link https://core.telegram.org/bots/api#setgamescore | setGameScore} in the official Bot API reference
  */
 export interface SetGameScoreParams {
+  /** @see {@link https://core.telegram.org/bots/api#setgamescore | setGameScore} */
   user_id: number;
+  /** @see {@link https://core.telegram.org/bots/api#setgamescore | setGameScore} */
   score: number;
+  /** @see {@link https://core.telegram.org/bots/api#setgamescore | setGameScore} */
   force?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#setgamescore | setGameScore} */
   disable_edit_message?: boolean;
+  /** @see {@link https://core.telegram.org/bots/api#setgamescore | setGameScore} */
   chat_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#setgamescore | setGameScore} */
   message_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#setgamescore | setGameScore} */
   inline_message_id?: string;
 }
 
@@ -2586,9 +3670,13 @@ export interface SetGameScoreParams {
  * @see {@link https://core.telegram.org/bots/api#getgamehighscores | getGameHighScores} in the official Bot API reference
  */
 export interface GetGameHighScoresParams {
+  /** @see {@link https://core.telegram.org/bots/api#getgamehighscores | getGameHighScores} */
   user_id: number;
+  /** @see {@link https://core.telegram.org/bots/api#getgamehighscores | getGameHighScores} */
   chat_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#getgamehighscores | getGameHighScores} */
   message_id?: number;
+  /** @see {@link https://core.telegram.org/bots/api#getgamehighscores | getGameHighScores} */
   inline_message_id?: string;
 }
 
