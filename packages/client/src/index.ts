@@ -50,6 +50,7 @@ export type { Clock } from "./sleep.js";
 export { systemClock } from "./sleep.js";
 export type {
   ApiCall,
+  ApiCallMethods,
   ApiCalls,
   CallArgs,
   CallOptions,

@@ -1,7 +1,7 @@
 /**
  * The public types of calls: options, transformers and the typed method surface.
  */
-import type { InputFile, MethodName, MethodParams, MethodResult } from "@bot/types";
+import type { ApiMethods, InputFile, MethodName, MethodParams, MethodResult } from "@bot/types";
 import type { Clock } from "./sleep.js";
 
 /** Options of one call. */
@@ -85,9 +85,15 @@ export type CallArgs<M extends MethodName> =
     : [params: Uploadable<MethodParams<M>>, options?: CallOptions];
 
 /**
- * Every Bot API method as a typed function. `close` (the Bot API method) is reached with
+ * Every Bot API method as a typed function, keyed like `ApiMethods` so each method keeps its doc
+ * comment (link and notes) on hover. `close` (the Bot API method) is reached with
  * `client.call("close")`, because `client.close()` releases the client.
  */
-export type ApiCalls = {
-  [M in Exclude<MethodName, "close">]: (...args: CallArgs<M>) => Promise<MethodResult<M>>;
+export type ApiCallMethods = {
+  [M in keyof ApiMethods as M extends "close" ? never : M]: (
+    ...args: CallArgs<M>
+  ) => Promise<MethodResult<M>>;
 };
+
+/** The same as {@link ApiCallMethods} (the older name). */
+export type ApiCalls = ApiCallMethods;
