@@ -149,7 +149,7 @@ describe("graceful stop", () => {
     s.bot.on("message:text", onText);
     for (let round = 0; round < 4; round++)
       for (const [i, u] of users.entries()) u.send(`u${i}-${round}`);
-    const started = s.bot.start({ timeout: 1, signals: false, graceMs: 3000 });
+    const started = s.bot.start({ timeout: 1, signals: false }); // the default grace (6 s)
     await until(() => running === 5, 5000, "the first wave");
     await s.bot.stop();
     await started;
