@@ -5,7 +5,14 @@ import { buildModel } from "./model.ts";
 import { asSpec, type Spec } from "./spec.ts";
 
 export { buildModel, discriminatorValue, enumValues } from "./model.ts";
-export { asSpec, CodegenError, type Spec } from "./spec.ts";
+export {
+  asSpec,
+  CodegenError,
+  type Spec,
+  type SpecField,
+  type SpecMethod,
+  type SpecType,
+} from "./spec.ts";
 
 /** The files the generator writes, relative to the output folder. */
 export type GeneratedFiles = Record<string, string>;
@@ -30,5 +37,22 @@ export function generate(spec: Spec | unknown): GeneratedFiles {
   return files;
 }
 
+export { convertGramio, type GramioSources } from "./convert/gramio.ts";
+export { mergeWithPrevious } from "./convert/merge.ts";
+export {
+  type EntryChange,
+  type FieldChange,
+  formatDelta,
+  type SectionDelta,
+  type SpecDelta,
+  specDelta,
+} from "./delta.ts";
 export { findDrift } from "./drift.ts";
+export { readSpec, serializeSpec, writeSpec } from "./spec-io.ts";
 export { specPath, VENDORED_SPEC_PATH } from "./spec-location.ts";
+export {
+  loadSource,
+  type SpecUpdateOptions,
+  type SpecUpdateResult,
+  updateSpec,
+} from "./spec-update.ts";
