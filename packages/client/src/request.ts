@@ -4,7 +4,14 @@
  */
 import type { ResponseParameters } from "@bot/types";
 import type { Dispatcher } from "undici";
-import { AbortError, ApiError, type ClientError, NetworkError, TimeoutError } from "./errors.js";
+import {
+  AbortError,
+  ApiError,
+  type ClientError,
+  NetworkError,
+  TimeoutError,
+  UploadSourceError,
+} from "./errors.js";
 
 /** What one attempt sends. */
 export interface AttemptRequest {
@@ -198,6 +205,12 @@ class CallHandler implements Dispatcher.DispatchHandler {
   onResponseError(_controller: Dispatcher.DispatchController | null, error: Error): void {
     if (this.#done) return;
     this.#settle();
+    // A file fetched from a URL failed while its bytes were being sent (more than maxBytes):
+    // the source's typed error, not a network error of the Bot API.
+    if (error instanceof UploadSourceError) {
+      this.#reject(error);
+      return;
+    }
     const code = (error as { code?: unknown }).code;
     const sent = this.sent && !(typeof code === "string" && NEVER_SENT.has(code));
     const reason = typeof code === "string" ? code : error.message;

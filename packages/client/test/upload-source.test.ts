@@ -225,7 +225,8 @@ describe("fromUrl(..., { upload: true }): size, signal and timeout", () => {
         })
         .catch((e: unknown) => e),
     );
-    expect(codes(error)).toContain("BOT_UPLOAD_SOURCE_TOO_LARGE");
+    expect(error).toBeInstanceOf(UploadSourceError);
+    expect(codes(error)[0]).toBe("BOT_UPLOAD_SOURCE_TOO_LARGE");
     expect(sentMessages()).toBe(before);
   });
 
