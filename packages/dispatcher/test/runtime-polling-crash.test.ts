@@ -43,7 +43,10 @@ async function world(total: number, chats: number): Promise<World> {
   return { emu, bot, store: new FileStorage(dir), dir };
 }
 
-function spawnBot(w: World): { child: ChildProcess; exited: Promise<number | string> } {
+function spawnBot(
+  w: World,
+  extra: Record<string, string> = {},
+): { child: ChildProcess; exited: Promise<number | string>; output: () => string } {
   const child = spawn(process.execPath, ["--conditions=@bot/source", "--import", "tsx", script], {
     cwd,
     env: {
@@ -54,13 +57,18 @@ function spawnBot(w: World): { child: ChildProcess; exited: Promise<number | str
       STORE_DIR: w.dir,
       MAX_DELAY_MS: "20",
       LEASE_MS: "1500",
+      ...extra,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
   children.add(child);
   let stderr = "";
+  let stdout = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr += chunk.toString();
+  });
+  child.stdout?.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString();
   });
   const exited = new Promise<number | string>((resolve) => {
     child.on("exit", (code, signal) => {
@@ -68,7 +76,7 @@ function spawnBot(w: World): { child: ChildProcess; exited: Promise<number | str
       resolve(code ?? signal ?? "unknown");
     });
   });
-  return { child, exited };
+  return { child, exited, output: () => stdout };
 }
 
 /** Per update id, how many times its side effect (the bot's message with the id) happened. */
@@ -169,4 +177,20 @@ describe("long polling survives process death (emulator, dedup on a durable stor
     expect(duplicated).toEqual([]);
     expect(exitMs).toBeLessThan(10_000); // a hang detector: the container's SIGKILL comes at 10 s
   }, 120_000);
+
+  it("SIGTERM while handlers run past the grace: their signals abort, exit 0 inside the 10 s container budget, nothing confirmed that did not finish", async () => {
+    const w = await world(16, 16); // the child runs 16 at once
+    const bot = spawnBot(w, { HANDLER: "hold", HANDLER_TIMEOUT_MS: "0" });
+    await until(() => bot.output().split("holding").length > 16, 30_000, "16 handlers holding");
+    const term = Date.now();
+    bot.child.kill("SIGTERM");
+    expect(await bot.exited).toBe(0);
+    const exitMs = Date.now() - term;
+    console.log(
+      `[SIGTERM, handlers past the grace] exit 0 in ${exitMs} ms (default graceMs 6000 + at most 2 s); unconfirmed: ${w.emu.pendingUpdates(w.bot).length}/16`,
+    );
+    expect(exitMs).toBeLessThan(10_000); // Docker and Kubernetes send SIGKILL at 10 s
+    expect(w.emu.pendingUpdates(w.bot)).toHaveLength(16);
+    expect(await runningClaims(w)).toEqual(new Set()); // released for the redelivery
+  }, 60_000);
 });

@@ -42,7 +42,8 @@ export interface PollingRun {
  *
  * What counts as handled (the offset may pass it): a handler that settled (an error in it goes
  * to `bot.catch`), a duplicate, a deadline that passed. What does not (Telegram resends it):
- * an update that had not started when the stop came, or that still ran when the grace ended.
+ * an update that had not started when the stop came, or whose handler still ran when the
+ * grace ended (its signal aborted: even if it settles afterwards, it did not finish in time).
  */
 export class UpdateTask implements SchedulerTask {
   readonly update: Update;
@@ -53,6 +54,12 @@ export class UpdateTask implements SchedulerTask {
   #left = false;
   /** Abandoned (deadline, or the grace ended): no handler start and no dedup write any more. */
   #over = false;
+  /**
+   * The stop's grace ended while the handler ran and its signal was aborted: whatever it does
+   * next (most likely throw an AbortError), it did not finish its work in time, so the update
+   * stays unconfirmed and its claim goes back.
+   */
+  #stopAborted = false;
 
   /**
    * Creates the task of one update.
@@ -79,6 +86,7 @@ export class UpdateTask implements SchedulerTask {
   finished(failed: boolean, error: unknown): void {
     if (failed) void this.#run.report(error, this.update);
     if (this.#left) return;
+    if (this.#stopAborted) return this.#leave();
     this.#run.window.finish(this.update.update_id);
     this.#run.wake();
   }
@@ -105,6 +113,7 @@ export class UpdateTask implements SchedulerTask {
    * @param reason The abort reason.
    */
   abort(reason: unknown): void {
+    this.#stopAborted = true;
     this.#handle?.abort(reason);
   }
 
@@ -162,7 +171,8 @@ export class UpdateTask implements SchedulerTask {
       return this.#leave();
     }
     await this.#handleUpdate();
-    if (!this.#over && !run.ended) await this.#write("finish");
+    if (this.#over || run.ended) return;
+    await this.#write(this.#stopAborted ? "release" : "finish");
   }
 
   async #handleUpdate(): Promise<void> {
