@@ -86,7 +86,10 @@ export class UpdateTask implements SchedulerTask {
   finished(failed: boolean, error: unknown): void {
     if (failed) void this.#run.report(error, this.update);
     if (this.#left) return;
-    if (this.#stopAborted) return this.#leave();
+    if (this.#stopAborted) {
+      this.#leave();
+      return;
+    }
     this.#run.window.finish(this.update.update_id);
     this.#run.wake();
   }
