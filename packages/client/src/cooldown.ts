@@ -46,6 +46,8 @@ export class Cooldowns {
   readonly #botWideAfter: number;
   readonly #maxWaitMs: number;
   readonly #random: () => number;
+  /** The rules of recent chats (bounded: cleared when full), so a check allocates nothing. */
+  readonly #rulesCache = new Map<number | string, readonly RateRule[]>();
   /** Recent chat 429s: chat key -> time, for the bot-wide heuristic (no cool-down state). */
   readonly #recent = new Map<string, number>();
   /** The clock it waits on, if one was given. */
@@ -78,8 +80,15 @@ export class Cooldowns {
   }
 
   #rules(chatId: unknown): readonly RateRule[] {
-    const key = this.#chatKey(chatId);
-    return key === undefined ? this.#botRule : [blockOnly(key), ...this.#botRule];
+    if (typeof chatId !== "number" && typeof chatId !== "string") return this.#botRule;
+    const cache = this.#rulesCache;
+    let rules = cache.get(chatId);
+    if (rules === undefined) {
+      if (cache.size >= 4096) cache.clear();
+      rules = [blockOnly(`${this.#prefix}chat:${chatId}`), this.#botRule[0] as RateRule];
+      cache.set(chatId, rules);
+    }
+    return rules;
   }
 
   /**
@@ -127,11 +136,12 @@ export class Cooldowns {
    *
    * @param call The call.
    * @param clock The clock to wait on.
+   * @param first What {@link Cooldowns.left} just said, if it was asked already.
    * @returns When the call may go; rejects with a 429 `ApiError` when the wait would exceed `maxWaitMs`.
    */
-  async wait(call: ApiCall, clock: Clock): Promise<void> {
+  async wait(call: ApiCall, clock: Clock, first?: Promise<number> | number): Promise<void> {
     const chatId = call.params?.chat_id;
-    for (let left = await this.left(chatId, clock.now()); left > 0; ) {
+    for (let left = await (first ?? this.left(chatId, clock.now())); left > 0; ) {
       if (left > this.#maxWaitMs) {
         const seconds = Math.ceil(left / 1000);
         throw new ApiError({
@@ -175,8 +185,8 @@ export function cooldown(options: Cooldowns | CooldownOptions = {}): Interceptor
     });
     return (call: ApiCall) => {
       const left = cooldowns.left(call.params?.chat_id, clock.now());
-      if (left === 0) return next(call);
-      return cooldowns.wait(call, clock).then(() => next(call));
+      if (typeof left === "number" && left <= 0) return next(call);
+      return cooldowns.wait(call, clock, left).then(() => next(call));
     };
   };
 }

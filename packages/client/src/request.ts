@@ -25,6 +25,10 @@ export interface AttemptRequest {
   readonly signal: AbortSignal | undefined;
   /** The largest reply body accepted, in bytes. */
   readonly maxResponseBytes: number;
+  /** Told synchronously of a failure before the promise rejects, with `context`. */
+  readonly notify?: ((context: unknown, error: ClientError) => void) | undefined;
+  /** Passed back to `notify`. */
+  readonly context?: unknown;
 }
 
 /** Network error codes that prove the request never reached the server. */
@@ -73,6 +77,8 @@ class CallHandler implements Dispatcher.DispatchHandler {
   #chunks: Buffer[] = [];
   #bytes = 0;
   #maxBytes: number;
+  #notify: ((context: unknown, error: ClientError) => void) | undefined;
+  #context: unknown;
 
   constructor(
     method: string,
@@ -81,7 +87,11 @@ class CallHandler implements Dispatcher.DispatchHandler {
     signal: AbortSignal | undefined,
     resolve: (value: unknown) => void,
     reject: (error: ClientError) => void,
+    notify?: (context: unknown, error: ClientError) => void,
+    context?: unknown,
   ) {
+    this.#notify = notify;
+    this.#context = context;
     this.method = method;
     this.timeoutMs = timeoutMs;
     this.#maxBytes = maxBytes;
@@ -107,8 +117,19 @@ class CallHandler implements Dispatcher.DispatchHandler {
   fail(error: ClientError): void {
     if (this.#done) return;
     this.#settle();
-    this.#reject(error);
+    this.#rejectWith(error);
     this.#controller?.abort(error);
+  }
+
+  #rejectWith(error: ClientError): void {
+    if (this.#notify !== undefined) {
+      try {
+        this.#notify(this.#context, error);
+      } catch {
+        // Bookkeeping of a policy never changes the outcome.
+      }
+    }
+    this.#reject(error);
   }
 
   #settle(): void {
@@ -168,7 +189,7 @@ class CallHandler implements Dispatcher.DispatchHandler {
       }
       if (envelope.ok === false) {
         const e = body as { error_code?: unknown; description?: unknown; parameters?: unknown };
-        this.#reject(
+        this.#rejectWith(
           new ApiError({
             method: this.method,
             errorCode: typeof e.error_code === "number" ? e.error_code : this.#status,
@@ -181,7 +202,7 @@ class CallHandler implements Dispatcher.DispatchHandler {
       }
     }
     if (this.#status >= 500 || this.#status === 429) {
-      this.#reject(
+      this.#rejectWith(
         new ApiError({
           method: this.method,
           errorCode: this.#status,
@@ -191,7 +212,7 @@ class CallHandler implements Dispatcher.DispatchHandler {
       );
       return;
     }
-    this.#reject(
+    this.#rejectWith(
       new NetworkError(
         this.method,
         `HTTP ${this.#status} is not a Bot API reply`,
@@ -214,7 +235,7 @@ class CallHandler implements Dispatcher.DispatchHandler {
     const code = (error as { code?: unknown }).code;
     const sent = this.sent && !(typeof code === "string" && NEVER_SENT.has(code));
     const reason = typeof code === "string" ? code : error.message;
-    this.#reject(
+    this.#rejectWith(
       new NetworkError(this.method, `network error (${reason})`, sent, { cause: error }),
     );
   }
@@ -242,6 +263,8 @@ export function sendAttempt(r: AttemptRequest): Promise<unknown> {
       r.signal,
       resolve,
       reject,
+      r.notify,
+      r.context,
     );
     try {
       r.dispatcher.dispatch(

@@ -129,11 +129,12 @@ export function retry(options: RetryPolicy | RetryPolicyOptions = {}): Intercept
   return (next, context) => {
     const clock = policy.clock ?? context.clock ?? systemClock;
     return async (call: ApiCall) => {
-      const state: RetryState = { transient: 0, flood: 0, floodWaitedMs: 0 };
+      let state: RetryState | undefined;
       for (;;) {
         try {
           return await next(call);
         } catch (error) {
+          state ??= { transient: 0, flood: 0, floodWaitedMs: 0 };
           const wait = policy.delay(call.method, error, state);
           if (wait < 0) throw error;
           if (wait > 0) await sleep(wait, call.options?.signal, call.method, clock);

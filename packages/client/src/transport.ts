@@ -90,9 +90,24 @@ export class Transport {
     } catch (error) {
       return Promise.reject(error);
     }
-    const attempt = (this.#attempts.get(call) ?? 0) + 1;
-    this.#attempts.set(call, attempt);
+    let attempt = 0;
+    if (requestChannel.hasSubscribers || responseChannel.hasSubscribers) {
+      attempt = (this.#attempts.get(call) ?? 0) + 1;
+      this.#attempts.set(call, attempt);
+    }
     return this.#attempt(call, timeoutMs, attempt);
+  };
+
+  /** Tells the attempt-error listeners, synchronously, before the attempt's promise rejects. */
+  #notify = (context: unknown, error: unknown): void => {
+    const call = context as ApiCall;
+    for (const listener of this.#errorListeners) {
+      try {
+        listener(call, error);
+      } catch {
+        // A policy's bookkeeping never changes the attempt's outcome.
+      }
+    }
   };
 
   /**
@@ -144,7 +159,7 @@ export class Transport {
     let release: (() => void) | undefined;
     let reusable = true;
     if (params === undefined) {
-      promise = this.#send(method, path, undefined, undefined, timeoutMs, signal);
+      promise = this.#send(call, path, undefined, undefined, timeoutMs);
     } else {
       const names = fileParamsOf(method);
       if ((names !== null && names.length === 0) || !hasUploads(params, names)) {
@@ -158,24 +173,22 @@ export class Transport {
                 cause: error,
               });
         }
-        promise = this.#send(method, path, JSON_HEADERS, body, timeoutMs, signal);
+        promise = this.#send(call, path, JSON_HEADERS, body, timeoutMs);
       } else {
         const prepared = await prepareMultipart(params, { signal, timeoutMs });
         release = prepared.release;
         reusable = prepared.reusable;
         const boundary = chooseBoundary(prepared.parts);
         promise = this.#send(
-          method,
+          call,
           path,
           { "content-type": `multipart/form-data; boundary=${boundary}` },
           encodeMultipart(prepared.parts, boundary),
           timeoutMs,
-          signal,
         );
       }
     }
-    const listeners = this.#errorListeners;
-    if (!observed && release === undefined && listeners.length === 0) return promise;
+    if (!observed && release === undefined) return promise;
     try {
       const result = await promise;
       if (observed && responseChannel.hasSubscribers) {
@@ -189,13 +202,6 @@ export class Transport {
       return result;
     } catch (error) {
       if (!reusable && typeof error === "object" && error !== null) CONSUMED.add(error);
-      for (const listener of listeners) {
-        try {
-          listener(call, error);
-        } catch {
-          // A policy's bookkeeping never changes the attempt's outcome.
-        }
-      }
       if (observed && responseChannel.hasSubscribers) {
         responseChannel.publish({
           method,
@@ -213,23 +219,24 @@ export class Transport {
   }
 
   #send(
-    method: string,
+    call: ApiCall,
     path: string,
     headers: Record<string, string> | undefined,
     body: string | AsyncIterable<Uint8Array> | undefined,
     timeoutMs: number,
-    signal: AbortSignal | undefined,
   ): Promise<unknown> {
     return sendAttempt({
       dispatcher: this.dispatcher,
       origin: this.#options.origin,
       path,
-      method,
+      method: call.method,
       headers,
       body,
       timeoutMs,
-      signal,
+      signal: call.options?.signal,
       maxResponseBytes: this.#options.maxResponseBytes,
+      notify: this.#errorListeners.length === 0 ? undefined : this.#notify,
+      context: call,
     });
   }
 }

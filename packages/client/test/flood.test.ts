@@ -5,7 +5,15 @@
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { createEmulator, type Emulator, ManualClock } from "@bot/emulator";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ApiError, Client, type ClientOptions, type RequestMessage } from "../src/index.js";
+import {
+  ApiError,
+  Client,
+  type ClientOptions,
+  MemoryRateLimitStore,
+  type RateLimitStore,
+  type RateRule,
+  type RequestMessage,
+} from "../src/index.js";
 
 let emu: Emulator;
 let token: string;
@@ -232,6 +240,44 @@ describe("release of waiters", () => {
       expect(Math.max(...released) - Math.min(...released)).toBeGreaterThanOrEqual(300);
     } finally {
       stop();
+    }
+  });
+});
+
+describe("a shared, asynchronous store", () => {
+  it("keeps cool-downs in a store that answers with promises (as a Redis store does), seen by a second client", async () => {
+    const inner = new MemoryRateLimitStore();
+    const blocked: string[] = [];
+    const store: RateLimitStore = {
+      reserve: async (rules: readonly RateRule[], now: number) => inner.reserve(rules, now),
+      block: async (key: string, untilMs: number) => {
+        blocked.push(key);
+        inner.block(key, untilMs);
+      },
+    };
+    const shared = { store, namespace: "b7", spreadMs: 0 };
+    const a = makeClient({ retry: false, cooldown: shared });
+    const b = new Client(token, { apiRoot: emu.apiRoot, clock, retry: false, cooldown: shared });
+    try {
+      emu.inject({ method: "sendMessage", fault: { type: "flood", retryAfter: 4 } });
+      await expect(a.sendMessage({ chat_id: chats[0] as number, text: "a" })).rejects.toMatchObject(
+        { code: "BOT_API_TOO_MANY_REQUESTS" },
+      );
+      expect(blocked).toEqual([`b7:cooldown:chat:${chats[0]}`]);
+      const { attempts, stop } = recordAttempts();
+      try {
+        // The other client (another process, with a Redis store) holds back the same chat.
+        const later = b.sendMessage({ chat_id: chats[0] as number, text: "b" });
+        for (let i = 0; i < 39; i++) await clock.advanceAsync(100);
+        await realPause();
+        expect(attempts).toEqual([]);
+        await settle(later, 100);
+        expect(attempts).toHaveLength(1);
+      } finally {
+        stop();
+      }
+    } finally {
+      await b.close();
     }
   });
 });
