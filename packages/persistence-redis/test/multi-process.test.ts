@@ -34,7 +34,7 @@ async function processes(prefix: string, order: string): Promise<string[]> {
         "25",
         order,
       ],
-      { timeout: 60_000, cwd: fileURLToPath(new URL("..", import.meta.url)) },
+      { timeout: 170_000, cwd: fileURLToPath(new URL("..", import.meta.url)) },
     ),
   );
   const outs = await Promise.all(runs);
@@ -79,7 +79,7 @@ describe("four bot processes on one Redis", () => {
     const errors = await processes(prefix, "chat-first");
     expect(errors).toEqual([]);
     expect(await counters(prefix)).toEqual({ chat: 100, user: 100 });
-  });
+  }, 180_000);
 
   it("chatData and userData taken in opposite orders by different updates: no deadlock, both exact", async () => {
     const prefix = uniquePrefix("procs-opposite");
@@ -87,5 +87,5 @@ describe("four bot processes on one Redis", () => {
     const errors = await processes(prefix, "alternate");
     expect(errors).toEqual([]);
     expect(await counters(prefix)).toEqual({ chat: 100, user: 100 });
-  });
+  }, 180_000);
 });
