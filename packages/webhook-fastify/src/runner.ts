@@ -351,7 +351,9 @@ export class Runner {
         } else {
           // Still waiting behind its chat's earlier updates: it must not be answered 200 and
           // then lost. Answer 503 (Telegram resends it) and skip it when its turn comes.
+          // Its claim goes back now: Telegram's resend must run, not count as a duplicate.
           job.withdrawn = true;
+          this.#settleDedup(job.id, NOT_RUN);
           this.#s.log.warn(
             { updateId: job.id, deadlineMs: this.#s.deadlineMs },
             "@bot/webhook-fastify: update still queued behind its chat at the deadline; answered 503 so Telegram resends it",
@@ -395,7 +397,7 @@ export class Runner {
     }
     // Answer as soon as the handler is done, before the bookkeeping.
     this.#answer(job, 200, undefined);
-    this.#settleDedup(job.id, job.withdrawn ? NOT_RUN : RAN);
+    if (!job.withdrawn) this.#settleDedup(job.id, RAN); // a withdrawn one's claim went back already
   }
 
   /**
@@ -436,7 +438,7 @@ export class Runner {
         "other",
       );
     }
-    this.#settleDedup(job.id, NOT_RUN);
+    if (!job.withdrawn) this.#settleDedup(job.id, NOT_RUN);
   }
 
   #report(error: unknown, update: Update, source: "handler" | "other"): void {

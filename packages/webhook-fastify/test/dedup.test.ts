@@ -1,5 +1,6 @@
 import { MemoryStorage } from "@bot/dispatcher";
 import { describe, expect, it } from "vitest";
+import { updateChannel } from "../src/index.js";
 import { deferred, messageUpdate, post, SECRET, testBot, withWebhook } from "./helpers.js";
 
 const headers = { "x-telegram-bot-api-secret-token": SECRET };
@@ -109,5 +110,34 @@ describe("dedup by update_id", () => {
     expect(res.statusCode).toBe(503);
     expect(bot.runs).toHaveLength(0);
     await app.close();
+  });
+
+  it("runs Telegram's resend of an update answered 503 at the deadline while queued (its claim went back)", async () => {
+    const gate = deferred();
+    const bot = testBot((ctx) => (ctx.update.update_id === 1 ? gate.promise : undefined));
+    const { app } = await withWebhook(bot, {
+      dedup: true,
+      delivery: "await",
+      deadlineMs: 300,
+      handlerTimeoutMs: 0,
+    });
+    const base = await app.listen({ port: 0, host: "127.0.0.1" });
+    expect((await post(base, "/hook", messageUpdate(1, 10))).status).toBe(200); // at the deadline, still running
+    expect((await post(base, "/hook", messageUpdate(2, 10))).status).toBe(503); // queued behind 1
+    // Telegram resends 2 while 1 still runs: it must queue again, not count as a duplicate.
+    const accepted = deferred();
+    const onUpdate = (m: unknown) => {
+      if ((m as { updateId: number }).updateId === 2) accepted.resolve();
+    };
+    updateChannel.subscribe(onUpdate);
+    const resend = post(base, "/hook", messageUpdate(2, 10));
+    await accepted.promise;
+    updateChannel.unsubscribe(onUpdate);
+    await new Promise((r) => setTimeout(r, 20)); // its claim (in memory) settles
+    gate.resolve();
+    expect((await resend).status).toBe(200);
+    await app.close();
+    expect(bot.runs.map((u) => u.update_id)).toEqual([1, 2]);
+    expect(await bot.storage.get("777:dedup:2")).toMatchObject({ value: "done" });
   });
 });

@@ -134,6 +134,10 @@ export async function runSubject(
 
 // As a child process of the benchmark (`E2E_ROLE=bot`): run until killed.
 if (process.env.E2E_ROLE === "bot") {
+  // "exit" over IPC: leave through process.exit, so --cpu-prof writes its profile.
+  process.on("message", (m) => {
+    if (m === "exit") process.exit(0);
+  });
   const [subject, apiRoot, concurrency] = process.argv.slice(2);
   await runSubject(
     subject as E2eSubject,
