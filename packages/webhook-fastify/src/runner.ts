@@ -268,6 +268,12 @@ export class Runner {
   /** Hands an update to the delivery mode. */
   #deliver(update: Update, target: unknown): void {
     const delivery = this.#s.delivery;
+    if (this.#scheduler.closed && delivery !== "queue") {
+      // Past the close grace (a body that was still arriving): never answer 200 to drop it.
+      if (this.#s.dedup !== undefined) this.#track(this.#release(update.update_id));
+      this.#respond(target, 503, "closing", undefined);
+      return;
+    }
     if (delivery === "await") {
       const job = new Job(this, update, target);
       // +1: the interval phase is arbitrary, so never answer before the deadline.

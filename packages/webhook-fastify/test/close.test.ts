@@ -2,6 +2,7 @@ import { MemoryStorage } from "@bot/dispatcher";
 import Fastify from "fastify";
 import { describe, expect, it } from "vitest";
 import { webhook } from "../src/index.js";
+import { Runner } from "../src/runner.js";
 import { deferred, messageUpdate, post, SECRET, testBot, withWebhook } from "./helpers.js";
 
 /** Sends wrong-secret requests on new connections until the server answers 503 (it is closing). */
@@ -128,4 +129,33 @@ describe("graceful close", () => {
     expect((await storage.get("777:dedup:1"))?.value).toMatch(/^running:/);
     never.resolve();
   });
+});
+
+describe("Runner after close", () => {
+  it.each(["ack", "await"] as const)(
+    "answers 503 (never 200 and drop) in %s mode to an update that arrives after the close",
+    async (delivery) => {
+      const answers: Array<[number, string | undefined]> = [];
+      const bot = testBot();
+      const runner = new Runner({
+        bot,
+        path: "/hook",
+        delivery,
+        queue: undefined,
+        deadlineMs: 50_000,
+        handlerTimeoutMs: 30_000,
+        concurrency: 10,
+        maxPending: 100,
+        closeGraceMs: 0,
+        dedup: undefined,
+        log: { warn() {}, error() {} },
+        respond: (_target, status, reason) => answers.push([status, reason]),
+      });
+      await runner.close();
+      // A request past the secret check whose body was still arriving when the close began.
+      runner.accept(messageUpdate(1), {});
+      expect(answers).toEqual([[503, "closing"]]);
+      expect(bot.runs).toHaveLength(0);
+    },
+  );
 });
