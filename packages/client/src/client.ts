@@ -4,7 +4,13 @@
 import { createWriteStream } from "node:fs";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { type File, METHOD_SPECS, type MethodName, type MethodResult } from "@bot/types";
+import {
+  expandFormatted,
+  type File,
+  METHOD_SPECS,
+  type MethodName,
+  type MethodResult,
+} from "@bot/types";
 import { type Dispatcher, Pool } from "undici";
 import { cooldown } from "./cooldown.js";
 import { openDownload } from "./download.js";
@@ -214,6 +220,11 @@ export class Client {
     params: Readonly<Record<string, unknown>> | undefined,
     options: CallOptions | undefined,
   ): Promise<unknown> {
+    try {
+      params = expandFormatted(method, params); // formatted text values into text + entities
+    } catch (e) {
+      return Promise.reject(e);
+    }
     const call: ApiCall = { method, params, options };
     if (this.#pipeline === undefined) return this.#execute(call);
     return this.#pipeline(call);

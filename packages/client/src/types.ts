@@ -1,7 +1,14 @@
 /**
  * The public types of calls: options, transformers and the typed method surface.
  */
-import type { ApiMethods, InputFile, MethodName, MethodParams, MethodResult } from "@bot/types";
+import type {
+  ApiMethods,
+  InputFile,
+  MethodName,
+  MethodParams,
+  MethodResult,
+  WithFormatted,
+} from "@bot/types";
 import type { Clock } from "./sleep.js";
 
 /** Options of one call. */
@@ -81,8 +88,8 @@ export type Uploadable<T> = T extends InputFile
 /** The arguments of a method: `params` is optional when every parameter is. */
 export type CallArgs<M extends MethodName> =
   {} extends MethodParams<M>
-    ? [params?: Uploadable<MethodParams<M>>, options?: CallOptions]
-    : [params: Uploadable<MethodParams<M>>, options?: CallOptions];
+    ? [params?: Uploadable<WithFormatted<MethodParams<M>>>, options?: CallOptions]
+    : [params: Uploadable<WithFormatted<MethodParams<M>>>, options?: CallOptions];
 
 /**
  * Every Bot API method as a typed function, keyed like `ApiMethods` so each method keeps its doc

@@ -206,6 +206,60 @@ describe("Context actions over a real client", () => {
     ]);
   });
 
+  it("answers shipping and pre-checkout queries and chat join requests", async () => {
+    const bot = newBot();
+    bot.on("shipping_query", (ctx) => ctx.answerShippingQuery(false, { error_message: "no" }));
+    bot.on("pre_checkout_query", (ctx) => ctx.answerPreCheckoutQuery(true));
+    bot.on("chat_join_request", (ctx) => ctx.approveChatJoinRequest());
+    const from = { id: 42, is_bot: false, first_name: "Ann" };
+    const address = {
+      country_code: "DE",
+      state: "",
+      city: "B",
+      street_line1: "s",
+      street_line2: "",
+      post_code: "1",
+    };
+    await bot.handleUpdate({
+      update_id: 1,
+      shipping_query: { id: "sq1", from, invoice_payload: "p", shipping_address: address },
+    });
+    await bot.handleUpdate({
+      update_id: 2,
+      pre_checkout_query: {
+        id: "pq1",
+        from,
+        currency: "XTR",
+        total_amount: 1,
+        invoice_payload: "p",
+      },
+    });
+    await bot.handleUpdate({
+      update_id: 3,
+      chat_join_request: {
+        chat: { id: -100, type: "supergroup", title: "s" },
+        from,
+        user_chat_id: 42,
+        date: 1,
+      },
+    });
+    expect(api.calls.map((c) => [c.method, c.params])).toEqual([
+      ["answerShippingQuery", { shipping_query_id: "sq1", ok: false, error_message: "no" }],
+      ["answerPreCheckoutQuery", { pre_checkout_query_id: "pq1", ok: true }],
+      ["approveChatJoinRequest", { chat_id: -100, user_id: 42 }],
+    ]);
+  });
+
+  it("a shortcut on the wrong kind of update throws NO_TARGET and calls nothing", async () => {
+    const bot = new Bot(TOKEN, { client: api.client, botInfo: ME });
+    const errors: unknown[] = [];
+    bot.catch((e) => void errors.push(e.error));
+    bot.use((ctx) => ctx.answerPreCheckoutQuery(true));
+    await bot.handleUpdate(textUpdate("x"));
+    expect((errors[0] as DispatcherError).code).toBe("NO_TARGET");
+    expect(api.calls).toEqual([]);
+  });
+
   it("throws a typed error when there is nothing to reply to", async () => {
     const bot = new Bot(TOKEN, { client: api.client, botInfo: ME });
     const errors: unknown[] = [];

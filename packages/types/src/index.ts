@@ -10,5 +10,17 @@
  *
  * @module
  */
+
+export {
+  type EntityFormatted,
+  expandFormatted,
+  type Formatted,
+  FormattedConflictError,
+  type FormattedField,
+  isFormatted,
+  type MarkupFormatted,
+  type OptionalFormattedField,
+  type WithFormatted,
+} from "./formatted.js";
 export * from "./generated/index.js";
 export { INPUT_FILE, isInputFile } from "./input-file.js";

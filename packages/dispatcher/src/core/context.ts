@@ -1,21 +1,20 @@
 import type { CallOptions, Client } from "@bot/client";
 import {
   type Chat,
-  type InlineQueryResult,
-  type InputFile,
+  expandFormatted,
   isInputFile,
   type Message,
   type MethodName,
   type MethodParams,
   type MethodResult,
-  type ReactionType,
   type Update,
   type User,
 } from "@bot/types";
 import { updateChat, updateUser } from "../runtime/update-keys.js";
 import type { BotInfo } from "./api.js";
-import { DispatcherError } from "./errors.js";
 import { updateKindOf } from "./filter.js";
+import type { ContextShortcuts } from "./shortcut-types.js";
+import { ShortcutMethods, withSignal } from "./shortcuts.js";
 
 /**
  * Lets one API call ride in the HTTP response of a webhook request (Telegram runs it and the
@@ -48,7 +47,8 @@ export type ContextConstructor<C extends Context> = new (
   options?: HandleUpdateOptions,
 ) => C;
 
-type Rest<M extends MethodName, K extends string> = Omit<MethodParams<M>, "chat_id" | K>;
+const CHAT_ACTION_REPEAT_MS = 4000;
+function ignore(): void {}
 
 const MESSAGE_FIELDS = [
   "message",
@@ -62,10 +62,11 @@ const MESSAGE_FIELDS = [
 
 /**
  * The context of one update: the update, the shared API client, the bot's own user, shortcut
- * getters and reply helpers that pre-fill the chat, topic and business connection.
- * Cheap to build: three fields and no closures; the client is shared, never built per update.
+ * getters, and the shortcut methods of {@link ContextShortcuts} (`reply`, `react`,
+ * `editMessageText`, ...) that pre-fill the chat, topic, business connection, message or query.
+ * Cheap to build: a few fields and no closures; the client is shared, never built per update.
  */
-export class Context {
+export class Context extends ShortcutMethods {
   /** The update being handled. */
   readonly update: Update;
   /** The API client (shared by every update). */
@@ -89,6 +90,7 @@ export class Context {
    * @param options The options of this `handleUpdate` call.
    */
   constructor(update: Update, api: Client, me: BotInfo, options?: HandleUpdateOptions) {
+    super();
     this.update = update;
     this.api = api;
     this.me = me;
@@ -253,463 +255,36 @@ export class Context {
     return this.msg?.business_connection_id ?? this.update.business_connection?.id;
   }
 
-  #target(what: string): Record<string, unknown> {
-    const chat = this.chat;
-    if (chat === undefined) {
-      throw new DispatcherError(
-        "NO_CHAT",
-        `${what} needs a chat, and this ${this.updateKind ?? "update"} has none`,
-      );
-    }
-    const out: Record<string, unknown> = { chat_id: chat.id };
-    const m = this.msg;
-    if (m !== undefined) {
-      if (m.is_topic_message === true && m.message_thread_id !== undefined)
-        out.message_thread_id = m.message_thread_id;
-      if (m.direct_messages_topic !== undefined)
-        out.direct_messages_topic_id = m.direct_messages_topic.topic_id;
-      if (m.business_connection_id !== undefined)
-        out.business_connection_id = m.business_connection_id;
-    }
-    return out;
-  }
-
-  #send<M extends MethodName>(
-    method: M,
-    fields: Record<string, unknown>,
-    other: object | undefined,
-    options: CallOptions | undefined,
-  ): Promise<MethodResult<M>> {
-    const params = { ...this.#target(method), ...fields, ...other } as unknown as MethodParams<M>;
-    return this.#call(method, params, options) as Promise<MethodResult<M>>;
-  }
-
-  #call(method: string, params: object, options: CallOptions | undefined): Promise<unknown> {
-    const api = this.api as unknown as {
-      call(m: string, p: object, o?: CallOptions): Promise<unknown>;
-    };
-    return api.call(method, params, this.#callOptions(options));
-  }
-
-  #callOptions(options: CallOptions | undefined): CallOptions | undefined {
-    const signal = this.#options?.signal;
-    if (signal === undefined || options?.signal !== undefined) return options;
-    return { ...options, signal };
-  }
-
   /**
-   * Sends a text message to the update's chat (and topic, and business connection).
-   *
-   * @param text The text.
-   * @param other Other `sendMessage` parameters.
-   * @param options Per-call options.
-   * @returns The sent message.
-   */
-  reply(
-    text: string,
-    other?: Rest<"sendMessage", "text">,
-    options?: CallOptions,
-  ): Promise<Message> {
-    return this.#send("sendMessage", { text }, other, options);
-  }
-  /**
-   * Sends a photo to the update's chat.
-   *
-   * @param photo A file id, URL or `InputFile`.
-   * @param other Other `sendPhoto` parameters.
-   * @param options Per-call options.
-   * @returns The sent message.
-   */
-  replyWithPhoto(
-    photo: InputFile | string,
-    other?: Rest<"sendPhoto", "photo">,
-    options?: CallOptions,
-  ): Promise<Message> {
-    return this.#send("sendPhoto", { photo }, other, options);
-  }
-  /**
-   * Sends a document to the update's chat.
-   *
-   * @param document A file id, URL or `InputFile`.
-   * @param other Other `sendDocument` parameters.
-   * @param options Per-call options.
-   * @returns The sent message.
-   */
-  replyWithDocument(
-    document: InputFile | string,
-    other?: Rest<"sendDocument", "document">,
-    options?: CallOptions,
-  ): Promise<Message> {
-    return this.#send("sendDocument", { document }, other, options);
-  }
-  /**
-   * Sends a video to the update's chat.
-   *
-   * @param video A file id, URL or `InputFile`.
-   * @param other Other `sendVideo` parameters.
-   * @param options Per-call options.
-   * @returns The sent message.
-   */
-  replyWithVideo(
-    video: InputFile | string,
-    other?: Rest<"sendVideo", "video">,
-    options?: CallOptions,
-  ): Promise<Message> {
-    return this.#send("sendVideo", { video }, other, options);
-  }
-  /**
-   * Sends an audio file to the update's chat.
-   *
-   * @param audio A file id, URL or `InputFile`.
-   * @param other Other `sendAudio` parameters.
-   * @param options Per-call options.
-   * @returns The sent message.
-   */
-  replyWithAudio(
-    audio: InputFile | string,
-    other?: Rest<"sendAudio", "audio">,
-    options?: CallOptions,
-  ): Promise<Message> {
-    return this.#send("sendAudio", { audio }, other, options);
-  }
-  /**
-   * Sends a voice note to the update's chat.
-   *
-   * @param voice A file id, URL or `InputFile`.
-   * @param other Other `sendVoice` parameters.
-   * @param options Per-call options.
-   * @returns The sent message.
-   */
-  replyWithVoice(
-    voice: InputFile | string,
-    other?: Rest<"sendVoice", "voice">,
-    options?: CallOptions,
-  ): Promise<Message> {
-    return this.#send("sendVoice", { voice }, other, options);
-  }
-  /**
-   * Sends an animation to the update's chat.
-   *
-   * @param animation A file id, URL or `InputFile`.
-   * @param other Other `sendAnimation` parameters.
-   * @param options Per-call options.
-   * @returns The sent message.
-   */
-  replyWithAnimation(
-    animation: InputFile | string,
-    other?: Rest<"sendAnimation", "animation">,
-    options?: CallOptions,
-  ): Promise<Message> {
-    return this.#send("sendAnimation", { animation }, other, options);
-  }
-  /**
-   * Sends a sticker to the update's chat.
-   *
-   * @param sticker A file id, URL or `InputFile`.
-   * @param other Other `sendSticker` parameters.
-   * @param options Per-call options.
-   * @returns The sent message.
-   */
-  replyWithSticker(
-    sticker: InputFile | string,
-    other?: Rest<"sendSticker", "sticker">,
-    options?: CallOptions,
-  ): Promise<Message> {
-    return this.#send("sendSticker", { sticker }, other, options);
-  }
-  /**
-   * Sends a location to the update's chat.
-   *
-   * @param latitude The latitude.
-   * @param longitude The longitude.
-   * @param other Other `sendLocation` parameters.
-   * @param options Per-call options.
-   * @returns The sent message.
-   */
-  replyWithLocation(
-    latitude: number,
-    longitude: number,
-    other?: Rest<"sendLocation", "latitude" | "longitude">,
-    options?: CallOptions,
-  ): Promise<Message> {
-    return this.#send("sendLocation", { latitude, longitude }, other, options);
-  }
-  /**
-   * Sends a dice to the update's chat.
-   *
-   * @param emoji The dice emoji.
-   * @param other Other `sendDice` parameters.
-   * @param options Per-call options.
-   * @returns The sent message.
-   */
-  replyWithDice(
-    emoji?: string,
-    other?: Rest<"sendDice", "emoji">,
-    options?: CallOptions,
-  ): Promise<Message> {
-    return this.#send("sendDice", emoji === undefined ? {} : { emoji }, other, options);
-  }
-  /**
-   * Sends a round video note to the update's chat.
-   *
-   * @param videoNote A file id or `InputFile`.
-   * @param other Other `sendVideoNote` parameters.
-   * @param options Per-call options.
-   * @returns The sent message.
-   */
-  replyWithVideoNote(
-    videoNote: InputFile | string,
-    other?: Rest<"sendVideoNote", "video_note">,
-    options?: CallOptions,
-  ): Promise<Message> {
-    return this.#send("sendVideoNote", { video_note: videoNote }, other, options);
-  }
-  /**
-   * Sends an album to the update's chat.
-   *
-   * @param media 2-10 photos, videos, documents or audios.
-   * @param other Other `sendMediaGroup` parameters.
-   * @param options Per-call options.
-   * @returns The sent messages.
-   */
-  replyWithMediaGroup(
-    media: MethodParams<"sendMediaGroup">["media"],
-    other?: Rest<"sendMediaGroup", "media">,
-    options?: CallOptions,
-  ): Promise<Message[]> {
-    return this.#send("sendMediaGroup", { media }, other, options);
-  }
-  /**
-   * Sends a poll to the update's chat.
-   *
-   * @param question The question.
-   * @param pollOptions The answer options.
-   * @param other Other `sendPoll` parameters.
-   * @param options Per-call options.
-   * @returns The sent message.
-   */
-  replyWithPoll(
-    question: string,
-    pollOptions: MethodParams<"sendPoll">["options"],
-    other?: Rest<"sendPoll", "question" | "options">,
-    options?: CallOptions,
-  ): Promise<Message> {
-    return this.#send("sendPoll", { question, options: pollOptions }, other, options);
-  }
-  /**
-   * Sends a contact to the update's chat.
-   *
-   * @param phoneNumber The phone number.
-   * @param firstName The first name.
-   * @param other Other `sendContact` parameters.
-   * @param options Per-call options.
-   * @returns The sent message.
-   */
-  replyWithContact(
-    phoneNumber: string,
-    firstName: string,
-    other?: Rest<"sendContact", "phone_number" | "first_name">,
-    options?: CallOptions,
-  ): Promise<Message> {
-    return this.#send(
-      "sendContact",
-      { phone_number: phoneNumber, first_name: firstName },
-      other,
-      options,
-    );
-  }
-  /**
-   * Sends a venue to the update's chat.
-   *
-   * @param latitude The latitude.
-   * @param longitude The longitude.
-   * @param title The venue's name.
-   * @param address The venue's address.
-   * @param other Other `sendVenue` parameters.
-   * @param options Per-call options.
-   * @returns The sent message.
-   */
-  replyWithVenue(
-    latitude: number,
-    longitude: number,
-    title: string,
-    address: string,
-    other?: Rest<"sendVenue", "latitude" | "longitude" | "title" | "address">,
-    options?: CallOptions,
-  ): Promise<Message> {
-    return this.#send("sendVenue", { latitude, longitude, title, address }, other, options);
-  }
-  /**
-   * Shows a chat action ("typing", "upload_photo", ...) in the update's chat.
+   * Runs `work` while the update's chat shows a chat action ("typing", "upload_photo", ...):
+   * the action is sent at once and again every 4 s (Telegram shows one for 5 s) until `work`
+   * settles or `ctx.signal` aborts. A failed repeat is ignored: the action is cosmetic.
    *
    * @param action The action.
+   * @param work The long work.
    * @param other Other `sendChatAction` parameters.
-   * @param options Per-call options.
-   * @returns `true`.
+   * @returns What `work` returned.
+   * @throws {DispatcherError} `NO_CHAT` when the update has no chat.
    */
-  replyWithChatAction(
+  async withChatAction<T>(
     action: MethodParams<"sendChatAction">["action"],
-    other?: Rest<"sendChatAction", "action">,
-    options?: CallOptions,
-  ): Promise<true> {
-    return this.#send("sendChatAction", { action }, other, options);
-  }
-
-  /**
-   * Answers the update's callback query.
-   *
-   * @param other `answerCallbackQuery` parameters (text, alert, url).
-   * @param options Per-call options.
-   * @returns `true`.
-   */
-  answerCallbackQuery(
-    other?: Omit<MethodParams<"answerCallbackQuery">, "callback_query_id">,
-    options?: CallOptions,
-  ): Promise<true> {
-    const q = this.update.callback_query;
-    if (q === undefined)
-      throw new DispatcherError("NO_TARGET", "answerCallbackQuery needs a callback_query update");
-    return this.#call(
-      "answerCallbackQuery",
-      { ...other, callback_query_id: q.id },
-      options,
-    ) as Promise<MethodResult<"answerCallbackQuery">>;
-  }
-  /**
-   * Answers the update's inline query.
-   *
-   * @param results The results.
-   * @param other Other `answerInlineQuery` parameters.
-   * @param options Per-call options.
-   * @returns `true`.
-   */
-  answerInlineQuery(
-    results: InlineQueryResult[],
-    other?: Omit<MethodParams<"answerInlineQuery">, "inline_query_id" | "results">,
-    options?: CallOptions,
-  ): Promise<true> {
-    const q = this.update.inline_query;
-    if (q === undefined)
-      throw new DispatcherError("NO_TARGET", "answerInlineQuery needs an inline_query update");
-    return this.#call(
-      "answerInlineQuery",
-      { ...other, inline_query_id: q.id, results },
-      options,
-    ) as Promise<MethodResult<"answerInlineQuery">>;
-  }
-
-  #messageTarget(what: string): Record<string, unknown> {
-    const inline = this.inlineMessageId;
-    if (inline !== undefined) return { inline_message_id: inline };
-    const m = this.msg ?? this.update.callback_query?.message;
-    if (m === undefined)
-      throw new DispatcherError("NO_TARGET", `${what} needs a message or an inline message`);
-    const out: Record<string, unknown> = { chat_id: m.chat.id, message_id: m.message_id };
-    const bc = (m as Message).business_connection_id;
-    if (bc !== undefined) out.business_connection_id = bc;
-    return out;
-  }
-  /**
-   * Edits the text of the update's message (the callback query's message, or its inline message).
-   *
-   * @param text The new text.
-   * @param other Other `editMessageText` parameters.
-   * @param options Per-call options.
-   * @returns The edited message, or `true` for inline messages.
-   */
-  editMessageText(
-    text: string,
-    other?: Omit<
-      MethodParams<"editMessageText">,
-      "chat_id" | "message_id" | "inline_message_id" | "text"
-    >,
-    options?: CallOptions,
-  ): Promise<Message | true> {
-    const params = { ...this.#messageTarget("editMessageText"), text, ...other };
-    return this.#call("editMessageText", params, options) as Promise<
-      MethodResult<"editMessageText">
-    >;
-  }
-  /**
-   * Edits the caption of the update's message.
-   *
-   * @param caption The new caption.
-   * @param other Other `editMessageCaption` parameters.
-   * @param options Per-call options.
-   * @returns The edited message, or `true` for inline messages.
-   */
-  editMessageCaption(
-    caption: string,
-    other?: Omit<
-      MethodParams<"editMessageCaption">,
-      "chat_id" | "message_id" | "inline_message_id" | "caption"
-    >,
-    options?: CallOptions,
-  ): Promise<MethodResult<"editMessageCaption">> {
-    const params = { ...this.#messageTarget("editMessageCaption"), caption, ...other };
-    return this.#call("editMessageCaption", params, options) as Promise<
-      MethodResult<"editMessageCaption">
-    >;
-  }
-  /**
-   * Replaces the inline keyboard of the update's message.
-   *
-   * @param replyMarkup The new keyboard (omit to remove it).
-   * @param options Per-call options.
-   * @returns The edited message, or `true` for inline messages.
-   */
-  editMessageReplyMarkup(
-    replyMarkup?: MethodParams<"editMessageReplyMarkup">["reply_markup"],
-    options?: CallOptions,
-  ): Promise<MethodResult<"editMessageReplyMarkup">> {
-    const params = {
-      ...this.#messageTarget("editMessageReplyMarkup"),
-      ...(replyMarkup === undefined ? {} : { reply_markup: replyMarkup }),
-    };
-    return this.#call("editMessageReplyMarkup", params, options) as Promise<
-      MethodResult<"editMessageReplyMarkup">
-    >;
-  }
-  /**
-   * Deletes the update's message.
-   *
-   * @param options Per-call options.
-   * @returns `true`.
-   */
-  deleteMessage(options?: CallOptions): Promise<true> {
-    const t = this.#messageTarget("deleteMessage");
-    if (t.chat_id === undefined)
-      throw new DispatcherError("NO_TARGET", "deleteMessage cannot delete an inline message");
-    return this.#call(
-      "deleteMessage",
-      { chat_id: t.chat_id as number, message_id: t.message_id as number },
-      options,
-    ) as Promise<MethodResult<"deleteMessage">>;
-  }
-  /**
-   * Sets the bot's reaction on the update's message.
-   *
-   * @param reaction An emoji, a list of reactions, or `[]` to remove.
-   * @param other Other `setMessageReaction` parameters.
-   * @param options Per-call options.
-   * @returns `true`.
-   */
-  react(
-    reaction: string | ReactionType[],
-    other?: Omit<MethodParams<"setMessageReaction">, "chat_id" | "message_id" | "reaction">,
-    options?: CallOptions,
-  ): Promise<true> {
-    const m = this.msg ?? this.update.message_reaction;
-    if (m === undefined) throw new DispatcherError("NO_TARGET", "react needs a message");
-    const list =
-      typeof reaction === "string"
-        ? ([{ type: "emoji", emoji: reaction }] as ReactionType[])
-        : reaction;
-    return this.#call(
-      "setMessageReaction",
-      { ...other, chat_id: m.chat.id, message_id: m.message_id, reaction: list },
-      options,
-    ) as Promise<MethodResult<"setMessageReaction">>;
+    work: () => T | PromiseLike<T>,
+    other?: Omit<MethodParams<"sendChatAction">, "chat_id" | "action">,
+  ): Promise<T> {
+    const first = this.replyWithChatAction(action, other);
+    first.catch(ignore);
+    const timer = setInterval(() => {
+      this.replyWithChatAction(action, other).catch(ignore);
+    }, CHAT_ACTION_REPEAT_MS);
+    const signal = this.signal;
+    const stop = () => clearInterval(timer);
+    signal?.addEventListener("abort", stop, { once: true });
+    try {
+      return await work();
+    } finally {
+      stop();
+      signal?.removeEventListener("abort", stop);
+    }
   }
 
   /**
@@ -728,12 +303,16 @@ export class Context {
   ): Promise<MethodResult<M> | undefined> {
     const sink = this.#options?.webhookReply;
     if (sink !== undefined && !this.#replied && !containsFile(params)) {
-      if (sink.offer(method, params as unknown as Record<string, unknown>)) {
+      const plain = expandFormatted(method, params) as unknown as Record<string, unknown>;
+      if (sink.offer(method, plain)) {
         this.#replied = true;
         return undefined;
       }
     }
-    return this.#call(method, params, options) as Promise<MethodResult<M>>;
+    const api = this.api as unknown as {
+      call(m: string, p: object, o?: CallOptions): Promise<unknown>;
+    };
+    return api.call(method, params, withSignal(this.signal, options)) as Promise<MethodResult<M>>;
   }
 }
 
