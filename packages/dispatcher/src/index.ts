@@ -1,14 +1,18 @@
 /**
- * The @bot application: routing, filters with type narrowing, context,
- * sessions, conversations and long polling.
+ * The @bot application: routing with filters that narrow the context, the context and its
+ * shortcuts, formatting and keyboards, sessions on a pluggable storage, and long polling.
+ *
+ * The names are grouped by who needs them. What only adapter and storage authors need (the
+ * scheduler, the poller, dedup, update keys, the compiled filters) is in
+ * `@bot/dispatcher/advanced`.
  *
  * @module
  */
+// biome-ignore-all assist/source/organizeImports: the exports are grouped by audience, not sorted
 
-// -- core: Bot, Composer, filters, Context (owned by src/core/) --
+// -- Building a bot: the bot, routing, the context, errors --
 export type { BotInfo } from "./core/api.js";
-export { Bot, type BotOptions, DISPATCHER_CHANNEL, type ErrorHandler } from "./core/bot.js";
-export { normaliseCommands, type ParsedCommand, parseCommand } from "./core/command.js";
+export { Bot, type BotOptions, type ErrorHandler } from "./core/bot.js";
 export {
   type CallbackQueryContext,
   type ChatTypeContext,
@@ -17,12 +21,12 @@ export {
   type HearsContext,
   type InlineQueryContext,
 } from "./core/composer.js";
-export {
-  Context,
-  type ContextConstructor,
-  type HandleUpdateOptions,
-  type WebhookReplySink,
-} from "./core/context.js";
+export { Context, type ContextConstructor } from "./core/context.js";
+export type { ContextShortcuts, InlineResult, MessageText } from "./core/shortcut-types.js";
+export { type Filter, type FilterQuery, matchFilter } from "./core/filter.js";
+export type { Middleware, MiddlewareFn, MiddlewareObj, NextFunction } from "./core/middleware.js";
+export type { Trigger, TriggerMatch } from "./core/trigger.js";
+export type { PollingOptions } from "./runtime/polling-options.js";
 export {
   BotError,
   DispatcherError,
@@ -31,42 +35,60 @@ export {
   HandlerStop,
 } from "./core/errors.js";
 export {
-  type CamelCase,
-  type CompiledFilter,
-  compileFilter,
-  type EntityType,
-  type Filter,
-  type FilterQuery,
-  type KindShape,
-  type MessageKind,
-  matchFilter,
-  type ShortcutKind,
-} from "./core/filter.js";
-export type { Middleware, MiddlewareFn, MiddlewareObj, NextFunction } from "./core/middleware.js";
-export { compileTriggers, type Trigger, type TriggerMatch } from "./core/trigger.js";
-
-// -- runtime: Storage, sessions, scheduler, polling (owned by src/runtime/) --
-export { type ClaimResult, UpdateDedup, type UpdateDedupOptions } from "./runtime/dedup.js";
-export {
   HandlerTimeoutError,
-  LeaseLostError,
-  LockTimeoutError,
   PollingError,
   RuntimeError,
   type RuntimeErrorCode,
-  SessionConflictError,
 } from "./runtime/errors.js";
-export { MemoryStorage, type MemoryStorageOptions } from "./runtime/memory-storage.js";
-export { POLLING_CHANNEL, Poller } from "./runtime/poller.js";
-export type { PollingApi, PollingHost, PollingOptions } from "./runtime/polling-options.js";
+
+// -- Formatting, keyboards and callback data --
 export {
-  KeyedScheduler,
-  type KeyedSchedulerOptions,
-  type SchedulerTask,
-  type TaskHandle,
-  type TaskKey,
-  type TaskState,
-} from "./runtime/scheduler.js";
+  blockquote,
+  bold,
+  code,
+  customEmoji,
+  dateTime,
+  expandableBlockquote,
+  type FmtValue,
+  FormattedText,
+  fmt,
+  italic,
+  join,
+  link,
+  mention,
+  pre,
+  spoiler,
+  strikethrough,
+  type TextWithEntities,
+  toFormatted,
+  underline,
+} from "./format/entities.js";
+export { type HtmlValue, html, type MarkupValue, md } from "./format/templates.js";
+export { toHtml } from "./format/render.js";
+export {
+  escapeHtml,
+  escapeHtmlAttribute,
+  escapeMarkdownV2,
+  escapeMarkdownV2Code,
+  escapeMarkdownV2Url,
+  MarkupText,
+} from "./format/escape.js";
+export { CAPTION_MAX_LENGTH, MESSAGE_TEXT_MAX_LENGTH, splitFormatted } from "./format/split.js";
+export { InlineKeyboard } from "./format/inline-keyboard.js";
+export {
+  forceReply,
+  Keyboard,
+  type KeyboardOptions,
+  removeKeyboard,
+} from "./format/reply-keyboard.js";
+export {
+  CallbackDataCodec,
+  type CallbackDataOptions,
+  callbackData,
+} from "./format/callback-data.js";
+export { FormatError, type FormatErrorCode } from "./format/errors.js";
+
+// -- Sessions and storage --
 export {
   type DataFlavor,
   type DataSessionOptions,
@@ -81,81 +103,8 @@ export {
 } from "./runtime/sessions.js";
 export type {
   Storage,
-  StorageCommitResult,
   StorageEntry,
-  StorageLease,
-  StorageLeaseWrite,
-  StorageLockOptions,
   StorageWriteOptions,
 } from "./runtime/storage.js";
-export { escapeKeyPart, storageKey } from "./runtime/storage-key.js";
-export {
-  updateChat,
-  updateChatId,
-  updateKey,
-  updateUser,
-  updateUserId,
-} from "./runtime/update-keys.js";
-
-// -- end of runtime --
-
-export {
-  CallbackDataCodec,
-  type CallbackDataOptions,
-  callbackData,
-  type UpdateHolder,
-} from "./format/callback-data.js";
-// -- format: entities, escaping, keyboards (owned by src/format/) --
-export {
-  blockquote,
-  bold,
-  canContain,
-  code,
-  customEmoji,
-  dateTime,
-  expandableBlockquote,
-  type FmtValue,
-  type FormattedCaption,
-  type FormattedInputText,
-  FormattedText,
-  fmt,
-  italic,
-  join,
-  link,
-  mention,
-  pre,
-  spoiler,
-  strikethrough,
-  type TextWithEntities,
-  toFormatted,
-  underline,
-} from "./format/entities.js";
-export { FormatError, type FormatErrorCode } from "./format/errors.js";
-export {
-  escapeHtml,
-  escapeHtmlAttribute,
-  escapeMarkdownV2,
-  escapeMarkdownV2Code,
-  escapeMarkdownV2Url,
-  type MarkupCaption,
-  type MarkupParseMode,
-  MarkupText,
-} from "./format/escape.js";
-export {
-  CALLBACK_DATA_MAX_BYTES,
-  checkCallbackData,
-  InlineKeyboard,
-} from "./format/inline-keyboard.js";
-export { toHtml } from "./format/render.js";
-export {
-  forceReply,
-  Keyboard,
-  type KeyboardOptions,
-  removeKeyboard,
-} from "./format/reply-keyboard.js";
-export {
-  CAPTION_MAX_LENGTH,
-  MESSAGE_TEXT_MAX_LENGTH,
-  splitFormatted,
-} from "./format/split.js";
-export { type HtmlValue, html, type MarkupValue, md } from "./format/templates.js";
+export { MemoryStorage, type MemoryStorageOptions } from "./runtime/memory-storage.js";
+export { LeaseLostError, LockTimeoutError, SessionConflictError } from "./runtime/errors.js";

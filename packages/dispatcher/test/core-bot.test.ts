@@ -2,7 +2,8 @@ import diagnostics from "node:diagnostics_channel";
 import { inspect } from "node:util";
 import type { Update } from "@bot/types";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { Bot, BotError, type Context, DISPATCHER_CHANNEL, DispatcherError } from "../src/index.js";
+import { DISPATCHER_CHANNEL } from "../src/advanced.js";
+import { Bot, BotError, type Context, DispatcherError } from "../src/index.js";
 import {
   type FakeApi,
   ME,

@@ -1,7 +1,8 @@
 import { InputFile } from "@bot/client";
 import type { Update } from "@bot/types";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { Bot, Context, DispatcherError, type WebhookReplySink } from "../src/index.js";
+import type { WebhookReplySink } from "../src/advanced.js";
+import { Bot, Context, DispatcherError } from "../src/index.js";
 import {
   callbackUpdate,
   commandUpdate,

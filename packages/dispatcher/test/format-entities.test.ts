@@ -2,10 +2,10 @@ import { Buffer } from "node:buffer";
 import type { MessageEntity, User } from "@bot/types";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { canContain } from "../src/advanced.js";
 import {
   blockquote,
   bold,
-  canContain,
   code,
   customEmoji,
   dateTime,

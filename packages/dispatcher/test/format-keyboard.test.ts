@@ -1,13 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  CALLBACK_DATA_MAX_BYTES,
-  checkCallbackData,
-  FormatError,
-  forceReply,
-  InlineKeyboard,
-  Keyboard,
-  removeKeyboard,
-} from "../src/index.js";
+import { CALLBACK_DATA_MAX_BYTES, checkCallbackData } from "../src/advanced.js";
+import { FormatError, forceReply, InlineKeyboard, Keyboard, removeKeyboard } from "../src/index.js";
 
 function expectFormatError(fn: () => unknown, code: string): void {
   let caught: unknown;

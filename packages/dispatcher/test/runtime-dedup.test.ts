@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { MemoryStorage, type Storage, UpdateDedup } from "../src/index.js";
+import { UpdateDedup } from "../src/advanced.js";
+import { MemoryStorage, type Storage } from "../src/index.js";
 
 function clocked() {
   let now = 1_000_000;

@@ -6,13 +6,13 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Client } from "@bot/client";
 import { afterEach, describe, expect, it } from "vitest";
+import { UpdateDedup } from "../src/advanced.js";
 import {
   Bot,
   type Context,
   HandlerTimeoutError,
   MemoryStorage,
   PollingError,
-  UpdateDedup,
 } from "../src/index.js";
 import { type EmulatedBot, emulatedBot, sentTexts } from "./fixtures/emulator-bot.js";
 import { BOT_INFO, gate, sleep, until } from "./fixtures/polling-helpers.js";

@@ -2,7 +2,8 @@ import diagnostics from "node:diagnostics_channel";
 import { inspect } from "node:util";
 import type { Update } from "@bot/types";
 import { afterEach, describe, expect, it } from "vitest";
-import { MemoryStorage, POLLING_CHANNEL, Poller, PollingError } from "../src/index.js";
+import { POLLING_CHANNEL, Poller } from "../src/advanced.js";
+import { MemoryStorage, PollingError } from "../src/index.js";
 import { textUpdate } from "./fixtures/fake-bot-api.js";
 import { gate, setup, sleep, until } from "./fixtures/polling-helpers.js";
 

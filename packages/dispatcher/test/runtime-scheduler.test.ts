@@ -1,12 +1,7 @@
 import type { Update } from "@bot/types";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import {
-  HandlerTimeoutError,
-  KeyedScheduler,
-  RuntimeError,
-  type SchedulerTask,
-  type TaskHandle,
-} from "../src/index.js";
+import { KeyedScheduler, type SchedulerTask, type TaskHandle } from "../src/advanced.js";
+import { HandlerTimeoutError, RuntimeError } from "../src/index.js";
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

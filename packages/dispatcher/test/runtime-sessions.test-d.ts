@@ -1,19 +1,21 @@
 import { describe, expectTypeOf, it } from "vitest";
 import {
+  KeyedScheduler,
+  Poller,
+  type PollingHost,
+  type TaskHandle,
+  type TaskKey,
+} from "../src/advanced.js";
+import {
   Bot,
   type Context,
   type DataFlavor,
   dataSessions,
-  KeyedScheduler,
   MemoryStorage,
-  Poller,
-  type PollingHost,
   type SessionFlavor,
   type Storage,
   type StorageEntry,
   session,
-  type TaskHandle,
-  type TaskKey,
 } from "../src/index.js";
 
 describe("runtime types", () => {

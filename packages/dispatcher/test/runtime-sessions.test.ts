@@ -1,5 +1,6 @@
 import type { Update } from "@bot/types";
 import { describe, expect, it } from "vitest";
+import type { StorageLease, StorageLockOptions } from "../src/advanced.js";
 import {
   Bot,
   type Context,
@@ -9,8 +10,6 @@ import {
   SessionConflictError,
   type SessionFlavor,
   type Storage,
-  type StorageLease,
-  type StorageLockOptions,
   session,
 } from "../src/index.js";
 import { textUpdate } from "./fixtures/fake-bot-api.js";

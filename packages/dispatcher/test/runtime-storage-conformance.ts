@@ -6,7 +6,8 @@
  * fenced commits); `MemoryStorage` does.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import type { Storage, StorageLease } from "../src/index.js";
+import type { StorageLease } from "../src/advanced.js";
+import type { Storage } from "../src/index.js";
 
 export interface StorageHarness {
   readonly storage: Storage;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { escapeKeyPart, storageKey } from "../src/index.js";
+import { escapeKeyPart, storageKey } from "../src/advanced.js";
 
 describe("storageKey: keys scoped by bot, user-chosen parts escaped", () => {
   it("lays keys out as <botId>:<kind>:<parts>", () => {

@@ -1,6 +1,7 @@
 import type { Update } from "@bot/types";
 import { describe, expect, it } from "vitest";
-import { Context, updateChatId, updateKey, updateUserId } from "../src/index.js";
+import { updateChatId, updateKey, updateUserId } from "../src/advanced.js";
+import { Context } from "../src/index.js";
 import { BOT_INFO } from "./fixtures/polling-helpers.js";
 
 const user = { id: 7, is_bot: false, first_name: "U" };

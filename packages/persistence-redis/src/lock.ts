@@ -10,14 +10,14 @@
  * @module
  */
 
+import type { StorageEntry } from "@bot/dispatcher";
+import { LeaseLostError, LockTimeoutError, RuntimeError } from "@bot/dispatcher";
 import type {
   StorageCommitResult,
-  StorageEntry,
   StorageLease,
   StorageLeaseWrite,
   StorageLockOptions,
-} from "@bot/dispatcher";
-import { LeaseLostError, LockTimeoutError, RuntimeError } from "@bot/dispatcher";
+} from "@bot/dispatcher/advanced";
 import { type Script, script } from "./commander.js";
 
 /**

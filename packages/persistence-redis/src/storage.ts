@@ -8,10 +8,9 @@ import {
   RuntimeError,
   type Storage,
   type StorageEntry,
-  type StorageLease,
-  type StorageLockOptions,
   type StorageWriteOptions,
 } from "@bot/dispatcher";
+import type { StorageLease, StorageLockOptions } from "@bot/dispatcher/advanced";
 import { Commander, type RedisClientLike } from "./commander.js";
 import { RedisStorageError } from "./errors.js";
 import { redisKey } from "./keys.js";

@@ -1,4 +1,4 @@
-import { UpdateDedup } from "@bot/dispatcher";
+import { UpdateDedup } from "@bot/dispatcher/advanced";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RedisStorage } from "../src/index.js";
 import { connect, dropPrefix, uniquePrefix } from "./helpers.js";

@@ -1,4 +1,4 @@
-import { UpdateDedup } from "@bot/dispatcher";
+import { UpdateDedup } from "@bot/dispatcher/advanced";
 import { safeParseUpdate } from "@bot/types/schemas";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";

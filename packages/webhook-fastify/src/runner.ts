@@ -1,12 +1,12 @@
+import type { HandlerTimeoutError } from "@bot/dispatcher";
 import {
-  type HandlerTimeoutError,
   KeyedScheduler,
   type SchedulerTask,
   type TaskHandle,
   type UpdateDedup,
   updateChatId,
   updateUserId,
-} from "@bot/dispatcher";
+} from "@bot/dispatcher/advanced";
 import type { Update } from "@bot/types";
 import type { WebhookBot, WebhookHandleOptions, WebhookQueue } from "./contract.js";
 import { deadlineChannel, droppedChannel, duplicateChannel } from "./diagnostics.js";
