@@ -21,7 +21,8 @@ export {
   type HearsContext,
   type InlineQueryContext,
 } from "./core/composer.js";
-export { Context, type ContextConstructor } from "./core/context.js";
+export { Context, type ContextClass, type ContextConstructor } from "./core/context.js";
+export { type BotLike, type DeepLinkOptions, deepLink, startGroupLink } from "./core/deep-link.js";
 export type { ContextShortcuts, InlineResult, MessageText } from "./core/shortcut-types.js";
 export { type Filter, type FilterQuery, matchFilter } from "./core/filter.js";
 export type { Middleware, MiddlewareFn, MiddlewareObj, NextFunction } from "./core/middleware.js";
@@ -84,6 +85,7 @@ export {
 export {
   CallbackDataCodec,
   type CallbackDataOptions,
+  type CallbackScope,
   callbackData,
 } from "./format/callback-data.js";
 export { FormatError, type FormatErrorCode } from "./format/errors.js";

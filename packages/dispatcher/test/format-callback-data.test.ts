@@ -2,7 +2,7 @@ import { inspect } from "node:util";
 import type { Update } from "@bot/types";
 import fc from "fast-check";
 import * as v from "valibot";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { callbackData, FormatError, InlineKeyboard, MemoryStorage } from "../src/index.js";
 
 const SECRET = "canary-secret-0123456789abcdef";
@@ -21,18 +21,23 @@ function expectFormatError(fn: () => unknown, code: string): FormatError {
 
 const Vote = v.object({ id: v.number(), up: v.boolean(), note: v.optional(v.string()) });
 
-function cbUpdate(data: string | undefined): { update: Update } {
+function cbUpdate(data: string | undefined, userId = 1, chatId?: number): { update: Update } {
   return {
     update: {
       update_id: 1,
       callback_query: {
         id: "q",
-        from: { id: 1, is_bot: false, first_name: "A" },
+        from: { id: userId, is_bot: false, first_name: "A" },
         chat_instance: "c",
+        ...(chatId === undefined
+          ? {}
+          : {
+              message: { message_id: 5, date: 1, chat: { id: chatId, type: "group", title: "g" } },
+            }),
         ...(data === undefined ? {} : { data }),
       },
     },
-  };
+  } as { update: Update };
 }
 
 describe("callbackData", () => {
@@ -233,5 +238,92 @@ describe("callbackData", () => {
       () => callbackData("n", v.string(), { ttlMs: 0 }),
       "CALLBACK_DATA_INVALID_OPTIONS",
     );
+  });
+
+  it("binds signed data to the chat and user it was issued for", () => {
+    const codec = callbackData("vote", Vote, { secret: SECRET, bind: "chat-and-user" });
+    const alice = { chatId: -10, from: { id: 1 } };
+    const data = codec.pack({ id: 7, up: true }, alice);
+    expect(codec.unpack(data, alice)).toStrictEqual({ id: 7, up: true });
+    expect(codec.safeUnpack(data, { chatId: -10, from: { id: 2 } })).toMatchObject({
+      success: false,
+      error: { code: "CALLBACK_DATA_BAD_SIGNATURE" },
+    });
+    expect(codec.safeUnpack(data, { chatId: -11, from: { id: 1 } })).toMatchObject({
+      success: false,
+      error: { code: "CALLBACK_DATA_BAD_SIGNATURE" },
+    });
+    expect(codec.safeUnpack(data)).toMatchObject({ success: false });
+    expect(codec.filter()(cbUpdate(data, 1, -10))).toBe(true);
+    expect(codec.filter()(cbUpdate(data, 2, -10))).toBe(false);
+    expect(codec.filter()(cbUpdate(data, 1, -11))).toBe(false);
+    expectFormatError(() => codec.pack({ id: 7, up: true }), "CALLBACK_DATA_INVALID_VALUE");
+    const byUser = callbackData("u", Vote, { secret: SECRET, bind: "user" });
+    const anywhere = byUser.pack({ id: 1, up: false }, { from: { id: 3 } });
+    expect(byUser.filter()(cbUpdate(anywhere, 3, -99))).toBe(true);
+    expect(byUser.filter()(cbUpdate(anywhere, 4, -99))).toBe(false);
+  });
+
+  describe("expiry and stale buttons", () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it("signed data expires: unpack says CALLBACK_DATA_EXPIRED, expired() recognises it, filter() does not match", async () => {
+      vi.useFakeTimers({ toFake: ["Date"], now: 1_700_000_000_000 });
+      const codec = callbackData("vote", Vote, { secret: SECRET, expiresInMs: 60_000 });
+      const data = codec.pack({ id: 7, up: true });
+      expect(Buffer.byteLength(data)).toBeLessThanOrEqual(64);
+      expect(codec.unpack(data)).toStrictEqual({ id: 7, up: true });
+      expect(await codec.expired()(cbUpdate(data))).toBe(false);
+      vi.setSystemTime(1_700_000_000_000 + 61_000);
+      expectFormatError(() => codec.unpack(data), "CALLBACK_DATA_EXPIRED");
+      expect(await codec.expired()(cbUpdate(data))).toBe(true);
+      expect(codec.filter()(cbUpdate(data))).toBe(false);
+      // a forged expiry breaks the signature, and forged data is not "stale"
+      const forged = data.replace(/^(vote:.{11})[0-9a-z]+\./, "$1zzzzzzz.");
+      expectFormatError(() => codec.unpack(forged), "CALLBACK_DATA_BAD_SIGNATURE");
+      expect(await codec.expired()(cbUpdate(forged))).toBe(false);
+    });
+
+    it("clearStored makes every stored value stale; forget removes one", async () => {
+      const storage = new MemoryStorage();
+      const Note = v.object({ id: v.number(), note: v.string() });
+      const codec = callbackData("note", Note, { secret: SECRET, storage });
+      const one = await codec.packAsync({ id: 1, note: "x".repeat(100) });
+      const two = await codec.packAsync({ id: 2, note: "y".repeat(100) });
+      expect(await codec.expired()(cbUpdate(one))).toBe(false);
+      expect(await codec.forget(one)).toBe(true);
+      await expect(codec.unpackAsync(one)).rejects.toMatchObject({
+        code: "CALLBACK_DATA_EXPIRED",
+      });
+      expect(await codec.expired()(cbUpdate(one))).toBe(true);
+      expect(await codec.unpackAsync(two)).toMatchObject({ id: 2 });
+      await codec.clearStored();
+      await expect(codec.unpackAsync(two)).rejects.toMatchObject({
+        code: "CALLBACK_DATA_EXPIRED",
+      });
+      expect(await codec.expired()(cbUpdate(two))).toBe(true);
+      const three = await codec.packAsync({ id: 3, note: "z".repeat(100) });
+      expect(await codec.unpackAsync(three)).toMatchObject({ id: 3 });
+      await codec.clearStored();
+      await expect(codec.unpackAsync(three)).rejects.toMatchObject({
+        code: "CALLBACK_DATA_EXPIRED",
+      });
+    });
+
+    it("bind and expiresInMs need a secret; clearStored needs storage", async () => {
+      expectFormatError(
+        () => callbackData("n", v.string(), { bind: "user" }),
+        "CALLBACK_DATA_INVALID_OPTIONS",
+      );
+      expectFormatError(
+        () => callbackData("n", v.string(), { expiresInMs: 60_000 }),
+        "CALLBACK_DATA_INVALID_OPTIONS",
+      );
+      await expect(callbackData("n", v.string()).clearStored()).rejects.toMatchObject({
+        code: "CALLBACK_DATA_INVALID_OPTIONS",
+      });
+    });
   });
 });

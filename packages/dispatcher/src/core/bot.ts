@@ -10,7 +10,12 @@ import type { Storage } from "../runtime/storage.js";
 import { allowedKinds } from "./allowed-updates.js";
 import type { BotInfo } from "./api.js";
 import { Composer } from "./composer.js";
-import { Context, type ContextConstructor, type HandleUpdateOptions } from "./context.js";
+import {
+  Context,
+  type ContextClassOption,
+  type ContextConstructor,
+  type HandleUpdateOptions,
+} from "./context.js";
 import { BotError, DispatcherError, type ErrorSource, HandlerStop } from "./errors.js";
 import { updateKindOf } from "./filter.js";
 import { isThenable, runSteps } from "./run.js";
@@ -28,8 +33,11 @@ export interface BotOptions<C extends Context> {
   botInfo?: BotInfo | undefined;
   /** The default storage for sessions and dedup. Default: a `MemoryStorage`. */
   storage?: Storage | undefined;
-  /** A custom context class. Default: {@link Context}. */
-  contextConstructor?: ContextConstructor<C> | undefined;
+  /**
+   * A custom context class (a subclass of {@link Context}); `C` may add flavors on top of it.
+   * Default: {@link Context}.
+   */
+  contextConstructor?: ContextClassOption<C> | undefined;
 }
 
 /** Receives every error: handler errors with their context, polling and session errors without. */
@@ -119,7 +127,8 @@ export class Bot<C extends Context = Context> extends Composer<C> implements Pol
       botId: typeof botId === "number" ? botId : undefined,
     });
     this.#me = options.botInfo;
-    this.#Ctx = options.contextConstructor ?? (Context as unknown as ContextConstructor<C>);
+    // the class builds C's own members; the flavors in C are added by middleware at run time
+    this.#Ctx = (options.contextConstructor ?? Context) as unknown as ContextConstructor<C>;
   }
 
   /**

@@ -39,13 +39,34 @@ export interface HandleUpdateOptions {
   webhookReply?: WebhookReplySink;
 }
 
-/** Constructs a context; a custom class passed as `contextConstructor` must take these arguments. */
+/** Constructs a context of type `C` (what the bot calls for every update). */
 export type ContextConstructor<C extends Context> = new (
   update: Update,
   api: Client,
   me: BotInfo,
   options?: HandleUpdateOptions,
 ) => C;
+
+/**
+ * A custom context class for a bot whose context type is `C`: a subclass of {@link Context}
+ * whose instances have `C`'s own members. `C` may add flavors (`DataFlavor`, `SessionFlavor`)
+ * on top, which middleware adds at run time, so the class needs no `declare` lines for them:
+ *
+ * ```ts
+ * class MyContext extends Context { get isAdmin() { return this.from?.id === ADMIN; } }
+ * type Ctx = MyContext & DataFlavor<{ count: number }>;
+ * const bot = new Bot<Ctx>(token, { contextConstructor: MyContext });
+ * ```
+ */
+export type ContextClass<C extends Context> = new (
+  update: Update,
+  api: Client,
+  me: BotInfo,
+  options?: HandleUpdateOptions,
+) => Context & Partial<C>;
+
+/** What `contextConstructor` takes: exactly `C`'s class, or a class `C` adds flavors to. */
+export type ContextClassOption<C extends Context> = ContextConstructor<C> | ContextClass<C>;
 
 const CHAT_ACTION_REPEAT_MS = 4000;
 function ignore(): void {}

@@ -11,6 +11,7 @@ export type DispatcherErrorCode =
   | "NOT_INITIALIZED"
   | "NO_CHAT"
   | "NO_TARGET"
+  | "INVALID_DEEP_LINK"
   | "HANDLER_ERROR";
 
 /**

@@ -25,6 +25,25 @@ export interface CallbackDataOptions {
   readonly storage?: Storage | undefined;
   /** How long stored values live, in milliseconds; 30 days by default. */
   readonly ttlMs?: number | undefined;
+  /**
+   * Binds signed data to where it was issued (needs `secret`): `"chat"`, `"user"` or
+   * `"chat-and-user"`. `pack(value, ctx)` signs the chat and/or user of `ctx` into the data, and
+   * unpacking in another chat or by another user fails with `CALLBACK_DATA_BAD_SIGNATURE`.
+   */
+  readonly bind?: "chat" | "user" | "chat-and-user" | undefined;
+  /**
+   * How long packed data stays valid, in milliseconds (needs `secret`): the expiry is signed
+   * into the data (7 characters), and later it unpacks as `CALLBACK_DATA_EXPIRED`.
+   */
+  readonly expiresInMs?: number | undefined;
+}
+
+/** Where data is packed or unpacked: a `Context`, or its chat id and user. */
+export interface CallbackScope {
+  /** The chat the button is in. */
+  readonly chatId?: number | undefined;
+  /** The user who gets (or presses) the button. */
+  readonly from?: { readonly id: number } | undefined;
 }
 
 const DEFAULT_TTL_MS = 30 * 24 * 60 * 60 * 1000;
@@ -71,7 +90,19 @@ const OptionsSchema = v.object({
       v.minValue(1, "ttlMs must be positive"),
     ),
   ),
+  bind: v.optional(
+    v.picklist(["chat", "user", "chat-and-user"], 'bind must be "chat", "user" or "chat-and-user"'),
+  ),
+  expiresInMs: v.optional(
+    v.pipe(
+      v.number("expiresInMs must be a number"),
+      v.integer("expiresInMs must be an integer"),
+      v.minValue(1000, "expiresInMs must be at least 1000"),
+    ),
+  ),
 });
+
+const EXPIRY = /^([0-9a-z]{1,9})\./;
 
 const PREFIX = /^[^:]{1,32}$/;
 
@@ -131,6 +162,8 @@ export class CallbackDataCodec<S extends v.GenericSchema> {
   readonly #tagChars: number;
   readonly #storage: Storage | undefined;
   readonly #ttlMs: number;
+  readonly #bind: "chat" | "user" | "chat-and-user" | undefined;
+  readonly #expiresInMs: number | undefined;
 
   /**
    * Creates a codec; prefer {@link callbackData}.
@@ -159,7 +192,22 @@ export class CallbackDataCodec<S extends v.GenericSchema> {
         `callbackData: ${parsed.issues.map((i) => i.message).join("; ")}`,
       );
     }
-    const { secret, tagBytes = 8, storage, ttlMs = DEFAULT_TTL_MS } = parsed.output;
+    const {
+      secret,
+      tagBytes = 8,
+      storage,
+      ttlMs = DEFAULT_TTL_MS,
+      bind,
+      expiresInMs,
+    } = parsed.output;
+    if (secret === undefined && (bind !== undefined || expiresInMs !== undefined)) {
+      throw new FormatError(
+        "CALLBACK_DATA_INVALID_OPTIONS",
+        "callbackData: bind and expiresInMs need a secret (unsigned data can be forged)",
+      );
+    }
+    this.#bind = bind;
+    this.#expiresInMs = expiresInMs;
     this.#storage = storage;
     this.#ttlMs = ttlMs;
     this.prefix = prefix;
@@ -213,12 +261,37 @@ export class CallbackDataCodec<S extends v.GenericSchema> {
     }
   }
 
-  /** Prefixes and signs a payload; returns it with its size in bytes. */
-  #seal(payload: string): [string, number] {
-    const data =
-      this.#secret === undefined
-        ? `${this.prefix}:${payload}`
-        : `${this.prefix}:${this.#tag(`${this.prefix}:${payload}`)}${payload}`;
+  /** What the signature covers besides the data: the bound chat and user. */
+  #binding(scope: CallbackScope | undefined, packing: boolean): string {
+    const bind = this.#bind;
+    if (bind === undefined) return "";
+    const chat = scope?.chatId;
+    const user = scope?.from?.id;
+    const needChat = bind !== "user";
+    const needUser = bind !== "chat";
+    if ((needChat && chat === undefined) || (needUser && user === undefined)) {
+      if (!packing) return "\u0000unbound";
+      throw new FormatError(
+        "CALLBACK_DATA_INVALID_VALUE",
+        `callbackData "${this.prefix}": bound to the ${bind}, so pack(value, ctx) needs a context with ${needChat && chat === undefined ? "a chat" : "a user"}`,
+      );
+    }
+    return `${needChat ? `\u0000c${chat}` : ""}${needUser ? `\u0000u${user}` : ""}`;
+  }
+
+  /** Prefixes, dates and signs a payload; returns it with its size in bytes. */
+  #seal(payload: string, scope: CallbackScope | undefined): [string, number] {
+    if (this.#secret === undefined) {
+      const plain = `${this.prefix}:${payload}`;
+      return [plain, Buffer.byteLength(plain)];
+    }
+    const expires =
+      this.#expiresInMs === undefined
+        ? ""
+        : `${Math.ceil((Date.now() + this.#expiresInMs) / 1000).toString(36)}.`;
+    const body = `${expires}${payload}`;
+    const tag = this.#tag(`${this.prefix}:${body}${this.#binding(scope, true)}`);
+    const data = `${this.prefix}:${tag}${body}`;
     return [data, Buffer.byteLength(data)];
   }
 
@@ -229,19 +302,79 @@ export class CallbackDataCodec<S extends v.GenericSchema> {
     );
   }
 
-  #storageKey(id: string): string {
-    return `cbdata:${this.prefix}:${id}`;
+  #storageKey(generation: number, id: string): string {
+    // generation 0 keeps the key of values stored before `clearStored` existed
+    return generation === 0
+      ? `cbdata:${this.prefix}:${id}`
+      : `cbdata:${this.prefix}:${generation}:${id}`;
+  }
+
+  #generationKey(): string {
+    return `cbdata:${this.prefix}:generation`;
+  }
+
+  async #generation(storage: Storage): Promise<number> {
+    const entry = await storage.get(this.#generationKey());
+    return typeof entry?.value === "number" ? entry.value : 0;
+  }
+
+  /**
+   * Makes every value `packAsync` stored so far unreachable: their buttons unpack as
+   * `CALLBACK_DATA_EXPIRED` and `expired()` recognises them. The old values stay in storage
+   * until their `ttlMs` runs out. Shared by every process on the same storage.
+   *
+   * @returns A promise settled when the store was cleared.
+   * @throws {FormatError} `CALLBACK_DATA_INVALID_OPTIONS` when the codec has no storage.
+   */
+  async clearStored(): Promise<void> {
+    const storage = this.#needStorage();
+    for (;;) {
+      const entry = await storage.get<number>(this.#generationKey());
+      const next = (typeof entry?.value === "number" ? entry.value : 0) + 1;
+      if (entry === undefined) {
+        if (await storage.setIfAbsent(this.#generationKey(), next)) return;
+      } else if (await storage.compareAndSet(this.#generationKey(), entry.version, next)) {
+        return;
+      }
+    }
+  }
+
+  /**
+   * Deletes the value one button's data points to (for one-shot buttons); other data is left.
+   *
+   * @param data The callback data.
+   * @returns Whether a stored value was deleted.
+   */
+  async forget(data: string | undefined): Promise<boolean> {
+    const storage = this.#needStorage();
+    const payload = this.#open(data, undefined, false);
+    if (typeof payload !== "string") return false;
+    const overflow = OVERFLOW_ID.exec(payload);
+    if (overflow === null) return false;
+    const generation = await this.#generation(storage);
+    return storage.delete(this.#storageKey(generation, overflow[1] as string));
+  }
+
+  #needStorage(): Storage {
+    if (this.#storage === undefined) {
+      throw new FormatError(
+        "CALLBACK_DATA_INVALID_OPTIONS",
+        `callbackData "${this.prefix}": this codec has no storage`,
+      );
+    }
+    return this.#storage;
   }
 
   /**
    * Packs a value into `callback_data`.
    *
    * @param value The value, checked against the schema.
+   * @param scope Where the button is issued (a `Context`): needed when the codec binds data.
    * @returns The data, at most 64 bytes of UTF-8.
    */
-  pack(value: v.InferInput<S>): string {
+  pack(value: v.InferInput<S>, scope?: CallbackScope): string {
     this.#check(value);
-    const [data, bytes] = this.#seal(this.#encode(value));
+    const [data, bytes] = this.#seal(this.#encode(value), scope);
     if (bytes > CALLBACK_DATA_MAX_BYTES) throw this.#tooLong(bytes);
     return data;
   }
@@ -251,17 +384,19 @@ export class CallbackDataCodec<S extends v.GenericSchema> {
    * configured `storage` and packs a short random key instead.
    *
    * @param value The value, checked against the schema.
+   * @param scope Where the button is issued (a `Context`): needed when the codec binds data.
    * @returns The data, at most 64 bytes of UTF-8.
    */
-  async packAsync(value: v.InferInput<S>): Promise<string> {
+  async packAsync(value: v.InferInput<S>, scope?: CallbackScope): Promise<string> {
     this.#check(value);
     const payload = this.#encode(value);
-    const [data, bytes] = this.#seal(payload);
+    const [data, bytes] = this.#seal(payload, scope);
     if (bytes <= CALLBACK_DATA_MAX_BYTES) return data;
     if (this.#storage === undefined) throw this.#tooLong(bytes);
     const id = randomBytes(12).toString("base64url");
-    await this.#storage.set(this.#storageKey(id), payload, { ttlMs: this.#ttlMs });
-    return this.#seal(`~${id}`)[0];
+    const generation = await this.#generation(this.#storage);
+    await this.#storage.set(this.#storageKey(generation, id), payload, { ttlMs: this.#ttlMs });
+    return this.#seal(`~${id}`, scope)[0];
   }
 
   /**
@@ -278,10 +413,11 @@ export class CallbackDataCodec<S extends v.GenericSchema> {
    * Unpacks and validates callback data.
    *
    * @param data The callback data from `ctx.callbackQuery.data`.
+   * @param scope Where the button was pressed (a `Context`): needed when the codec binds data.
    * @returns The value, as the schema outputs it.
    */
-  unpack(data: string | undefined): v.InferOutput<S> {
-    const result = this.safeUnpack(data);
+  unpack(data: string | undefined, scope?: CallbackScope): v.InferOutput<S> {
+    const result = this.safeUnpack(data, scope);
     if (!result.success) throw result.error;
     return result.output;
   }
@@ -296,8 +432,15 @@ export class CallbackDataCodec<S extends v.GenericSchema> {
     };
   }
 
-  /** Checks prefix and signature; returns the payload, or a failure. */
-  #open(data: string | undefined): string | { success: false; error: FormatError } {
+  /**
+   * Checks prefix, signature (with the binding of `scope`) and expiry; returns the payload, or
+   * a failure. `checkBinding: false` skips the binding (for `forget`, which only reads the id).
+   */
+  #open(
+    data: string | undefined,
+    scope: CallbackScope | undefined,
+    checkBinding = true,
+  ): string | { success: false; error: FormatError } {
     if (data === undefined || !this.owns(data)) {
       return this.#fail("CALLBACK_DATA_MALFORMED", "data has another prefix");
     }
@@ -305,10 +448,26 @@ export class CallbackDataCodec<S extends v.GenericSchema> {
     if (this.#secret !== undefined) {
       const tag = payload.slice(0, this.#tagChars);
       payload = payload.slice(this.#tagChars);
-      const expected = Buffer.from(this.#tag(`${this.prefix}:${payload}`));
-      const given = Buffer.from(tag);
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-        return this.#fail("CALLBACK_DATA_BAD_SIGNATURE", "the signature does not match");
+      if (checkBinding || this.#bind === undefined) {
+        const binding = this.#binding(scope, false);
+        const expected = Buffer.from(this.#tag(`${this.prefix}:${payload}${binding}`));
+        const given = Buffer.from(tag);
+        if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+          return this.#fail(
+            "CALLBACK_DATA_BAD_SIGNATURE",
+            this.#bind === undefined
+              ? "the signature does not match"
+              : `the signature does not match (or the button was issued to another ${this.#bind})`,
+          );
+        }
+      }
+      if (this.#expiresInMs !== undefined) {
+        const m = EXPIRY.exec(payload);
+        if (m === null) return this.#fail("CALLBACK_DATA_MALFORMED", "the expiry is missing");
+        if (Number.parseInt(m[1] as string, 36) * 1000 < Date.now()) {
+          return this.#fail("CALLBACK_DATA_EXPIRED", "the button has expired");
+        }
+        payload = payload.slice(m[0].length);
       }
     }
     return payload;
@@ -335,12 +494,14 @@ export class CallbackDataCodec<S extends v.GenericSchema> {
    * storage fails here with `CALLBACK_DATA_MALFORMED`; use `unpackAsync` for it.
    *
    * @param data The callback data.
+   * @param scope Where the button was pressed (a `Context`): needed when the codec binds data.
    * @returns `{ success: true, output }` or `{ success: false, error }`.
    */
   safeUnpack(
     data: string | undefined,
+    scope?: CallbackScope,
   ): { success: true; output: v.InferOutput<S> } | { success: false; error: FormatError } {
-    const payload = this.#open(data);
+    const payload = this.#open(data, scope);
     if (typeof payload !== "string") return payload;
     if (payload.startsWith("~")) {
       return this.#fail("CALLBACK_DATA_MALFORMED", "stored data needs unpackAsync");
@@ -352,17 +513,19 @@ export class CallbackDataCodec<S extends v.GenericSchema> {
    * Unpacks and validates callback data, loading it from storage if `packAsync` stored it.
    *
    * @param data The callback data from `ctx.callbackQuery.data`.
+   * @param scope Where the button was pressed (a `Context`): needed when the codec binds data.
    * @returns The value, as the schema outputs it.
    */
-  async unpackAsync(data: string | undefined): Promise<v.InferOutput<S>> {
-    let payload = this.#open(data);
+  async unpackAsync(data: string | undefined, scope?: CallbackScope): Promise<v.InferOutput<S>> {
+    let payload = this.#open(data, scope);
     if (typeof payload !== "string") throw payload.error;
     const overflow = OVERFLOW_ID.exec(payload);
     if (overflow !== null) {
       if (this.#storage === undefined) {
         throw this.#fail("CALLBACK_DATA_MALFORMED", "stored data but no storage").error;
       }
-      const entry = await this.#storage.get(this.#storageKey(overflow[1] as string));
+      const generation = await this.#generation(this.#storage);
+      const entry = await this.#storage.get(this.#storageKey(generation, overflow[1] as string));
       if (entry === undefined || typeof entry.value !== "string") {
         throw this.#fail("CALLBACK_DATA_EXPIRED", "the stored value is gone").error;
       }
@@ -386,7 +549,7 @@ export class CallbackDataCodec<S extends v.GenericSchema> {
     return (ctx) => {
       const data = ctx.update.callback_query?.data;
       if (!this.owns(data)) return false;
-      const payload = this.#open(data);
+      const payload = this.#open(data, scopeOf(ctx));
       if (typeof payload !== "string") return false;
       if (OVERFLOW_ID.test(payload)) return pairs.length === 0;
       const r = this.#finish(payload);
@@ -396,6 +559,35 @@ export class CallbackDataCodec<S extends v.GenericSchema> {
       return pairs.every(([k, want]) => Object.is(out[k], want));
     };
   }
+
+  /**
+   * Makes a predicate for `bot.filter` that recognises this codec's stale buttons: data that is
+   * past its `expiresInMs`, or whose stored value is gone (its `ttlMs` ran out, `forget` or
+   * `clearStored` removed it). Register it before the handler of `filter()`, to answer
+   * "this button has expired" instead of ignoring the press. Forged data is not stale.
+   *
+   * @returns The predicate (async for stored data: it reads the storage).
+   */
+  expired(): (ctx: UpdateHolder) => boolean | Promise<boolean> {
+    return (ctx) => {
+      const data = ctx.update.callback_query?.data;
+      if (!this.owns(data)) return false;
+      const payload = this.#open(data, scopeOf(ctx));
+      if (typeof payload !== "string") return payload.error.code === "CALLBACK_DATA_EXPIRED";
+      const overflow = OVERFLOW_ID.exec(payload);
+      const storage = this.#storage;
+      if (overflow === null || storage === undefined) return false;
+      return this.#generation(storage).then(async (generation) => {
+        const entry = await storage.get(this.#storageKey(generation, overflow[1] as string));
+        return entry === undefined;
+      });
+    };
+  }
+}
+
+function scopeOf(ctx: UpdateHolder): CallbackScope {
+  const q = ctx.update.callback_query;
+  return { chatId: q?.message?.chat.id, from: q?.from };
 }
 
 /**
