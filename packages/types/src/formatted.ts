@@ -62,7 +62,13 @@ type WithField<P, K extends keyof P & string, E extends string, M extends string
   P,
   K | E | M
 > &
-  ({} extends Pick<P, K> ? OptionalFormattedField<K, E, M> : FormattedField<K, E, M>);
+  // the original fields (their docs stay on hover), or a formatted value without its companions
+  (
+    | Pick<P, Extract<K | E | M, keyof P>>
+    | ({ [k in K]: Formatted } & { [k in E]?: never } & {
+        [k in M]?: never;
+      })
+  );
 
 /** Text fields and their companions: `[entities field, parse mode field]`. */
 const COMPANIONS: Readonly<Record<string, readonly [string, string]>> = {
