@@ -1,6 +1,6 @@
 /**
  * Runs every benchmark (or the ones named on the command line) and prints
- * medians and ratios. Usage: `pnpm bench [schema|client|dispatch|webhook|redis|e2e]...`.
+ * medians and ratios. Usage: `pnpm bench [schema|client|dispatch|webhook|sessions|redis|e2e]...`.
  */
 import { report } from "./harness.ts";
 
@@ -23,6 +23,10 @@ const all: Record<
   webhook: {
     reference: "bare Fastify",
     run: async () => (await import("./webhook.ts")).benchWebhook(),
+  },
+  sessions: {
+    reference: "grammY session() in memory",
+    run: async () => (await import("./sessions.ts")).benchSessions(),
   },
   redis: {
     reference: "node-redis GET+SET (raw)",
