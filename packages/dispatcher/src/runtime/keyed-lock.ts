@@ -23,6 +23,21 @@ interface KeyState {
   timer: ReturnType<typeof setTimeout> | undefined;
 }
 
+/** Whether every key is a non-empty string and none repeats (no allocation for one key). */
+function distinctKeys(keys: readonly unknown[]): boolean {
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    if (typeof k !== "string" || k.length === 0) return false;
+  }
+  if (keys.length === 1) return true;
+  if (keys.length <= 8) {
+    for (let i = 1; i < keys.length; i++)
+      for (let j = 0; j < i; j++) if (keys[i] === keys[j]) return false;
+    return true;
+  }
+  return new Set(keys).size === keys.length;
+}
+
 /**
  * Checks the arguments of a lock call (shared by every in-process implementation).
  *
@@ -31,12 +46,7 @@ interface KeyState {
  * @throws {RuntimeError} `STORAGE_INVALID_KEY` or `STORAGE_INVALID_VALUE`.
  */
 export function checkLock(keys: readonly string[], options: StorageLockOptions): void {
-  if (
-    !Array.isArray(keys) ||
-    keys.length === 0 ||
-    keys.some((k) => typeof k !== "string" || k.length === 0) ||
-    new Set(keys).size !== keys.length
-  ) {
+  if (!Array.isArray(keys) || keys.length === 0 || !distinctKeys(keys)) {
     throw new RuntimeError(
       "STORAGE_INVALID_KEY",
       "@bot/dispatcher: lock needs a non-empty list of distinct, non-empty string keys",
@@ -99,10 +109,60 @@ export class LeaseTable {
    * @throws {LockTimeoutError} when `waitMs` passed first (nothing stays held).
    */
   async acquire(keys: readonly string[], options: StorageLockOptions): Promise<LeaseGrant> {
+    return this.tryAcquire(keys, options) ?? this.#acquireWaiting(keys, options);
+  }
+
+  /**
+   * Holds every key at once when all are free (synchronously: no promise, no timer), else
+   * holds nothing.
+   *
+   * @param keys Distinct keys.
+   * @param options TTL, wait deadline and abort signal.
+   * @returns The grant, or `undefined` when some key is held or awaited.
+   * @throws {RuntimeError} on invalid arguments; the signal's reason when it is aborted.
+   */
+  tryAcquire(keys: readonly string[], options: StorageLockOptions): LeaseGrant | undefined {
     checkLock(keys, options);
-    const { ttlMs, waitMs, signal } = options;
-    signal?.throwIfAborted();
+    options.signal?.throwIfAborted();
     if (this.#keys.size >= this.#sweepAt) this.#sweep();
+    if (keys.length === 1) {
+      const key = keys[0] as string;
+      if (!this.#free1(key)) return undefined;
+      this.#counter += 1;
+      const token = this.#counter;
+      this.#hold(key, token, this.#now() + options.ttlMs);
+      return { token, keys: [key] };
+    }
+    for (const key of keys) if (!this.#free1(key)) return undefined;
+    this.#counter += 1;
+    const token = this.#counter;
+    const expiresAt = this.#now() + options.ttlMs;
+    for (const key of keys) this.#hold(key, token, expiresAt);
+    return { token, keys: [...keys] };
+  }
+
+  /** Whether a key can be taken at once (free or expired, nobody waiting). */
+  #free1(key: string): boolean {
+    const state = this.#keys.get(key);
+    if (state === undefined) return true;
+    if (state.waiters.length > 0) return false;
+    return state.holder === 0 || state.expiresAt <= this.#now();
+  }
+
+  /** Takes a key known to be free (see {@link LeaseTable.#free1}) until `expiresAt`. */
+  #hold(key: string, token: number, expiresAt: number): void {
+    const state = this.#keys.get(key);
+    if (state === undefined) {
+      this.#keys.set(key, { holder: token, expiresAt, waiters: [], timer: undefined });
+      return;
+    }
+    state.holder = token;
+    state.expiresAt = expiresAt;
+    this.#schedule(key, state);
+  }
+
+  async #acquireWaiting(keys: readonly string[], options: StorageLockOptions): Promise<LeaseGrant> {
+    const { ttlMs, waitMs, signal } = options;
     this.#counter += 1;
     const token = this.#counter;
     const order = [...keys].sort();

@@ -19,12 +19,27 @@ import type {
  * @param options TTL, wait deadline, abort signal.
  * @returns The lease.
  */
-export async function acquireLease(
+export function acquireLease(
   storage: Storage,
   keys: readonly string[],
   options: StorageLockOptions,
 ): Promise<StorageLease> {
-  if (typeof storage.lock === "function") return storage.lock(keys, options);
+  // the storage's own promise, not one more around it
+  if (typeof storage.lock === "function") {
+    try {
+      return storage.lock(keys, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+  return fallbackLease(storage, keys, options);
+}
+
+async function fallbackLease(
+  storage: Storage,
+  keys: readonly string[],
+  options: StorageLockOptions,
+): Promise<StorageLease> {
   const table = lockFor(storage);
   const grant = await table.acquire(keys, options);
   let entries: StorageLease["entries"];

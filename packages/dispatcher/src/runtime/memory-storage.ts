@@ -211,14 +211,17 @@ export class MemoryStorage implements Storage {
    * @returns The lease with the keys' entries.
    */
   async lock(keys: readonly string[], options: StorageLockOptions): Promise<StorageLease> {
-    const grant = await this.#leases.acquire(keys, options);
-    const entries = grant.keys.map((key) => {
-      const slot = this.#live(key);
-      return slot === undefined
-        ? undefined
-        : { value: JSON.parse(slot.json), version: slot.version };
-    });
+    // free keys: taken synchronously (no promise chain, no timer)
+    const grant =
+      this.#leases.tryAcquire(keys, options) ?? (await this.#leases.acquire(keys, options));
+    const entries: Array<StorageEntry | undefined> = new Array(grant.keys.length);
+    for (let i = 0; i < grant.keys.length; i++) {
+      const slot = this.#live(grant.keys[i] as string);
+      entries[i] =
+        slot === undefined ? undefined : { value: JSON.parse(slot.json), version: slot.version };
+    }
     const leases = this.#leases;
+    // own function properties (a wrapper may spread the lease), each closing over the grant
     return {
       keys: grant.keys,
       token: grant.token,
@@ -247,14 +250,29 @@ export class MemoryStorage implements Storage {
   #commit(grant: LeaseGrant, writes: readonly StorageLeaseWrite[]): StorageCommitResult {
     if (!this.#leases.isHeld(grant)) throw new LeaseLostError(grant.keys);
     const now = this.#now();
+    if (writes.length === 1 && grant.keys.length === 1) {
+      const write = writes[0] as StorageLeaseWrite;
+      if (write.key !== grant.keys[0]) this.#badCommit();
+      const isDelete = "delete" in write && write.delete === true;
+      let json: string | undefined;
+      let expiresAt = 0;
+      if (!isDelete) {
+        const valued = write as Extract<StorageLeaseWrite, { value: unknown }>;
+        expiresAt = checkWrite(write.key, { ttlMs: valued.ttlMs }, now);
+        json = serialise(write.key, valued.value);
+      }
+      if ((this.#live(write.key)?.version ?? null) !== write.expectedVersion) {
+        return { ok: false, conflict: write.key };
+      }
+      if (json === undefined) {
+        this.#slots.delete(write.key);
+        return { ok: true, versions: [undefined] };
+      }
+      return { ok: true, versions: [this.#write(write.key, json, expiresAt)] };
+    }
     const seen = new Set<string>();
     const planned = writes.map((write) => {
-      if (!grant.keys.includes(write.key) || seen.has(write.key)) {
-        throw new RuntimeError(
-          "STORAGE_INVALID_KEY",
-          "@bot/dispatcher: a commit writes each key of its lease at most once",
-        );
-      }
+      if (!grant.keys.includes(write.key) || seen.has(write.key)) this.#badCommit();
       seen.add(write.key);
       if ("delete" in write && write.delete === true)
         return { write, json: undefined, expiresAt: 0 };
@@ -275,5 +293,12 @@ export class MemoryStorage implements Storage {
       return this.#write(write.key, json, expiresAt);
     });
     return { ok: true, versions };
+  }
+
+  #badCommit(): never {
+    throw new RuntimeError(
+      "STORAGE_INVALID_KEY",
+      "@bot/dispatcher: a commit writes each key of its lease at most once",
+    );
   }
 }

@@ -102,10 +102,8 @@ export class ScopeMember {
    * @returns Its value.
    */
   load<T>(slot: SessionSlot<T>): Promise<T> {
-    return slot.load(this.#start);
+    return slot.load(this.#scope);
   }
-
-  readonly #start = () => this.#scope.lockPending();
 
   /**
    * Marks this member's handlers as finished. The last member to finish saves every changed
@@ -136,13 +134,15 @@ export class ScopeMember {
 export class SessionScope {
   #pending: SessionSlot[] = [];
   readonly #groups: LockGroup[] = [];
-  #locking: Promise<void> = Promise.resolve();
+  #locking: Promise<void> | undefined;
+  /** Batches being locked (the next one waits for them). */
+  #inFlight = 0;
   #members = 0;
   #finished = 0;
   #closed = false;
   readonly #after: Array<() => Promise<void>> = [];
   readonly #signal: AbortSignal | undefined;
-  readonly #onAbort = () => this.#abandon();
+  #onAbort: (() => void) | undefined;
 
   /**
    * The scope of an update's context (created on first use).
@@ -192,11 +192,29 @@ export class SessionScope {
   /** Locks and loads every pending slot, after any batch in progress. */
   lockPending(): void {
     // a slot whose middleware already finished is never read again: do not lock it
-    const slots = this.#pending.filter((slot) => !slot.closed);
+    let slots = this.#pending;
+    if (slots.some((slot) => slot.closed)) slots = slots.filter((slot) => !slot.closed);
     this.#pending = [];
-    const ready = this.#locking.then(() => this.#lock(slots));
-    this.#locking = ready.catch(() => undefined);
+    const previous = this.#locking;
+    this.#inFlight += 1;
+    // no batch in progress: lock now (no extra turn of the promise chain)
+    const ready =
+      previous === undefined || this.#inFlight === 1
+        ? this.#lockBatch(slots)
+        : previous.then(() => this.#lockBatch(slots));
+    this.#locking = ready;
     for (const slot of slots) slot.ready = ready;
+  }
+
+  /** Locks one batch; never rejects (a failure is recorded on the slots). */
+  async #lockBatch(slots: SessionSlot[]): Promise<void> {
+    try {
+      await this.#lock(slots);
+    } catch (error) {
+      for (const slot of slots) slot.error ??= { error };
+    } finally {
+      this.#inFlight -= 1;
+    }
   }
 
   async #lock(slots: SessionSlot[]): Promise<void> {
@@ -210,8 +228,8 @@ export class SessionScope {
       for (const slot of slots) slot.error = { error };
       return;
     }
-    const byStorage = new Map<Storage, SessionSlot[]>();
-    const taken = new Set<string>();
+    // a few slots: plain arrays and loops, no maps, sets or sorts for the usual one storage
+    const groups: Array<{ readonly storage: Storage; readonly slots: SessionSlot[] }> = [];
     for (const slot of slots) {
       let key: string | undefined;
       try {
@@ -221,8 +239,9 @@ export class SessionScope {
         continue;
       }
       if (key === undefined) continue;
-      const id = `${ordinalOf(slot.storage)}\u0000${key}`;
-      if (taken.has(id) || this.#holds(slot.storage, key)) {
+      let group: { readonly storage: Storage; readonly slots: SessionSlot[] } | undefined;
+      for (const g of groups) if (g.storage === slot.storage) group = g;
+      if (group?.slots.some((s) => s.key === key) === true || this.#holds(slot.storage, key)) {
         slot.error = {
           error: new RuntimeError(
             "SESSION_INVALID_OPTIONS",
@@ -231,37 +250,41 @@ export class SessionScope {
         };
         continue;
       }
-      taken.add(id);
-      const list = byStorage.get(slot.storage) ?? [];
-      list.push(slot);
-      byStorage.set(slot.storage, list);
+      if (group === undefined) groups.push({ storage: slot.storage, slots: [slot] });
+      else group.slots.push(slot);
     }
-    const order = [...byStorage.entries()].sort((a, b) => ordinalOf(a[0]) - ordinalOf(b[0]));
+    if (groups.length > 1) groups.sort((a, b) => ordinalOf(a.storage) - ordinalOf(b.storage));
     let failure: { error: unknown } | undefined;
-    for (const [storage, group] of order) {
+    for (const { storage, slots: group } of groups) {
       if (failure !== undefined) {
         for (const slot of group) slot.error = failure;
         continue;
       }
-      const ttlMs = Math.max(...group.map((s) => s.lock.ttlMs));
-      const waitMs = Math.max(...group.map((s) => s.lock.waitMs));
+      let ttlMs = 0;
+      let waitMs = 0;
+      const keys: string[] = [];
+      for (const slot of group) {
+        ttlMs = Math.max(ttlMs, slot.lock.ttlMs);
+        waitMs = Math.max(waitMs, slot.lock.waitMs);
+        keys.push(slot.key as string);
+      }
       const entry: LockGroup = { slots: group, lease: undefined, ttlMs, renewAt: 0 };
       try {
-        const lease = await acquireLease(
-          storage,
-          group.map((s) => s.key as string),
-          { ttlMs, waitMs, signal: this.#signal },
-        );
+        const lease = await acquireLease(storage, keys, { ttlMs, waitMs, signal: this.#signal });
         entry.lease = lease;
         this.#groups.push(entry);
-        if (this.#groups.length === 1) this.#signal?.addEventListener("abort", this.#onAbort);
-        group.forEach((slot, i) => {
+        if (this.#groups.length === 1 && this.#signal !== undefined) {
+          this.#onAbort ??= () => this.#abandon();
+          this.#signal.addEventListener("abort", this.#onAbort);
+        }
+        for (let i = 0; i < group.length; i++) {
+          const slot = group[i] as SessionSlot;
           try {
             slot.loaded(lease.entries[i]);
           } catch (error) {
             slot.error = { error };
           }
-        });
+        }
         renewer.add(entry);
         if (aborted(this.#signal)) this.#abandon(); // aborted while we waited
       } catch (error) {
@@ -294,43 +317,12 @@ export class SessionScope {
     this.#finished += 1;
     if (this.#finished < this.#members) return;
     this.#closed = true;
-    await this.#locking;
-    this.#signal?.removeEventListener("abort", this.#onAbort);
+    if (this.#locking !== undefined) await this.#locking;
+    if (this.#onAbort !== undefined) this.#signal?.removeEventListener("abort", this.#onAbort);
     const errors: unknown[] = [];
-    await Promise.all(
-      this.#groups.map(async (group) => {
-        this.#stopRenewing(group);
-        const lease = group.lease as StorageLease;
-        const writes: StorageLeaseWrite[] = [];
-        const written: SessionSlot[] = [];
-        for (const slot of group.slots) {
-          try {
-            const change = slot.pendingWrite();
-            if (change === undefined) continue;
-            writes.push({
-              key: slot.key as string,
-              expectedVersion: slot.version,
-              value: change.value,
-              ttlMs: slot.ttlMs,
-            });
-            written.push(slot);
-          } catch (error) {
-            errors.push(error);
-          }
-        }
-        try {
-          if (writes.length === 0) {
-            await lease.release();
-            return;
-          }
-          const outcome = await lease.commit(writes, { release: true });
-          if (!outcome.ok) errors.push(new SessionConflictError(outcome.conflict));
-        } catch (error) {
-          errors.push(error);
-          await lease.release().catch(() => false);
-        }
-      }),
-    );
+    const groups = this.#groups;
+    if (groups.length === 1) await this.#save(groups[0] as LockGroup, errors);
+    else if (groups.length > 1) await Promise.all(groups.map((g) => this.#save(g, errors)));
     for (const task of this.#after) {
       try {
         await task();
@@ -339,5 +331,38 @@ export class SessionScope {
       }
     }
     if (errors.length > 0) throw errors[0];
+  }
+
+  /** Saves a group's changed sessions and releases its lease; errors go to `errors`. */
+  async #save(group: LockGroup, errors: unknown[]): Promise<void> {
+    this.#stopRenewing(group);
+    const lease = group.lease as StorageLease;
+    let writes: StorageLeaseWrite[] | undefined;
+    for (const slot of group.slots) {
+      try {
+        const change = slot.pendingWrite();
+        if (change === undefined) continue;
+        writes ??= [];
+        writes.push({
+          key: slot.key as string,
+          expectedVersion: slot.version,
+          value: change.value,
+          ttlMs: slot.ttlMs,
+        });
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    try {
+      if (writes === undefined) {
+        await lease.release(); // nothing changed: no commit
+        return;
+      }
+      const outcome = await lease.commit(writes, { release: true });
+      if (!outcome.ok) errors.push(new SessionConflictError(outcome.conflict));
+    } catch (error) {
+      errors.push(error);
+      await lease.release().catch(() => false);
+    }
   }
 }

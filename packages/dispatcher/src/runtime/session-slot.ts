@@ -105,10 +105,10 @@ export class SessionSlot<T = unknown> {
   /**
    * The value, once the scope loaded it.
    *
-   * @param start Starts loading (the scope locks every pending session of the update).
+   * @param scope Starts loading (`lockPending` locks every pending session of the update).
    * @returns The mutable value.
    */
-  load(start: () => void): Promise<T> {
+  load(scope: { lockPending(): void }): Promise<T> {
     if (this.#loading !== undefined) return this.#loading;
     if (this.closed) {
       return Promise.reject(
@@ -118,7 +118,7 @@ export class SessionSlot<T = unknown> {
         ),
       );
     }
-    if (this.ready === undefined) start();
+    if (this.ready === undefined) scope.lockPending();
     this.#loading = (this.ready as Promise<void>).then(() => {
       if (this.error !== undefined) throw this.error.error;
       if (this.key === undefined) {

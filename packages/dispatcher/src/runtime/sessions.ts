@@ -221,7 +221,11 @@ function botIdOf(ctx: SessionContext): number {
 }
 
 /** Runs the handlers, then lets the update's scope save and release. */
-async function runMember(member: ScopeMember, next: () => Promise<void>): Promise<void> {
+async function runMember(
+  member: ScopeMember,
+  next: () => Promise<void>,
+  state?: { done: boolean },
+): Promise<void> {
   let failure: { error: unknown } | undefined;
   try {
     await next();
@@ -234,6 +238,7 @@ async function runMember(member: ScopeMember, next: () => Promise<void>): Promis
   } catch (error) {
     saveError = { error };
   }
+  if (state !== undefined) state.done = true;
   if (failure !== undefined) throw failure.error;
   if (saveError !== undefined) throw saveError.error;
 }
@@ -481,9 +486,7 @@ export function dataSessions<
         );
       });
     }
-    return runMember(member, next).finally(() => {
-      state.done = true;
-    });
+    return runMember(member, next, state);
   };
 }
 
