@@ -339,11 +339,11 @@ function describeLock(name: string, factory: () => Promise<StorageHarness>): voi
 
     it("extend keeps a lease past its first TTL", async () => {
       const h = await make();
-      // margins of 400 ms against a real clock on a loaded machine
-      const lease = await lockOf(h.storage)(["k"], 1000);
-      await h.advance(600);
-      await lease.extend(1000);
-      await h.advance(600);
+      // margins of 1.5 s against a real clock on a loaded machine
+      const lease = await lockOf(h.storage)(["k"], 3000);
+      await h.advance(1500);
+      await lease.extend(3000);
+      await h.advance(1500);
       const outcome = await lease.commit([{ key: "k", expectedVersion: null, value: 1 }]);
       expect(outcome.ok).toBe(true);
       await lease.release();
