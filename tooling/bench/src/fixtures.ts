@@ -82,3 +82,25 @@ export const BENCH_BOT_INFO = {
   can_manage_bots: false,
   supports_join_request_queries: false,
 };
+
+let textUpdateId = 0;
+/**
+ * A private text message from user `chat` in chat `chat` (ids offset by 10 000), for the
+ * session benchmarks; update ids rise across calls.
+ *
+ * @param chat The chat number.
+ * @returns A fresh update.
+ */
+export function textUpdate(chat: number): Update {
+  const id = ++textUpdateId;
+  return {
+    update_id: id,
+    message: {
+      message_id: id,
+      date: 1_764_000_000,
+      chat: { id: 10_000 + chat, type: "private", first_name: "U" },
+      from: { id: 10_000 + chat, is_bot: false, first_name: "U" },
+      text: "count",
+    },
+  };
+}

@@ -16,14 +16,13 @@
 import { randomBytes } from "node:crypto";
 import { Bot, dataSessions } from "@bot/dispatcher";
 import { RedisStorage } from "@bot/persistence-redis";
-import type { Update } from "@bot/types";
 import { RedisAdapter } from "@grammyjs/storage-redis";
 import { Redis as TelegrafRedisStore } from "@telegraf/session/redis";
 import { Bot as GrammyBot, session as grammySession } from "grammy";
 import { Redis } from "ioredis";
 import { createClient } from "redis";
 import { Telegraf, session as telegrafSession } from "telegraf";
-import { BENCH_BOT_INFO, BENCH_TOKEN } from "./fixtures.ts";
+import { BENCH_BOT_INFO, BENCH_TOKEN, textUpdate } from "./fixtures.ts";
 import { type BenchResult, median } from "./harness.ts";
 
 const URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -61,22 +60,6 @@ async function serverStats(probe: InfoClient): Promise<{ cpu: number; commands: 
   return {
     cpu: num("used_cpu_user") + num("used_cpu_sys"),
     commands: num("total_commands_processed"),
-  };
-}
-
-let updateId = 0;
-/** A private text message from user `chat` in chat `chat`. */
-function textUpdate(chat: number): Update {
-  const user = { id: 10_000 + chat, is_bot: false, first_name: "U" };
-  return {
-    update_id: ++updateId,
-    message: {
-      message_id: updateId,
-      date: 1_764_000_000,
-      chat: { id: 10_000 + chat, type: "private", first_name: "U" },
-      from: user,
-      text: "count",
-    },
   };
 }
 

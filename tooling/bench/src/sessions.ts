@@ -12,10 +12,9 @@
  * Subjects run interleaved, round by round (the machine may be noisy).
  */
 import { Bot, dataSessions, MemoryStorage } from "@bot/dispatcher";
-import type { Update } from "@bot/types";
 import { Bot as GrammyBot, session as grammySession, MemorySessionStorage } from "grammy";
 import { MemorySessionStore, Telegraf, session as telegrafSession } from "telegraf";
-import { BENCH_BOT_INFO, BENCH_TOKEN } from "./fixtures.ts";
+import { BENCH_BOT_INFO, BENCH_TOKEN, textUpdate } from "./fixtures.ts";
 import { type BenchResult, median } from "./harness.ts";
 
 const IN_FLIGHT = 50;
@@ -28,22 +27,6 @@ export interface SessionSubject {
   readonly update: (chat: number) => Promise<void>;
   /** The counter stored for chat `chat` (to check every subject counted every update). */
   readonly count: (chat: number) => Promise<number>;
-}
-
-let updateId = 0;
-/** A private text message from user `chat` in chat `chat`. */
-function textUpdate(chat: number): Update {
-  const user = { id: 10_000 + chat, is_bot: false, first_name: "U" };
-  return {
-    update_id: ++updateId,
-    message: {
-      message_id: updateId,
-      date: 1_764_000_000,
-      chat: { id: 10_000 + chat, type: "private", first_name: "U" },
-      from: user,
-      text: "count",
-    },
-  };
 }
 
 function ours(): SessionSubject {
