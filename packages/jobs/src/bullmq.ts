@@ -1,0 +1,233 @@
+/**
+ * `@bot/jobs/bullmq`: a durable {@link JobsDriver} on BullMQ over node-redis. Job records live
+ * in one Redis hash; each due run is one BullMQ delayed job, so any process with the same
+ * prefix and queue may schedule it and exactly one worker runs it.
+ *
+ * @module
+ */
+import { createNodeRedisClient, type Job, Queue, Worker } from "bullmq";
+import type { JobRecord, JobsDriver, RunJob } from "./driver.js";
+import { nextRun } from "./schedule.js";
+
+/** The part of a node-redis client (`createClient()` of `redis`) the driver uses. */
+export interface BullMQRedisClient {
+  duplicate(): unknown;
+  hGet(key: string, field: string): Promise<string | null | undefined | object>;
+  hVals(key: string): Promise<unknown[]>;
+  hSet(key: string, field: string, value: string): Promise<unknown>;
+  hDel(key: string, field: string): Promise<number>;
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+}
+
+/** Options of {@link BullMQDriver}. */
+export interface BullMQDriverOptions {
+  /**
+   * A node-redis client (connected). The driver reads and writes job records through it and
+   * gives BullMQ duplicates of it (closed by `stop()` and `close()`).
+   */
+  readonly client: BullMQRedisClient;
+  /** The key prefix of the records and of BullMQ's keys (default `"bot:jobs"`). */
+  readonly prefix?: string | undefined;
+  /** The BullMQ queue name (default `"jobs"`). */
+  readonly queue?: string | undefined;
+  /** How many runs one process executes at once (default 10). */
+  readonly concurrency?: number | undefined;
+  /**
+   * How long a worker's lock on a running job lasts without renewal, in ms (BullMQ's
+   * `lockDuration`, default 30000). After a crash, its running jobs are run again by another
+   * worker once the lock expired and a stalled check ran.
+   */
+  readonly lockDurationMs?: number | undefined;
+  /** How often workers look for stalled jobs, in ms (BullMQ's `stalledInterval`, default 30000). */
+  readonly stalledIntervalMs?: number | undefined;
+  /** How often one run may be recovered after crashes before it fails (default 3). */
+  readonly maxStalledCount?: number | undefined;
+}
+
+interface RunData {
+  readonly id: string;
+  readonly dueAt: number;
+}
+
+/** Replaces field ARGV[1] with ARGV[3] only while it still holds ARGV[2] (ARGV[3] "": delete). */
+const CAS = `local v = redis.call('HGET', KEYS[1], ARGV[1])
+if v ~= ARGV[2] then return 0 end
+if ARGV[3] == '' then redis.call('HDEL', KEYS[1], ARGV[1]) else redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) end
+return 1`;
+
+type RawClient = { close?(): Promise<void>; destroy?(): unknown; quit?(): Promise<unknown> };
+
+const runId = (id: string, at: number) => `${id}_${at}`;
+
+/**
+ * Jobs in Redis, run by BullMQ workers. A run is a delayed BullMQ job whose id is the job's id
+ * and due time, so re-adding it is harmless; the worker that takes it advances the record to
+ * the next run (computed by `nextRun` from the moment it fires, as the memory driver does, so
+ * runs missed while no worker ran are coalesced into one) and adds that run before executing
+ * this one. BullMQ's lock lets one worker run a job; a worker killed mid-run leaves its runs
+ * stalled, and another worker runs them again: delivery is at least once.
+ *
+ * @example
+ * import { createClient } from "redis";
+ * import { BullMQDriver } from "@bot/jobs/bullmq";
+ * const client = await createClient({ url: "redis://127.0.0.1:6379" }).connect();
+ * const jobs = new Jobs({ bot, driver: new BullMQDriver({ client, prefix: "mybot:jobs" }) });
+ */
+export class BullMQDriver implements JobsDriver {
+  readonly #client: BullMQRedisClient;
+  readonly #records: string;
+  readonly #prefix: string;
+  readonly #name: string;
+  readonly #options: BullMQDriverOptions;
+  readonly #raws: RawClient[] = [];
+  #queue: Queue | undefined;
+  #worker: Worker | undefined;
+
+  /**
+   * Creates the driver.
+   *
+   * @param options The client, the prefix and worker settings.
+   */
+  constructor(options: BullMQDriverOptions) {
+    if (typeof options?.client?.duplicate !== "function")
+      throw new TypeError("BullMQDriver needs options.client, a node-redis client");
+    this.#options = options;
+    this.#client = options.client;
+    this.#prefix = options.prefix ?? "bot:jobs";
+    this.#name = options.queue ?? "jobs";
+    this.#records = `${this.#prefix}:${this.#name}:records`;
+  }
+
+  #connection() {
+    const raw = this.#client.duplicate() as RawClient;
+    this.#raws.push(raw);
+    return createNodeRedisClient(raw);
+  }
+
+  get #q(): Queue {
+    this.#queue ??= new Queue(this.#name, {
+      connection: this.#connection(),
+      prefix: this.#prefix,
+    });
+    return this.#queue;
+  }
+
+  async start(run: RunJob): Promise<void> {
+    if (this.#worker !== undefined) return;
+    const o = this.#options;
+    const worker = new Worker(this.#name, (job: Job<RunData>) => this.#process(run, job), {
+      connection: this.#connection(),
+      prefix: this.#prefix,
+      concurrency: o.concurrency ?? 10,
+      lockDuration: o.lockDurationMs ?? 30_000,
+      stalledInterval: o.stalledIntervalMs ?? 30_000,
+      maxStalledCount: o.maxStalledCount ?? 3,
+      autorun: false,
+    });
+    worker.on("error", () => {});
+    this.#worker = worker;
+    void worker.run().catch(() => {});
+    await worker.waitUntilReady();
+  }
+
+  async stop(graceMs: number): Promise<void> {
+    const worker = this.#worker;
+    this.#worker = undefined;
+    if (worker !== undefined) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const closed = worker.close().then(() => true);
+      const late = new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), graceMs);
+      });
+      // Past the grace, the runs still going are left to BullMQ's stalled recovery.
+      if (!(await Promise.race([closed, late]))) await worker.close(true);
+      clearTimeout(timer);
+    }
+    await this.close();
+  }
+
+  /** Closes the queue and the connections the driver opened (`stop()` does it too). */
+  async close(): Promise<void> {
+    const q = this.#queue;
+    this.#queue = undefined;
+    if (this.#worker === undefined) {
+      await q?.close().catch(() => {});
+      for (const raw of this.#raws.splice(0)) {
+        try {
+          if (raw.close !== undefined) await raw.close();
+          else await raw.quit?.();
+        } catch {
+          await raw.destroy?.();
+        }
+      }
+    }
+  }
+
+  async put(record: JobRecord): Promise<void> {
+    await this.#client.hSet(this.#records, record.id, JSON.stringify(record));
+    if (!record.paused && record.nextRunAt !== undefined) await this.#enqueue(record);
+  }
+
+  async remove(id: string): Promise<boolean> {
+    const raw = await this.#client.hGet(this.#records, id);
+    if (typeof raw !== "string") return false;
+    const removed = (await this.#client.hDel(this.#records, id)) > 0;
+    const at = (JSON.parse(raw) as JobRecord).nextRunAt;
+    // A pending run of a removed job is skipped when it fires anyway; this keeps Redis tidy.
+    if (at !== undefined) await this.#q.remove(runId(id, at)).catch(() => 0);
+    return removed;
+  }
+
+  async list(): Promise<JobRecord[]> {
+    return (await this.#client.hVals(this.#records)).map((v) => JSON.parse(String(v)));
+  }
+
+  #enqueue(record: JobRecord): Promise<unknown> {
+    const at = record.nextRunAt as number;
+    return this.#q.add(record.name, { id: record.id, dueAt: at } satisfies RunData, {
+      jobId: runId(record.id, at),
+      delay: Math.max(0, at - Date.now()),
+      attempts: record.attempts,
+      backoff: { type: "exponential", delay: record.backoffMs },
+      removeOnComplete: true,
+      removeOnFail: true,
+    });
+  }
+
+  #cas(id: string, from: string, to: string): Promise<unknown> {
+    return this.#client.eval(CAS, { keys: [this.#records], arguments: [id, from, to] });
+  }
+
+  async #process(run: RunJob, job: Job<RunData>): Promise<void> {
+    const { id, dueAt } = job.data;
+    const stored = await this.#client.hGet(this.#records, id);
+    if (typeof stored !== "string") return;
+    const record = JSON.parse(stored) as JobRecord;
+    if (record.paused) return;
+    let current = stored;
+    if (record.nextRunAt === dueAt) {
+      record.nextRunAt = nextRun(record.schedule, Date.now());
+      const advanced = JSON.stringify(record);
+      // Changed meanwhile (replaced, paused, removed): the new state decides.
+      if (Number(await this.#cas(id, stored, advanced)) !== 1) return;
+      current = advanced;
+      if (record.nextRunAt !== undefined) await this.#enqueue(record);
+    } else if (job.attemptsStarted <= 1) {
+      return; // a stale run: the job was rescheduled since it was added
+    } else if (record.nextRunAt !== undefined) {
+      // A retry, or a run recovered after a crash, which may have come before its next run was added.
+      await this.#enqueue(record);
+    }
+    const attempt = job.attemptsMade + 1;
+    const finish = async () => {
+      if (record.nextRunAt === undefined) await this.#cas(id, current, "");
+    };
+    try {
+      await run({ record, dueAt, attempt });
+    } catch (error) {
+      if (attempt >= record.attempts) await finish();
+      throw error;
+    }
+    await finish();
+  }
+}
