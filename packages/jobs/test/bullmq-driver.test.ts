@@ -2,8 +2,11 @@ import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { Queue } from "bullmq";
 import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BullMQDriver } from "../src/bullmq.js";
+import { Jobs, MemoryDriver } from "../src/index.js";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const PROC = fileURLToPath(new URL("./fixtures/jobs-process.ts", import.meta.url));
@@ -111,5 +114,132 @@ describe("BullMQDriver across processes", () => {
     await Promise.all(ws.map((w) => stopped(w, "SIGTERM")));
     expect(await tally(p, 300)).toEqual({ lost: 0, duplicates: 0 });
     expect(await total(p)).toBe(300);
+  });
+});
+
+describe("BullMQDriver after a crash", () => {
+  it("kill -9 mid-run with 100 jobs pending: all run after a restart", {
+    timeout: 120_000,
+  }, async () => {
+    const p = prefix();
+    await schedule(p, "schedule", "100", "1500");
+    const w1 = await worker(p, 300);
+    await until(async () => (await total(p)) >= 20);
+    await stopped(w1, "SIGKILL");
+    const before = await tally(p, 100);
+    expect(before.lost).toBeGreaterThan(0);
+    const w2 = await worker(p, 300);
+    await until(async () => (await tally(p, 100)).lost === 0);
+    // Longer than a lock and a stalled check: a late duplicate would show up.
+    await new Promise((r) => setTimeout(r, 4_000));
+    await stopped(w2, "SIGTERM");
+    const after = await tally(p, 100);
+    console.log(
+      `kill -9: ${before.lost} not yet run at the kill; after restart ${JSON.stringify(after)}`,
+    );
+    expect(after).toEqual({ lost: 0, duplicates: 0 });
+  });
+
+  it("a repeating job keeps its cadence across a restart, without a burst", {
+    timeout: 120_000,
+  }, async () => {
+    const p = prefix();
+    await schedule(p, "repeat", "1000");
+    const ticks = async () => (await client.lRange(`${p}:ticks`, 0, -1)).map(Number);
+    const w1 = await worker(p);
+    await until(async () => (await ticks()).length >= 3);
+    await stopped(w1, "SIGTERM");
+    // About 3 runs fall due while no worker runs.
+    await new Promise((r) => setTimeout(r, 3_500));
+    const restart = Date.now();
+    const w2 = await worker(p);
+    await until(async () => (await ticks()).filter((t) => t >= restart).length >= 4);
+    await stopped(w2, "SIGTERM");
+    const after = (await ticks()).filter((t) => t >= restart);
+    const gaps = after.slice(1).map((t, i) => t - (after[i] as number));
+    // A burst of the missed runs would come within a few ms of each other.
+    expect(Math.min(...gaps)).toBeGreaterThan(500);
+    const q = new Queue("jobs", {
+      prefix: p,
+      connection: { host: "127.0.0.1", port: 6379 },
+    });
+    try {
+      // One chain of runs, not one per restart.
+      expect(await q.getDelayedCount()).toBe(1);
+    } finally {
+      await q.close();
+    }
+  });
+});
+
+describe("BullMQDriver in one process", () => {
+  const bot = { api: {}, reportError: async () => {} };
+  const open = (p: string) => new BullMQDriver({ client, prefix: p });
+
+  it("lists, replaces per chat and cancels", { timeout: 30_000 }, async () => {
+    const driver = open(prefix());
+    const jobs = new Jobs({ bot, driver });
+    jobs.define("alarm", () => {});
+    await jobs.forChat(1).runOnce("alarm", { in: 60_000 }, { replace: true });
+    await jobs.forChat(2).runOnce("alarm", { in: 60_000 }, { replace: true });
+    const again = await jobs.forChat(1).runOnce("alarm", { in: 30_000 }, { replace: true });
+    const all = await jobs.list();
+    expect(all.map((j) => j.chatId).sort()).toEqual([1, 2]);
+    expect((await jobs.forChat(1).list())[0]?.id).toBe(again.id);
+    expect(await jobs.forChat(2).cancel("alarm")).toBe(1);
+    expect((await jobs.list()).map((j) => j.id)).toEqual([again.id]);
+    await driver.close();
+  });
+
+  it("agrees with the memory driver on calendar times in a time zone", {
+    timeout: 30_000,
+  }, async () => {
+    const driver = open(prefix());
+    const durable = new Jobs({ bot, driver, timeZone: "Asia/Kathmandu" });
+    const memory = new Jobs({ bot, driver: new MemoryDriver(), timeZone: "Asia/Kathmandu" });
+    for (const j of [durable, memory]) {
+      j.define("x", () => {});
+      await j.runDaily("x", { time: "09:30", days: [1, 3] });
+      await j.runMonthly("x", { day: 31, time: "23:15", timeZone: "America/New_York" });
+      await j.cron("x", "0 */5 * * * *");
+    }
+    const times = async (j: Jobs<{}>) =>
+      (await j.list()).map((i) => [i.schedule.kind, i.nextRunAt?.getTime()]).sort();
+    expect(await times(durable)).toEqual(await times(memory));
+    await driver.close();
+  });
+
+  it("pauses, resumes, retries and waits for a running job on stop", {
+    timeout: 60_000,
+  }, async () => {
+    const driver = open(prefix());
+    const jobs = new Jobs({ bot, driver, stopGraceMs: 10_000 });
+    const seen: string[] = [];
+    jobs.define("flaky", async (job) => {
+      seen.push(`flaky#${job.attempt}`);
+      if (job.attempt === 1) throw new Error("first try fails");
+    });
+    jobs.define("slow", async () => {
+      await new Promise((r) => setTimeout(r, 800));
+      seen.push("slow done");
+    });
+    jobs.define("paused", () => {
+      seen.push("paused ran");
+    });
+    await jobs.start();
+    const paused = await jobs.runOnce("paused", { in: 300 });
+    await jobs.pause(paused.id);
+    await jobs.runOnce("flaky", { in: 100 }, { attempts: 2, backoffMs: 200 });
+    await until(async () => seen.includes("flaky#2"), 20_000);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(seen).not.toContain("paused ran");
+    await jobs.resume(paused.id);
+    await until(async () => seen.includes("paused ran"), 20_000);
+    await until(async () => (await jobs.list()).length === 0, 20_000);
+    await jobs.runOnce("slow", { in: 0 });
+    await until(async () => (await driver.list()).every((r) => r.nextRunAt === undefined), 20_000);
+    await new Promise((r) => setTimeout(r, 200));
+    await jobs.stop();
+    expect(seen).toEqual(["flaky#1", "flaky#2", "paused ran", "slow done"]);
   });
 });
