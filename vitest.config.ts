@@ -6,6 +6,7 @@ export default defineConfig({
       "packages/*/vitest.config.ts",
       "apps/*/vitest.config.ts",
       "tooling/*/vitest.config.ts",
+      "examples/*/vitest.config.ts",
     ],
     reporters: ["default", "./tooling/vitest-summary-reporter.ts"],
   },

@@ -14,7 +14,7 @@ const workflows = readdirSync(join(repoRoot, ".github/workflows"))
 /** Every workspace package directory (what pnpm-workspace.yaml's globs match). */
 const workspacePackages = (): string[] => {
   const dirs: string[] = [];
-  for (const parent of ["packages", "apps", "tooling"]) {
+  for (const parent of ["packages", "apps", "tooling", "examples"]) {
     for (const dir of readdirSync(join(repoRoot, parent))) {
       if (existsSync(join(repoRoot, parent, dir, "package.json"))) dirs.push(`${parent}/${dir}`);
     }
