@@ -128,6 +128,10 @@ export class BullMQDriver implements JobsDriver {
     this.#worker = worker;
     void worker.run().catch(() => {});
     await worker.waitUntilReady();
+    // Re-adds every pending run (a no-op for those present): heals a crash between writing a
+    // record and adding its run.
+    for (const r of await this.list())
+      if (!r.paused && r.nextRunAt !== undefined) await this.#enqueue(r);
   }
 
   async stop(graceMs: number): Promise<void> {
