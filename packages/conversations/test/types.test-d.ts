@@ -1,0 +1,52 @@
+import type { Context } from "@bot/dispatcher";
+import { describe, expectTypeOf, it } from "vitest";
+import { type ConversationFlavor, conversation, END, steps } from "../src/index.js";
+
+type C = Context & ConversationFlavor<{ name?: string }>;
+const { command, hears, on, callbackQuery } = steps<C, "A" | "B">();
+
+describe("conversation types", () => {
+  it("narrows inside steps and types the data", () => {
+    on("message:photo", async (ctx) => {
+      expectTypeOf(ctx.message.photo).toBeArray();
+      expectTypeOf(ctx.conversation.data.name).toEqualTypeOf<string | undefined>();
+    });
+    hears(/^(a)$/, async (ctx) => {
+      expectTypeOf(ctx.match).toEqualTypeOf<RegExpMatchArray>();
+    });
+    callbackQuery("x", async (ctx) => {
+      expectTypeOf(ctx.callbackQuery.data).toBeString();
+    });
+  });
+
+  it("accepts known states, END and nothing", () => {
+    conversation({
+      name: "ok",
+      entry: [command("start", async () => "A")],
+      states: {
+        A: [hears("b", async () => "B"), on("message", async () => undefined)],
+        B: [on("message:text", async () => END), command("x", async () => {})],
+      },
+      fallbacks: [command("cancel", async () => END)],
+    });
+  });
+
+  it("rejects a state that does not exist, and states that do not match the names", () => {
+    // @ts-expect-error "C" is not a state
+    command("start", async () => "C");
+    // @ts-expect-error "C" is not a state
+    hears("x", async () => "C");
+    conversation({
+      name: "missing",
+      entry: [command("start", async () => "A")],
+      // @ts-expect-error state "B" is missing
+      states: { A: [] },
+    });
+    conversation({
+      name: "extra",
+      entry: [command("start", async () => "A")],
+      // @ts-expect-error "C" is not a state name
+      states: { A: [], B: [], C: [] },
+    });
+  });
+});
