@@ -2,10 +2,13 @@
  * python-telegram-bot's conversation bot end to end against @bot/emulator: the README's code,
  * private chats, two users in one group, and a restart on the same storage mid-flow.
  */
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Bot, MemoryStorage, type Storage } from "@bot/dispatcher";
 import { createEmulator, type Emulator, type EmulatorBot, type UserActor } from "@bot/emulator";
+import { RedisStorage } from "@bot/persistence-redis";
 import type { Message } from "@bot/types";
+import { createClient } from "redis";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { conversation, END, steps } from "../src/index.js";
 import { install, type MyContext } from "./conversation-bot.js";
@@ -150,23 +153,37 @@ describe("the conversation bot", () => {
     expect(await say(bob, "Bob here")).toBe("Thank you! Other, no photo, no location: Bob here");
   });
 
-  it("continues the same step with the collected data after a restart on the same storage", async () => {
-    const storage = new MemoryStorage();
-    const first = await start(storage);
-    const erin = emu.user({ first_name: "Erin" });
-    erin.send("/start");
-    await reply(erin);
-    erin.send("Girl");
-    await reply(erin);
-    erin.sendPhoto();
-    expect((await reply(erin)).text).toContain("Gorgeous!");
-    await stop(first);
-    await start(storage); // a new Bot instance: only the storage is shared
-    erin.send("/skip"); // LOCATION accepts /skip; PHOTO's /skip would say "I bet..."
-    expect((await reply(erin)).text).toContain("paranoid");
-    erin.send("Done");
-    expect((await reply(erin)).text).toBe("Thank you! Girl, photo, no location: Done");
-  });
+  it.each(["memory", "redis"])(
+    "continues the same step with the collected data after a restart on %s storage",
+    async (kind) => {
+      const client = createClient({ url: "redis://127.0.0.1:6379" });
+      client.on("error", () => {});
+      if (kind === "redis") await client.connect();
+      const prefix = `test:conversations:${randomBytes(6).toString("hex")}:`;
+      const storage = kind === "redis" ? new RedisStorage({ client, prefix }) : new MemoryStorage();
+      const first = await start(storage);
+      const erin = emu.user({ first_name: "Erin" });
+      erin.send("/start");
+      await reply(erin);
+      erin.send("Girl");
+      await reply(erin);
+      erin.sendPhoto();
+      expect((await reply(erin)).text).toContain("Gorgeous!");
+      await stop(first);
+    if (kind === "redis") expect(await client.keys(`${prefix}*`)).not.toEqual([]);
+      await start(storage); // a new Bot instance: only the storage is shared
+      erin.send("/skip"); // LOCATION accepts /skip; PHOTO's /skip would say "I bet..."
+      expect((await reply(erin)).text).toContain("paranoid");
+      erin.send("Done");
+      expect((await reply(erin)).text).toBe("Thank you! Girl, photo, no location: Done");
+      if (kind === "redis") {
+        for (const r of [...running]) await stop(r.bot);
+        const keys = await client.keys(`${prefix}*`);
+        if (keys.length > 0) await client.del(keys);
+        await client.close();
+      }
+    },
+  );
 });
 
 describe("timeouts", () => {
