@@ -170,7 +170,7 @@ describe("the conversation bot", () => {
       erin.sendPhoto();
       expect((await reply(erin)).text).toContain("Gorgeous!");
       await stop(first);
-    if (kind === "redis") expect(await client.keys(`${prefix}*`)).not.toEqual([]);
+      if (kind === "redis") expect(await client.keys(`${prefix}*`)).not.toEqual([]);
       await start(storage); // a new Bot instance: only the storage is shared
       erin.send("/skip"); // LOCATION accepts /skip; PHOTO's /skip would say "I bet..."
       expect((await reply(erin)).text).toContain("paranoid");
