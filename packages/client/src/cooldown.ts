@@ -12,18 +12,18 @@ import type { ApiCall, Interceptor } from "./types.js";
 /** Options of {@link Cooldowns} and the `cooldown` interceptor. */
 export interface CooldownOptions {
   /** Where cool-downs are kept (default: a new {@link MemoryRateLimitStore}; the limiter's store when the client has a limiter). */
-  readonly store?: RateLimitStore;
+  readonly store?: RateLimitStore | undefined;
   /** A key prefix, e.g. the bot's id, when a store is shared (default: the bot id, else `"bot"`). */
-  readonly namespace?: string;
+  readonly namespace?: string | undefined;
   /** Waiters are released at the end of a cool-down plus up to this much at random, in ms (default 1000). */
-  readonly spreadMs?: number;
+  readonly spreadMs?: number | undefined;
   /**
    * A 429 for this many different chats within one second is taken for the bot-wide limit and
    * cools the whole bot down (default 3); `false` keeps such 429s per chat.
    */
-  readonly botWideAfter?: number | false;
+  readonly botWideAfter?: number | false | undefined;
   /** A call is not held back longer than this; it fails with a 429 at once instead, unsent (default 60 000). */
-  readonly maxWaitMs?: number;
+  readonly maxWaitMs?: number | undefined;
   /** The clock (default: the client's clock, else the wall clock). */
   readonly clock?: Clock;
   /** The random source of the spread, in [0, 1) (default `Math.random`). */

@@ -272,7 +272,7 @@ export function sendAttempt(r: AttemptRequest): Promise<unknown> {
           origin: r.origin,
           path: r.path,
           method: "POST",
-          headers: r.headers,
+          ...(r.headers === undefined ? {} : { headers: r.headers }),
           body: r.body as string,
         },
         handler,

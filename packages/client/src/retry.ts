@@ -25,7 +25,7 @@ export interface RetryPolicyOptions {
   /** The longest total wait of one call on 429 replies (default 300 000: five minutes). */
   readonly maxFloodWaitMs?: number;
   /** Each repeat after a 429 waits `retry_after` plus up to this much at random (default 1000). */
-  readonly floodSpreadMs?: number;
+  readonly floodSpreadMs?: number | undefined;
   /** Whether a method may be repeated after its request may have reached Telegram. */
   readonly isSafeToRepeat?: (method: string) => boolean;
   /** The clock to wait on (default: the one the client gives, else the wall clock). */

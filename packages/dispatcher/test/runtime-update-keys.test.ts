@@ -7,16 +7,13 @@ import { BOT_INFO } from "./fixtures/polling-helpers.js";
 const user = { id: 7, is_bot: false, first_name: "U" };
 const chat = { id: -100, type: "group", title: "G" } as const;
 const message = { message_id: 1, date: 1, chat, from: user, text: "hi" };
+/** A channel post has no `from`. */
+const post = { message_id: 1, date: 1, chat, text: "hi" };
 
 /** One update of many kinds, with the chat and user each should give. */
 const cases: Array<[string, Update, number | undefined, number | undefined]> = [
   ["message", { update_id: 1, message }, -100, 7],
-  [
-    "channel_post",
-    { update_id: 1, channel_post: { ...message, from: undefined } },
-    -100,
-    undefined,
-  ],
+  ["channel_post", { update_id: 1, channel_post: post }, -100, undefined],
   ["guest_message", { update_id: 1, guest_message: message } as Update, -100, 7],
   [
     "callback_query",

@@ -45,7 +45,9 @@ async function processes(prefix: string, order: string): Promise<string[]> {
 }
 
 /** Reads the chat's and the user's counter through a bot, as a handler sees them. */
-async function counters(prefix: string): Promise<{ chat?: number; user?: number }> {
+async function counters(
+  prefix: string,
+): Promise<{ chat?: number | undefined; user?: number | undefined }> {
   const storage = new RedisStorage({ client, prefix });
   const bot = new Bot<Context & DataFlavor<{ n?: number }, { n?: number }>>(
     "4242:multi-process-test-token",
@@ -55,7 +57,7 @@ async function counters(prefix: string): Promise<{ chat?: number; user?: number 
     },
   );
   bot.use(dataSessions({ storage }) as never);
-  let seen: { chat?: number; user?: number } = {};
+  let seen: { chat?: number | undefined; user?: number | undefined } = {};
   bot.on("message", async (ctx) => {
     seen = { chat: (await ctx.chatData).n, user: (await ctx.userData).n };
   });

@@ -25,7 +25,7 @@ export interface WebhookReplySink {
 /** The options the plugin passes to `bot.handleUpdate`. */
 export interface WebhookHandleOptions {
   /** Where a handler may put one API call for the HTTP response (`await` mode only). */
-  readonly webhookReply?: WebhookReplySink;
+  readonly webhookReply?: WebhookReplySink | undefined;
   /**
    * Aborted when the per-update deadline (`handlerTimeoutMs`) passes, or when the server
    * closes and the close grace ran out.

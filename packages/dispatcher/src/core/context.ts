@@ -1,12 +1,31 @@
 import type { CallOptions, Client } from "@bot/client";
 import {
+  type BotSubscriptionUpdated,
+  type BusinessConnection,
+  type BusinessMessagesDeleted,
+  type CallbackQuery,
   type Chat,
+  type ChatBoostRemoved,
+  type ChatBoostUpdated,
+  type ChatJoinRequest,
+  type ChatMemberUpdated,
+  type ChosenInlineResult,
   expandFormatted,
+  type InlineQuery,
   isInputFile,
+  type ManagedBotUpdated,
   type Message,
+  type MessageGenerationStopped,
+  type MessageReactionCountUpdated,
+  type MessageReactionUpdated,
   type MethodName,
   type MethodParams,
   type MethodResult,
+  type PaidMediaPurchased,
+  type Poll,
+  type PollAnswer,
+  type PreCheckoutQuery,
+  type ShippingQuery,
   type Update,
   type User,
 } from "@bot/types";
@@ -34,9 +53,9 @@ export interface WebhookReplySink {
 /** Options for one `bot.handleUpdate` call, also visible to the context. */
 export interface HandleUpdateOptions {
   /** Aborted when the update's handling should give up (shutdown, webhook deadline). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Where `ctx.webhookReply` may put one call. */
-  webhookReply?: WebhookReplySink;
+  webhookReply?: WebhookReplySink | undefined;
 }
 
 /** Constructs a context of type `C` (what the bot calls for every update). */
@@ -129,111 +148,111 @@ export class Context extends ShortcutMethods {
 
   // -- one getter per update kind --
   /** `update.message`. */
-  get message() {
+  get message(): Message | undefined {
     return this.update.message;
   }
   /** `update.edited_message`. */
-  get editedMessage() {
+  get editedMessage(): Message | undefined {
     return this.update.edited_message;
   }
   /** `update.channel_post`. */
-  get channelPost() {
+  get channelPost(): Message | undefined {
     return this.update.channel_post;
   }
   /** `update.edited_channel_post`. */
-  get editedChannelPost() {
+  get editedChannelPost(): Message | undefined {
     return this.update.edited_channel_post;
   }
   /** `update.business_connection`. */
-  get businessConnection() {
+  get businessConnection(): BusinessConnection | undefined {
     return this.update.business_connection;
   }
   /** `update.business_message`. */
-  get businessMessage() {
+  get businessMessage(): Message | undefined {
     return this.update.business_message;
   }
   /** `update.edited_business_message`. */
-  get editedBusinessMessage() {
+  get editedBusinessMessage(): Message | undefined {
     return this.update.edited_business_message;
   }
   /** `update.deleted_business_messages`. */
-  get deletedBusinessMessages() {
+  get deletedBusinessMessages(): BusinessMessagesDeleted | undefined {
     return this.update.deleted_business_messages;
   }
   /** `update.guest_message`. */
-  get guestMessage() {
+  get guestMessage(): Message | undefined {
     return this.update.guest_message;
   }
   /** `update.message_reaction`. */
-  get messageReaction() {
+  get messageReaction(): MessageReactionUpdated | undefined {
     return this.update.message_reaction;
   }
   /** `update.message_reaction_count`. */
-  get messageReactionCount() {
+  get messageReactionCount(): MessageReactionCountUpdated | undefined {
     return this.update.message_reaction_count;
   }
   /** `update.inline_query`. */
-  get inlineQuery() {
+  get inlineQuery(): InlineQuery | undefined {
     return this.update.inline_query;
   }
   /** `update.chosen_inline_result`. */
-  get chosenInlineResult() {
+  get chosenInlineResult(): ChosenInlineResult | undefined {
     return this.update.chosen_inline_result;
   }
   /** `update.callback_query`. */
-  get callbackQuery() {
+  get callbackQuery(): CallbackQuery | undefined {
     return this.update.callback_query;
   }
   /** `update.shipping_query`. */
-  get shippingQuery() {
+  get shippingQuery(): ShippingQuery | undefined {
     return this.update.shipping_query;
   }
   /** `update.pre_checkout_query`. */
-  get preCheckoutQuery() {
+  get preCheckoutQuery(): PreCheckoutQuery | undefined {
     return this.update.pre_checkout_query;
   }
   /** `update.purchased_paid_media`. */
-  get purchasedPaidMedia() {
+  get purchasedPaidMedia(): PaidMediaPurchased | undefined {
     return this.update.purchased_paid_media;
   }
   /** `update.poll`. */
-  get poll() {
+  get poll(): Poll | undefined {
     return this.update.poll;
   }
   /** `update.poll_answer`. */
-  get pollAnswer() {
+  get pollAnswer(): PollAnswer | undefined {
     return this.update.poll_answer;
   }
   /** `update.my_chat_member`. */
-  get myChatMember() {
+  get myChatMember(): ChatMemberUpdated | undefined {
     return this.update.my_chat_member;
   }
   /** `update.chat_member`. */
-  get chatMember() {
+  get chatMember(): ChatMemberUpdated | undefined {
     return this.update.chat_member;
   }
   /** `update.chat_join_request`. */
-  get chatJoinRequest() {
+  get chatJoinRequest(): ChatJoinRequest | undefined {
     return this.update.chat_join_request;
   }
   /** `update.chat_boost`. */
-  get chatBoost() {
+  get chatBoost(): ChatBoostUpdated | undefined {
     return this.update.chat_boost;
   }
   /** `update.removed_chat_boost`. */
-  get removedChatBoost() {
+  get removedChatBoost(): ChatBoostRemoved | undefined {
     return this.update.removed_chat_boost;
   }
   /** `update.managed_bot`. */
-  get managedBot() {
+  get managedBot(): ManagedBotUpdated | undefined {
     return this.update.managed_bot;
   }
   /** `update.subscription`. */
-  get subscription() {
+  get subscription(): BotSubscriptionUpdated | undefined {
     return this.update.subscription;
   }
   /** `update.stopped_message_generation`. */
-  get stoppedMessageGeneration() {
+  get stoppedMessageGeneration(): MessageGenerationStopped | undefined {
     return this.update.stopped_message_generation;
   }
 
