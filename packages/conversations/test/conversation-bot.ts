@@ -7,7 +7,7 @@ import { type ConversationFlavor, conversation, END, steps } from "../src/index.
 
 // biome-ignore format: these are the README's lines, verbatim
 // README:begin
-type Profile = { gender?: string; photo?: string; location?: string; bio?: string };
+type Profile = Partial<Record<"gender" | "photo" | "location" | "bio", string | undefined>>;
 export type MyContext = Context & ConversationFlavor<Profile>;
 type State = "GENDER" | "PHOTO" | "LOCATION" | "BIO";
 const { command, hears, on } = steps<MyContext, State>();
