@@ -37,6 +37,7 @@ export {
 } from "./core/errors.js";
 export {
   HandlerTimeoutError,
+  isStorageUnavailable,
   PollingError,
   RuntimeError,
   type RuntimeErrorCode,

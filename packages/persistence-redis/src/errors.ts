@@ -16,6 +16,8 @@ export type RedisStorageErrorCode =
   | "BOT_REDIS_COMMAND_FAILED";
 
 const BRAND = Symbol.for("@bot/persistence-redis:error");
+/** The dispatcher's brand of transient storage failures (see its `isStorageUnavailable`). */
+const UNAVAILABLE = Symbol.for("@bot/dispatcher.StorageUnavailable");
 
 /** An error of `@bot/persistence-redis`; match on `code`. */
 export class RedisStorageError extends Error {
@@ -73,5 +75,10 @@ export class StorageUnavailableError extends RedisStorageError {
     super("BOT_REDIS_UNAVAILABLE", message, options);
     this.name = "StorageUnavailableError";
     this.command = command;
+  }
+
+  /** Recognised by `@bot/dispatcher`'s `isStorageUnavailable` as a transient storage failure. */
+  get [UNAVAILABLE](): true {
+    return true;
   }
 }

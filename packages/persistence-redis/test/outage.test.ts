@@ -1,3 +1,4 @@
+import { isStorageUnavailable } from "@bot/dispatcher";
 import { createClient } from "redis";
 import { afterEach, describe, expect, it } from "vitest";
 import { RedisStorage, StorageUnavailableError } from "../src/index.js";
@@ -42,6 +43,10 @@ describe("a Redis that stops answering", () => {
     expect(read.error).toBeInstanceOf(StorageUnavailableError);
     expect(read.error).toMatchObject({ code: "BOT_REDIS_UNAVAILABLE", command: "HMGET" });
     expect(write.error).toBeInstanceOf(StorageUnavailableError);
+    // The dispatcher recognises it as a transient storage failure (not a bug).
+    expect(isStorageUnavailable(read.error)).toBe(true);
+    expect(isStorageUnavailable(write.error)).toBe(true);
+    expect(isStorageUnavailable(new Error("other"))).toBe(false);
     console.log(
       `outage: read failed after ${read.ms.toFixed(0)} ms, write after ${write.ms.toFixed(0)} ms`,
     );
@@ -64,6 +69,7 @@ describe("a Redis that stops answering", () => {
     cleanups.push(() => storage.close().catch(() => {}));
     const r = await timed(storage.get("k"));
     expect(r.error).toBeInstanceOf(StorageUnavailableError);
+    expect(isStorageUnavailable(r.error)).toBe(true);
     console.log(`no Redis at start: failed after ${r.ms.toFixed(0)} ms (deadline 500 ms)`);
   });
 });

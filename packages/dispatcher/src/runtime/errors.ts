@@ -179,3 +179,23 @@ export class HandlerTimeoutError extends RuntimeError {
     this.timeoutMs = timeoutMs;
   }
 }
+
+const UNAVAILABLE = Symbol.for("@bot/dispatcher.StorageUnavailable");
+
+/**
+ * Tells whether an error means "the storage is down or too slow right now" (a transient
+ * failure, as opposed to a bug or a bad value). A storage adapter marks its error by defining
+ * the property `Symbol.for("@bot/dispatcher.StorageUnavailable")` as `true` on it (the brand
+ * works across duplicate installs and needs no import of this package). `@bot/persistence-redis`
+ * brands its `StorageUnavailableError` so.
+ *
+ * @param value Any value.
+ * @returns `true` for an error branded as a transient storage failure.
+ */
+export function isStorageUnavailable(value: unknown): boolean {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[UNAVAILABLE] === true
+  );
+}
