@@ -20,6 +20,8 @@ const diagnostics = channel(JOBS_CHANNEL);
 export interface JobsBot<Api = unknown> {
   readonly api: Api;
   reportError(error: unknown, where?: undefined, source?: "job"): Promise<void>;
+  /** Runs a function when the bot stops (`@bot/dispatcher`'s `bot.onStop`). */
+  onStop?(fn: () => unknown): () => void;
 }
 
 /** What a job handler receives, like a handler's context for an update. */
@@ -316,11 +318,27 @@ export class Jobs<Api = unknown> {
   }
 
   /**
+   * Attaches the queue to its bot, like `bot.use(jobs)`: handlers get `ctx.jobs`, and
+   * `bot.stop()` (or SIGINT/SIGTERM ending polling) stops the queue too.
+   *
+   * @param bot The bot (the one given as `options.bot`).
+   */
+  attach(bot: { use(middleware: { middleware(): unknown }): unknown }): void {
+    bot.use(this);
+  }
+
+  #unhookStop: (() => void) | undefined;
+  #stopWithBot(): void {
+    this.#unhookStop ??= this.#bot.onStop?.(() => this.stop());
+  }
+
+  /**
    * The middleware that gives handlers `ctx.jobs`, bound to the update's chat and user.
    *
    * @returns The middleware.
    */
   middleware(): (ctx: object, next: () => Promise<void>) => Promise<void> {
+    this.#stopWithBot();
     return (ctx, next) => {
       const c = ctx as { chatId?: number; from?: { id: number } };
       Object.defineProperty(ctx, "jobs", {

@@ -98,6 +98,8 @@ export class Bot<C extends Context = Context> extends Composer<C> implements Pol
   #Ctx: ContextConstructor<C>;
   #onError: ErrorHandler<C> = defaultErrorHandler;
   #poller: Poller | undefined;
+  readonly #stopHooks: (() => unknown)[] = [];
+  #stopped: Promise<void> | undefined;
   #channel = diagnostics.channel(DISPATCHER_CHANNEL);
 
   /**
@@ -281,10 +283,47 @@ export class Bot<C extends Context = Context> extends Composer<C> implements Pol
   async start(options?: PollingOptions): Promise<void> {
     const poller = new Poller(this, options);
     this.#poller = poller;
+    this.#stopped = undefined;
     try {
       await poller.start();
     } finally {
       if (this.#poller === poller) this.#poller = undefined;
+      await this.#stopOnce();
+    }
+  }
+
+  /**
+   * Registers a function run when the bot stops: after polling ended, by `bot.stop()` or by a
+   * signal (SIGINT/SIGTERM), once per stop, in registration order. `@bot/jobs` uses it so a bot
+   * that stops stops its jobs too. An error a hook throws goes to `bot.catch`.
+   *
+   * @example
+   * ```ts
+   * bot.onStop(() => db.close());
+   * ```
+   * @param fn The function, awaited.
+   * @returns A function that removes it.
+   */
+  onStop(fn: () => unknown): () => void {
+    this.#stopHooks.push(fn);
+    return () => {
+      const i = this.#stopHooks.indexOf(fn);
+      if (i >= 0) this.#stopHooks.splice(i, 1);
+    };
+  }
+
+  #stopOnce(): Promise<void> {
+    this.#stopped ??= this.#runStopHooks();
+    return this.#stopped;
+  }
+
+  async #runStopHooks(): Promise<void> {
+    for (const fn of [...this.#stopHooks]) {
+      try {
+        await fn();
+      } catch (error) {
+        await this.reportError(error);
+      }
     }
   }
 
@@ -297,7 +336,10 @@ export class Bot<C extends Context = Context> extends Composer<C> implements Pol
    * @returns A promise settled when polling stopped (at once when called from a handler).
    */
   async stop(): Promise<void> {
-    await this.#poller?.stop();
+    const poller = this.#poller;
+    await poller?.stop();
+    if (poller && this.#poller === poller) return; // called from a handler: start() runs the hooks
+    await this.#stopOnce();
   }
 
   /** Whether long polling runs. */
