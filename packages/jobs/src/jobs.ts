@@ -323,7 +323,7 @@ export class Jobs<Api = unknown> {
    *
    * @param bot The bot (the one given as `options.bot`).
    */
-  attach(bot: { use(middleware: { middleware(): unknown }): unknown }): void {
+  attach(bot: { use(middleware: Jobs<Api>): unknown }): void {
     bot.use(this);
   }
 
