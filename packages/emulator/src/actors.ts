@@ -6,6 +6,7 @@ import type {
   InlineQuery,
   Location,
   Message,
+  Poll,
   User,
 } from "@bot/types";
 import { EmulatorError } from "./errors.js";
@@ -347,6 +348,94 @@ export class UserActor {
     bot.callbackQueries.set(query.id, { answered: false });
     bot.updates.push({ callback_query: query });
     return query;
+  }
+
+  /**
+   * Votes in a poll a bot sent (to this user or to a group the user is in), as tapping options
+   * does. The bot gets a `poll_answer` update (non-anonymous polls only) and then a `poll` update
+   * with the new counts. An empty list retracts the vote (where the poll allows revoting).
+   *
+   * @param poll The poll's message (from `nextMessage`) or the poll id.
+   * @param options The 0-based option ids (one, unless the poll allows multiple answers).
+   * @returns The poll with the new counts.
+   */
+  vote(poll: Message | string, options: number | readonly number[]): Poll {
+    const pollId = typeof poll === "string" ? poll : poll.poll?.id;
+    if (pollId === undefined)
+      throw new EmulatorError("EMULATOR_INVALID_OPTIONS", "vote needs a poll message or poll id");
+    let bot: BotRecord | undefined;
+    for (const b of this.#world.bots.values()) if (b.polls.has(pollId)) bot = b;
+    const rec = bot?.polls.get(pollId);
+    const record = rec === undefined ? undefined : this.#world.chats.get(rec.chatId);
+    if (bot === undefined || rec === undefined || record === undefined)
+      throw new EmulatorError("EMULATOR_NOT_FOUND", "unknown poll");
+    const status =
+      record.chat.type === "private"
+        ? record.chat.id === this.user.id
+          ? "member"
+          : undefined
+        : record.members.get(this.user.id);
+    if (status === undefined || status === "left" || status === "kicked")
+      throw new EmulatorError("EMULATOR_INVALID_OPTIONS", "the user is not in the poll's chat");
+    const box = this.#world.box(bot.id, record.chat);
+    const message = box.messages.get(rec.messageId);
+    const current = message?.poll;
+    if (message === undefined || current === undefined)
+      throw new EmulatorError("EMULATOR_NOT_FOUND", "the poll's message was deleted");
+    const closed =
+      current.is_closed ||
+      (current.close_date !== undefined && this.#world.date() >= current.close_date);
+    if (closed) throw new EmulatorError("EMULATOR_INVALID_OPTIONS", "the poll is closed");
+    const ids = typeof options === "number" ? [options] : [...options];
+    if (
+      ids.some((id) => !Number.isInteger(id) || id < 0 || id >= current.options.length) ||
+      new Set(ids).size !== ids.length
+    )
+      throw new EmulatorError(
+        "EMULATOR_INVALID_OPTIONS",
+        "vote needs distinct option ids of the poll",
+      );
+    ids.sort((a, b) => a - b);
+    if (ids.length > 1 && !current.allows_multiple_answers)
+      throw new EmulatorError("EMULATOR_INVALID_OPTIONS", "the poll allows one answer");
+    const previous = rec.votes.get(this.user.id);
+    if (previous !== undefined && !current.allows_revoting)
+      throw new EmulatorError(
+        "EMULATOR_INVALID_OPTIONS",
+        "the poll does not allow changing a vote",
+      );
+    if (ids.length === 0 && previous === undefined)
+      throw new EmulatorError("EMULATOR_INVALID_OPTIONS", "there is no vote to retract");
+    if (ids.length === 0) rec.votes.delete(this.user.id);
+    else rec.votes.set(this.user.id, ids);
+    const counts = current.options.map(() => 0);
+    for (const chosen of rec.votes.values())
+      for (const id of chosen) counts[id] = (counts[id] ?? 0) + 1;
+    const updated: Poll = {
+      ...current,
+      options: current.options.map((o, i) => ({ ...o, voter_count: counts[i] ?? 0 })),
+      total_voter_count: rec.votes.size,
+    };
+    box.messages.set(message.message_id, { ...message, poll: updated });
+    this.#world.events.emit({
+      type: "user_vote",
+      botId: bot.id,
+      chatId: record.chat.id,
+      pollId,
+      userId: this.user.id,
+      optionIds: ids,
+    });
+    if (!current.is_anonymous)
+      bot.updates.push({
+        poll_answer: {
+          poll_id: pollId,
+          user: this.user,
+          option_ids: ids,
+          option_persistent_ids: ids.map((id) => current.options[id]?.persistent_id ?? String(id)),
+        },
+      });
+    bot.updates.push({ poll: updated });
+    return updated;
   }
 
   /**

@@ -28,6 +28,15 @@ export type EmulatorEvent =
       readonly message: Message;
     }
   | {
+      readonly type: "user_vote";
+      readonly botId: number;
+      readonly chatId: number;
+      readonly pollId: string;
+      readonly userId: number;
+      /** The chosen options (empty: the vote was retracted). */
+      readonly optionIds: readonly number[];
+    }
+  | {
       readonly type: "callback_answer";
       readonly botId: number;
       readonly queryId: string;

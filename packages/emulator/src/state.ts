@@ -13,9 +13,17 @@ export interface BotRecord {
   readonly testEnvironment: boolean;
   readonly updates: UpdateQueue;
   readonly commands: Map<string, BotCommand[]>;
-  readonly polls: Map<string, { chatId: number; messageId: number }>;
+  readonly polls: Map<string, PollRecord>;
   readonly callbackQueries: Map<string, { answered: boolean }>;
   readonly inlineQueries: Map<string, { answered: boolean }>;
+}
+
+/** A poll a bot sent: where its message is, and each voter's chosen options. */
+export interface PollRecord {
+  readonly chatId: number;
+  readonly messageId: number;
+  /** Option ids by user id (users who retracted their vote are removed). */
+  readonly votes: Map<number, readonly number[]>;
 }
 
 /** The membership status of a user in a group or channel. */

@@ -199,6 +199,13 @@ function sendChatAction(ctx: CallContext): true {
   return true;
 }
 
+function intList(value: unknown, what: string): number[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.some((v) => !Number.isInteger(v)))
+    throw badRequest(`can't parse ${what} JSON array`);
+  return value as number[];
+}
+
 function sendPoll(ctx: CallContext): Message {
   const record = targetChat(ctx);
   const question = optString(ctx.params, "question") ?? "";
@@ -209,6 +216,30 @@ function sendPoll(ctx: CallContext): Message {
     throw badRequest("poll must have between 1 and 12 options");
   const type = optString(ctx.params, "type") ?? "regular";
   if (type !== "regular" && type !== "quiz") throw badRequest("wrong poll type specified");
+  const anonymous = optBool(ctx.params, "is_anonymous") ?? true;
+  if (!anonymous && record.chat.type === "channel")
+    throw badRequest("non-anonymous polls can't be sent to channel chats");
+  const correct = intList(ctx.params.correct_option_ids, "correct_option_ids");
+  if (type === "quiz") {
+    if (correct === undefined || correct.length === 0)
+      throw badRequest("correct_option_ids must be specified for quizzes");
+    if (
+      correct.some(
+        (id, i) => id < 0 || id >= options.length || (i > 0 && id <= (correct[i - 1] as number)),
+      )
+    )
+      throw badRequest("wrong correct option ids specified");
+  } else if (correct !== undefined)
+    throw badRequest("correct_option_ids can be specified only for quizzes");
+  const explanation = optString(ctx.params, "explanation");
+  if (explanation !== undefined && [...explanation].length > 200)
+    throw badRequest("explanation is too long");
+  const openPeriod = optInt(ctx.params, "open_period");
+  const closeDate = optInt(ctx.params, "close_date");
+  if (openPeriod !== undefined && closeDate !== undefined)
+    throw badRequest("open_period and close_date can't be used together");
+  if (openPeriod !== undefined && (openPeriod < 5 || openPeriod > 2_628_000))
+    throw badRequest("wrong open period specified");
   const poll: Poll = {
     id: randomBytes(8).readBigUInt64BE().toString(),
     question,
@@ -225,14 +256,25 @@ function sendPoll(ctx: CallContext): Message {
     }),
     total_voter_count: 0,
     is_closed: optBool(ctx.params, "is_closed") ?? false,
-    is_anonymous: optBool(ctx.params, "is_anonymous") ?? true,
+    is_anonymous: anonymous,
     type,
     allows_multiple_answers: optBool(ctx.params, "allows_multiple_answers") ?? false,
-    allows_revoting: false,
-    members_only: false,
+    allows_revoting: optBool(ctx.params, "allows_revoting") ?? type === "regular",
+    members_only: optBool(ctx.params, "members_only") ?? false,
   };
+  if (correct !== undefined) poll.correct_option_ids = correct;
+  if (explanation !== undefined && explanation !== "") poll.explanation = explanation;
+  if (openPeriod !== undefined) {
+    poll.open_period = openPeriod;
+    poll.close_date = ctx.world.date() + openPeriod;
+  }
+  if (closeDate !== undefined) poll.close_date = closeDate;
   const message = sendAsBot(ctx, record, { poll });
-  ctx.bot.polls.set(poll.id, { chatId: record.chat.id, messageId: message.message_id });
+  ctx.bot.polls.set(poll.id, {
+    chatId: record.chat.id,
+    messageId: message.message_id,
+    votes: new Map(),
+  });
   return message;
 }
 
@@ -252,6 +294,8 @@ function stopPoll(ctx: CallContext): Poll {
   const markup = checkReplyMarkup(ctx.params.reply_markup);
   if (markup !== undefined) updated.reply_markup = markup;
   commitEdit(ctx, box, updated);
+  // The bot that sent the poll learns its new state, as it does after every vote.
+  ctx.bot.updates.push({ poll });
   return poll;
 }
 
