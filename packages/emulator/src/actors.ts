@@ -12,8 +12,9 @@ import type {
 import { EmulatorError } from "./errors.js";
 import type { EmulatorEvent } from "./events.js";
 import { detectEntities } from "./formatting.js";
+import { member } from "./methods/chats.js";
 import { photoSizes } from "./methods/media.js";
-import type { BotRecord, ChatRecord, World } from "./state.js";
+import type { BotRecord, ChatRecord, MemberStatus, World } from "./state.js";
 import type { UpdatePayload } from "./updates.js";
 
 /** A bot as actors name it: the handle from `emu.createBot()` or its token. */
@@ -460,63 +461,148 @@ export class UserActor {
   }
 
   /**
-   * Joins a group: bots there get a `new_chat_members` message (and `chat_member` if they asked for it).
+   * Joins a group, supergroup or channel: bots there get a `new_chat_members` message (not in
+   * channels), and administrator bots a `chat_member` update (if they asked for it).
    *
-   * @param chat The group.
+   * @param chat The chat.
    * @returns The service message as the first bot sees it, or `undefined` when no bot is there.
    */
   join(chat: ChatTarget): Message | undefined {
-    return this.#membership(chat, "member");
+    return this.#membership(chat, this.user, "member");
   }
 
   /**
-   * Leaves a group: bots there get a `left_chat_member` message.
+   * Leaves a group, supergroup or channel: bots there get a `left_chat_member` message (not in
+   * channels), and administrator bots a `chat_member` update (if they asked for it).
    *
-   * @param chat The group.
+   * @param chat The chat.
    * @returns The service message, or `undefined` when no bot is there.
    */
   leave(chat: ChatTarget): Message | undefined {
-    return this.#membership(chat, "left");
+    return this.#membership(chat, this.user, "left");
   }
 
-  #membership(chat: ChatTarget, status: "member" | "left"): Message | undefined {
+  /**
+   * Adds a user or a bot to a group this user is in. An added bot gets a `my_chat_member`
+   * update (left → member) and the `new_chat_members` message; the other bots get the message,
+   * and administrator bots a `chat_member` update, both `from` this user.
+   *
+   * @param chat The group, supergroup or channel.
+   * @param member The user actor or bot (`emu.createBot()`'s handle) to add.
+   * @returns The service message as the first bot sees it, or `undefined` when no bot saw it.
+   */
+  add(chat: ChatTarget, member: { readonly user: User }): Message | undefined {
+    return this.#membership(chat, member.user, "member");
+  }
+
+  /**
+   * Removes (bans) a user or a bot from a chat; this user must be its creator or an
+   * administrator. A removed bot gets `my_chat_member` (→ `kicked`) and no longer sees the chat;
+   * the others get `left_chat_member` and administrator bots `chat_member`.
+   *
+   * @param chat The group, supergroup or channel.
+   * @param member The user actor or bot to remove.
+   * @returns The service message as the first remaining bot sees it, or `undefined`.
+   */
+  remove(chat: ChatTarget, member: { readonly user: User }): Message | undefined {
+    return this.#membership(chat, member.user, "kicked");
+  }
+
+  #membership(
+    chat: ChatTarget,
+    target: User,
+    status: "member" | "left" | "kicked",
+  ): Message | undefined {
     const record = this.#world.chats.get(chatIdOf(chat));
     if (record === undefined || record.chat.type === "private")
       throw new EmulatorError("EMULATOR_NOT_FOUND", "unknown group");
-    const old = record.members.get(this.user.id) ?? "left";
-    record.members.set(this.user.id, status);
-    let first: Message | undefined;
-    const content: Partial<Message> =
-      status === "member" ? { new_chat_members: [this.user] } : { left_chat_member: this.user };
-    for (const bot of this.#botsIn(record, undefined)) {
-      const shared = record.chat.type === "supergroup" ? first : undefined;
-      const m =
-        record.chat.type === "channel"
-          ? undefined
-          : this.#storeAndPush(bot, record, content, {}, shared);
-      first ??= m;
-      const change: ChatMemberUpdated = {
-        chat: record.chat,
-        from: this.user,
-        date: this.#world.date(),
-        old_chat_member: {
-          status: old === "member" ? "member" : "left",
-          user: this.user,
-        } as ChatMemberUpdated["old_chat_member"],
-        new_chat_member: { status, user: this.user } as ChatMemberUpdated["new_chat_member"],
-      };
-      bot.updates.push({ chat_member: change });
+    const isIn = (s: MemberStatus | undefined) => s !== undefined && s !== "left" && s !== "kicked";
+    const old = record.members.get(target.id) ?? "left";
+    const self = target.id === this.user.id;
+    if (!self) {
+      const mine = record.members.get(this.user.id);
+      if (!isIn(mine))
+        throw new EmulatorError(
+          "EMULATOR_INVALID_OPTIONS",
+          "the user is not a member of this chat",
+        );
+      if (status === "kicked" && mine !== "creator" && mine !== "administrator")
+        throw new EmulatorError(
+          "EMULATOR_INVALID_OPTIONS",
+          "only the creator or an administrator can remove members",
+        );
     }
+    if (status === "member" && isIn(old))
+      throw new EmulatorError(
+        "EMULATOR_INVALID_OPTIONS",
+        `${target.first_name} is already a member`,
+      );
+    if (status !== "member" && !isIn(old))
+      throw new EmulatorError("EMULATOR_INVALID_OPTIONS", `${target.first_name} is not a member`);
+    if (old === "creator" && status !== "member")
+      throw new EmulatorError("EMULATOR_INVALID_OPTIONS", "the creator cannot leave or be removed");
+    record.members.set(target.id, status);
+    const change: ChatMemberUpdated = {
+      chat: record.chat,
+      from: this.user,
+      date: this.#world.date(),
+      old_chat_member: member(target, old),
+      new_chat_member: member(target, status),
+    };
+    const targetBot = this.#world.bots.get(target.id);
+    const content: Partial<Message> =
+      status === "member" ? { new_chat_members: [target] } : { left_chat_member: target };
+    let first: Message | undefined;
+    // Bots in the chat after the change (a removed bot no longer sees it; an added one does).
+    for (const bot of this.#botsIn(record, undefined)) {
+      if (record.chat.type !== "channel") {
+        const shared = record.chat.type === "supergroup" ? first : undefined;
+        const m = this.#storeAndPush(bot, record, content, {}, shared);
+        first ??= m;
+      }
+      const rank = record.members.get(bot.id);
+      if (bot !== targetBot && (rank === "administrator" || rank === "creator"))
+        bot.updates.push({ chat_member: change });
+    }
+    targetBot?.updates.push({ my_chat_member: change });
     return first;
   }
 
   /**
-   * Blocks a bot: its messages to this user fail with 403.
+   * Blocks a bot: its messages to this user fail with 403, and it gets a `my_chat_member`
+   * update (member → kicked).
    *
    * @param bot The bot (default: the default bot).
    */
   block(bot?: BotTarget): void {
-    this.#world.privateChat(this.user).members.set(this.#host.botFor(bot).id, "kicked");
+    this.#privateStatus(bot, "kicked");
+  }
+
+  /**
+   * Unblocks a bot: it may write again, and gets a `my_chat_member` update (kicked → member).
+   *
+   * @param bot The bot (default: the default bot).
+   */
+  unblock(bot?: BotTarget): void {
+    this.#privateStatus(bot, "member");
+  }
+
+  #privateStatus(target: BotTarget | undefined, status: "member" | "kicked"): void {
+    const bot = this.#host.botFor(target);
+    const record = this.#world.privateChat(this.user);
+    const old = record.members.get(bot.id);
+    if (old === status) return;
+    record.members.set(bot.id, status);
+    if (old === undefined && status === "kicked") return; // never started: nothing to tell
+    bot.updates.push({
+      my_chat_member: {
+        chat: record.chat,
+        from: this.user,
+        date: this.#world.date(),
+        old_chat_member: member(bot.user, old ?? "left"),
+        new_chat_member: member(bot.user, status),
+      },
+    });
   }
 
   /**

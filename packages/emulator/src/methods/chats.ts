@@ -25,7 +25,14 @@ function getChat(ctx: CallContext): ChatFullInfo {
   return info;
 }
 
-function member(user: User, status: MemberStatus): ChatMember {
+/**
+ * A `ChatMember` object for a status.
+ *
+ * @param user The member.
+ * @param status The status.
+ * @returns The object, as `getChatMember` and membership updates give it.
+ */
+export function member(user: User, status: MemberStatus): ChatMember {
   switch (status) {
     case "creator":
       return { status: "creator", user, is_anonymous: false };
