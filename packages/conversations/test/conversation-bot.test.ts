@@ -10,7 +10,6 @@ import { RedisStorage } from "@bot/persistence-redis";
 import type { Message } from "@bot/types";
 import { createClient } from "redis";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { conversation, END, steps } from "../src/index.js";
 import { install, type MyContext } from "./conversation-bot.js";
 
 let emu: Emulator;
@@ -184,52 +183,4 @@ describe("the conversation bot", () => {
       }
     },
   );
-});
-
-describe("timeouts", () => {
-  it("times out a conversation whose deadline passed before handling the update", async () => {
-    const { command, on, use } = steps<MyContext, "ASKED">();
-    const bot = new Bot<MyContext>(token, {
-      clientOptions: { apiRoot: emu.apiRoot, retry: false },
-    });
-    bot.use(
-      conversation({
-        name: "quiz",
-        timeoutMs: 300,
-        entry: [
-          command("quiz", async (ctx) => {
-            await ctx.reply("question?");
-            return "ASKED";
-          }),
-        ],
-        states: {
-          ASKED: [
-            on("message:text", async (ctx) => {
-              await ctx.reply("answered");
-              return END;
-            }),
-          ],
-        },
-        timeout: [
-          use(async (ctx) => {
-            await ctx.reply(`timed out in ${ctx.conversation.state}`);
-          }),
-        ],
-      }),
-    );
-    bot.on("message", (ctx) => ctx.reply("outside"));
-    bot.catch((err) => void errors.push(err.error));
-    running.push({ bot, polling: bot.start() });
-    const frank = emu.user({ first_name: "Frank" });
-    frank.send("/quiz");
-    expect((await reply(frank)).text).toBe("question?");
-    frank.send("fast");
-    expect((await reply(frank)).text).toBe("answered");
-    frank.send("/quiz");
-    expect((await reply(frank)).text).toBe("question?");
-    await new Promise((r) => setTimeout(r, 1000)); // well past the 300 ms deadline
-    frank.send("slow");
-    expect((await reply(frank)).text).toBe("timed out in ASKED");
-    expect((await reply(frank)).text).toBe("outside"); // then handled as if idle
-  });
 });

@@ -1,0 +1,195 @@
+/**
+ * Timeouts with a fake clock: the in-process timer fires the TIMEOUT handlers `timeoutMs` after
+ * the last update, with no update arriving, in a context of the last update; a newer update
+ * moves it, an ended conversation cancels it, and a deadline that passed while no timer ran is
+ * noticed when the next update arrives.
+ */
+import diagnostics from "node:diagnostics_channel";
+import { Bot, type Context } from "@bot/dispatcher";
+import { createEmulator, type Emulator, ManualClock, type UserActor } from "@bot/emulator";
+import type { Message } from "@bot/types";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  CONVERSATIONS_CHANNEL,
+  type ConversationClock,
+  type ConversationFlavor,
+  conversation,
+  END,
+  steps,
+  type TransitionEvent,
+} from "../src/index.js";
+
+type C = Context & ConversationFlavor<{ answers?: string[] }>;
+
+let emu: Emulator;
+let bot: Bot<C>;
+let polling: Promise<void>;
+let clock: ManualClock;
+const errors: unknown[] = [];
+const events: TransitionEvent[] = [];
+const listen = (e: unknown) => void events.push(e as TransitionEvent);
+
+function quiz(options: { clock: ConversationClock }) {
+  const { hears, command, use } = steps<C, "ASKED">();
+  return conversation({
+    name: "quiz",
+    timeoutMs: 5_000,
+    clock: options.clock,
+    entry: [
+      command("quiz", async (ctx) => {
+        await ctx.reply("question?");
+        return "ASKED";
+      }),
+    ],
+    states: {
+      ASKED: [
+        hears("more", async (ctx) => {
+          ctx.conversation.data.answers = [...(ctx.conversation.data.answers ?? []), "more"];
+          await ctx.reply("more?");
+        }),
+        hears("done", async (ctx) => {
+          await ctx.reply("answered");
+          return END;
+        }),
+      ],
+    },
+    timeout: [
+      use(async (ctx) => {
+        const n = ctx.conversation.data.answers?.length ?? 0;
+        await ctx.reply(`timed out in ${ctx.conversation.state} after "${ctx.msg?.text}" (${n})`);
+      }),
+    ],
+  });
+}
+
+let finished = 0;
+const waiters: { n: number; resolve: () => void }[] = [];
+/** Resolves once `n` updates were fully handled (saved, timer armed) since the bot started. */
+function handled(n: number): Promise<void> {
+  if (finished >= n) return Promise.resolve();
+  return new Promise((resolve) => waiters.push({ n, resolve }));
+}
+
+function startBot(conversationClock: ConversationClock): void {
+  bot = new Bot<C>(emu.createBot({ username: "quiz_bot" }).token, {
+    clientOptions: { apiRoot: emu.apiRoot, retry: false },
+  });
+  bot.use(async (_ctx, next) => {
+    try {
+      await next();
+    } finally {
+      finished += 1;
+      for (const w of waiters.filter((x) => x.n <= finished)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
+    }
+  });
+  bot.use(quiz({ clock: conversationClock }));
+  bot.on("message", (ctx) => ctx.reply("outside"));
+  bot.catch((err) => void errors.push(err.error));
+  polling = bot.start();
+}
+
+beforeEach(async () => {
+  emu = await createEmulator();
+  clock = new ManualClock(Date.now());
+  errors.length = 0;
+  events.length = 0;
+  finished = 0;
+  diagnostics.subscribe(CONVERSATIONS_CHANNEL, listen);
+});
+afterEach(async () => {
+  diagnostics.unsubscribe(CONVERSATIONS_CHANNEL, listen);
+  await bot.stop();
+  await polling;
+  await bot.api.close();
+  await emu.close();
+  expect(errors).toEqual([]);
+});
+
+async function reply(user: UserActor): Promise<Message> {
+  return user.nextMessage({ timeoutMs: 10_000 });
+}
+const timeouts = () => events.filter((e) => e.cause === "timeout");
+/** Waits until `check` holds (the event is published after the handler's reply arrived). */
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 1_000 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
+}
+
+describe("the in-process timeout timer", () => {
+  it("fires timeoutMs after the last update with no update arriving, in its context", async () => {
+    startBot(clock);
+    const frank = emu.user({ first_name: "Frank" });
+    frank.send("/quiz");
+    expect((await reply(frank)).text).toBe("question?");
+    frank.send("more");
+    expect((await reply(frank)).text).toBe("more?");
+    await handled(2);
+    expect(clock.pendingTimers).toBe(1);
+    clock.advance(4_999);
+    expect(clock.pendingTimers).toBe(1); // not yet due
+    expect(timeouts()).toEqual([]);
+    clock.advance(1);
+    expect(clock.pendingTimers).toBe(0);
+    expect((await reply(frank)).text).toBe('timed out in ASKED after "more" (1)');
+    await until(() => timeouts().length > 0);
+    expect(timeouts()).toMatchObject([{ name: "quiz", from: "ASKED", to: null }]);
+    frank.send("more"); // ended: handled as if idle
+    expect((await reply(frank)).text).toBe("outside");
+  });
+
+  it("is moved by a newer update, so it fires once, after the last one", async () => {
+    startBot(clock);
+    const gina = emu.user({ first_name: "Gina" });
+    gina.send("/quiz");
+    await reply(gina);
+    await handled(1);
+    clock.advance(3_000);
+    gina.send("more");
+    await reply(gina);
+    await handled(2);
+    clock.advance(3_000); // 6 s after /quiz, 3 s after "more"
+    expect(clock.pendingTimers).toBe(1);
+    expect(timeouts()).toEqual([]);
+    clock.advance(2_000);
+    expect((await reply(gina)).text).toBe('timed out in ASKED after "more" (1)');
+    await until(() => timeouts().length > 0);
+    expect(timeouts()).toHaveLength(1);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it("is cancelled when the conversation ends", async () => {
+    startBot(clock);
+    const hal = emu.user({ first_name: "Hal" });
+    hal.send("/quiz");
+    await reply(hal);
+    await handled(1);
+    expect(clock.pendingTimers).toBe(1);
+    hal.send("done");
+    expect((await reply(hal)).text).toBe("answered");
+    await handled(2);
+    expect(clock.pendingTimers).toBe(0);
+    clock.advance(10_000);
+    expect(timeouts()).toEqual([]);
+  });
+
+  it("times out at load when the deadline passed and no timer ran (e.g. after a restart)", async () => {
+    // a clock whose timers never fire: the process that armed it "restarted"
+    const paused: ConversationClock = {
+      now: () => clock.now(),
+      setTimeout: () => ({}),
+      clearTimeout: () => {},
+    };
+    startBot(paused);
+    const ivy = emu.user({ first_name: "Ivy" });
+    ivy.send("/quiz");
+    await reply(ivy);
+    await handled(1);
+    clock.advance(6_000);
+    ivy.send("done");
+    expect((await reply(ivy)).text).toBe('timed out in ASKED after "done" (0)');
+    expect((await reply(ivy)).text).toBe("outside"); // then handled as if idle
+    expect(timeouts()).toHaveLength(1);
+  });
+});
