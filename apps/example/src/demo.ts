@@ -19,13 +19,14 @@ export interface Demo {
  * Starts the emulator in process, creates a demo bot and a demo user, and starts
  * the example bot polling the emulator.
  *
- * @param options The demo user's first name (default "Alice"), and whether polling handles SIGINT/SIGTERM.
+ * @param options The demo user's first name (default "Alice"), whether polling handles SIGINT/SIGTERM,
+ *   and whether the emulator serves its chat window (`emulator.uiUrl`).
  * @returns The running demo.
  */
 export async function startDemo(
-  options: { userName?: string; signals?: boolean } = {},
+  options: { userName?: string; signals?: boolean; ui?: boolean } = {},
 ): Promise<Demo> {
-  const emulator = await createEmulator();
+  const emulator = await createEmulator({ ui: options.ui === true });
   const demoBot = emulator.createBot({ username: "example_bot", first_name: "Example" });
   const user = emulator.user({ first_name: options.userName ?? "Alice", username: "alice" });
   const bot = createExampleBot(demoBot.token, { clientOptions: { apiRoot: emulator.apiRoot } });

@@ -1,9 +1,14 @@
 import { parseArgs } from "node:util";
 import { createEmulator } from "./emulator.js";
 
+const USAGE =
+  "Usage: bot-emulator [--port 8081] [--host 127.0.0.1] [--username demo_bot] [--token <id>:<secret>] [--ui]\n" +
+  "  --ui  also serve the chat window: a web page to talk to the bot as a user\n";
+
 /**
- * Runs `bot-emulator [--port 8081] [--host 127.0.0.1] [--username demo_bot] [--token t]`: starts an
- * emulator with a demo bot and prints its token and URL.
+ * Runs `bot-emulator [--port 8081] [--host 127.0.0.1] [--username demo_bot] [--token t] [--ui]`:
+ * starts an emulator with a demo bot and prints its token and URL; with `--ui` it also serves
+ * the chat window and adds a second user and a group to try it with.
  *
  * @param argv The command-line arguments.
  * @returns Resolves once the server is listening.
@@ -16,13 +21,12 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
       host: { type: "string", default: "127.0.0.1" },
       username: { type: "string", default: "demo_bot" },
       token: { type: "string" },
+      ui: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
   if (values.help) {
-    process.stdout.write(
-      "Usage: bot-emulator [--port 8081] [--host 127.0.0.1] [--username demo_bot] [--token <id>:<secret>]\n",
-    );
+    process.stdout.write(USAGE);
     return;
   }
   const port = Number(values.port);
@@ -31,24 +35,31 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     process.exitCode = 2;
     return;
   }
-  const emu = await createEmulator({ port, host: values.host });
+  const emu = await createEmulator({ port, host: values.host, ui: values.ui });
   const bot = emu.createBot({
     username: values.username,
     first_name: "Demo Bot",
     ...(values.token === undefined ? {} : { token: values.token }),
   });
   const user = emu.user({ first_name: "Demo", username: "demo_user" });
-  process.stdout.write(
-    [
-      `Bot API emulator listening on ${emu.url}`,
-      `  bot:      @${bot.username} (id ${bot.id})`,
-      `  token:    ${bot.token}`,
-      `  apiRoot:  ${emu.apiRoot}`,
-      `  user:     ${user.user.first_name} (id ${user.id})`,
-      `Point your bot at it, e.g. grammY: new Bot(token, { client: { apiRoot: "${emu.apiRoot}" } })`,
-      "",
-    ].join("\n"),
+  const lines = [
+    `Bot API emulator listening on ${emu.url}`,
+    `  bot:      @${bot.username} (id ${bot.id})`,
+    `  token:    ${bot.token}`,
+    `  apiRoot:  ${emu.apiRoot}`,
+    `  user:     ${user.user.first_name} (id ${user.id})`,
+  ];
+  if (emu.uiUrl !== undefined) {
+    const bob = emu.user({ first_name: "Bob", username: "bob" });
+    emu.group({ title: "Demo group", members: [user, bob] });
+    lines.push(`  user:     ${bob.user.first_name} (id ${bob.id}), both in "Demo group"`);
+    lines.push(`Chat window: ${emu.uiUrl}`);
+  }
+  lines.push(
+    `Point your bot at it, e.g. grammY: new Bot(token, { client: { apiRoot: "${emu.apiRoot}" } })`,
+    "",
   );
+  process.stdout.write(lines.join("\n"));
   const stop = (): void => {
     void emu.close().then(() => process.exit(0));
   };

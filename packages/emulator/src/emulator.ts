@@ -14,6 +14,7 @@ import { METHODS } from "./methods/index.js";
 import { type EmulatorOptions, parseOptions } from "./options.js";
 import { normalizeParams } from "./params.js";
 import { type BotRecord, type ChatRecord, type MemberStatus, World } from "./state.js";
+import { ChatWindow } from "./ui.js";
 import { type WebhookConfig, WebhookDelivery, type WebhookTiming } from "./webhook.js";
 
 /** Published once per Bot API call: `{ method, botId, status }` (never the token). */
@@ -77,7 +78,10 @@ export class Emulator implements Host {
   readonly clock: Clock;
   /** The longest long poll, in seconds. */
   readonly maxPollSeconds: number;
+  /** The chat window's address (`${url}/`) when started with `ui: true`, else `undefined`. */
+  readonly uiUrl: string | undefined;
   readonly #world: World;
+  readonly #ui: ChatWindow | undefined;
   readonly #server: Server;
   readonly #faults = new FaultPlan();
   readonly #webhooks = new Map<number, WebhookDelivery>();
@@ -102,6 +106,15 @@ export class Emulator implements Host {
     const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
     this.url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${address.port}`;
     this.apiRoot = this.url;
+    this.#ui =
+      options.ui === true
+        ? new ChatWindow({
+            world,
+            bindHost: address.address,
+            defaultBot: () => this.#defaultBot,
+          })
+        : undefined;
+    this.uiUrl = this.#ui === undefined ? undefined : `${this.url}/`;
     server.on("request", (req, res) => void this.#handle(req, res));
     server.on("connection", (socket) => {
       this.#sockets.add(socket);
@@ -406,13 +419,17 @@ export class Emulator implements Host {
     if (entry?.handler === undefined) return;
     try {
       const params = normalizeParams(entry.name, raw);
-      await entry.handler({
+      const ctx: CallContext = {
         world: this.#world,
         host: this,
         bot,
         params,
         signal: AbortSignal.timeout(60_000),
-      });
+      };
+      const handler = entry.handler;
+      await (this.#ui === undefined
+        ? handler(ctx)
+        : this.#ui.around(bot, entry.name, params, () => handler(ctx)));
     } catch {
       // The bot never learns the outcome of a webhook reply.
     }
@@ -425,6 +442,7 @@ export class Emulator implements Host {
       const url = new URL(req.url ?? "/", "http://emulator.local");
       const path = url.pathname;
       if (path.startsWith("/file/bot")) return this.#download(path, req, res);
+      if (this.#ui?.matches(path)) return await this.#ui.handle(req, res, url);
       const m = /^\/bot([^/]+)\/(?:(test)\/)?([^/]+)\/?$/.exec(path);
       if (m === null) {
         req.resume();
@@ -501,7 +519,9 @@ export class Emulator implements Host {
         method as Parameters<typeof normalizeParams>[0],
         raw,
       );
-      result = await handler(ctx);
+      result = await (this.#ui === undefined
+        ? handler(ctx)
+        : this.#ui.around(bot, method, ctx.params, () => handler(ctx)));
     } catch (error) {
       failure = error;
     }
@@ -549,6 +569,7 @@ export class Emulator implements Host {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#ui?.close();
     for (const bot of this.#world.bots.values()) bot.updates.release();
     await Promise.all([...this.#webhooks.values()].map((h) => h.stop()));
     this.#webhooks.clear();

@@ -20,6 +20,8 @@ export interface EmulatorOptions {
   readonly maxPollSeconds?: number;
   /** How many events `emu.events()` keeps (default 10 000). */
   readonly eventLimit?: number;
+  /** Serve the chat window (a web page to talk to the bots as users) at `emu.uiUrl` (default `false`). */
+  readonly ui?: boolean;
 }
 
 const P = "@bot/emulator:";
@@ -61,6 +63,7 @@ const OptionsSchema = v.object({
       v.minValue(1, `${P} eventLimit must be >= 1`),
     ),
   ),
+  ui: v.optional(v.boolean(`${P} ui must be a boolean`)),
 });
 
 /**

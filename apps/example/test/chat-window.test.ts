@@ -1,0 +1,264 @@
+// The emulator's chat window in a real Chromium (Debian's /usr/bin/chromium through
+// playwright-core; no browser is downloaded). Screenshots go to apps/example/.artifacts/.
+import { mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import {
+  Bot,
+  blockquote,
+  bold,
+  code,
+  fmt,
+  InlineKeyboard,
+  italic,
+  Keyboard,
+  link,
+  pre,
+  spoiler,
+  strikethrough,
+  underline,
+} from "@bot/dispatcher";
+import { createEmulator, type Emulator } from "@bot/emulator";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createExampleBot } from "../src/bot.ts";
+
+const ARTIFACTS = fileURLToPath(new URL("../.artifacts/chat-window/", import.meta.url));
+const TOKEN = "888001:chat-window-secret_XYZ123";
+const SECRET = TOKEN.split(":")[1] as string;
+/** A 2x2 PNG. */
+const PNG = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP4z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==",
+  "base64",
+);
+
+let emu: Emulator;
+let bot: Bot;
+let polling: Promise<void>;
+let browser: Browser;
+let page: Page;
+const bodies: string[] = [];
+
+function testBot(token: string, apiRoot: string): Bot {
+  const b = new Bot(token, { clientOptions: { apiRoot } });
+  b.command("start", (ctx) =>
+    ctx.reply("Pick one", {
+      reply_markup: new InlineKeyboard().text("Yes", "pick:yes").text("No", "pick:no"),
+    }),
+  );
+  b.callbackQuery(/^pick:(\w+)$/, async (ctx) => {
+    await ctx.editMessageText(`You picked ${ctx.match[1]}`);
+    await ctx.answerCallbackQuery({ text: `Picked ${ctx.match[1]}` });
+  });
+  b.command("format", (ctx) => {
+    const f = fmt`${bold("bold")} ${italic("italic")} ${underline("under")} ${strikethrough("strike")} ${code("mono")} ${spoiler("secret")} ${link("site", "https://example.com/")}
+${pre("const x = 1;", "ts")}${blockquote("quoted")}`;
+    return ctx.reply(f.text, { entities: f.entities });
+  });
+  b.command("colours", (ctx) =>
+    ctx.reply("Choose a colour", {
+      reply_markup: new Keyboard().text("Red").text("Blue").oneTime(),
+    }),
+  );
+  b.command("vanish", async (ctx) => {
+    const m = await ctx.reply("Now you see me");
+    await ctx.api.deleteMessage({ chat_id: m.chat.id, message_id: m.message_id });
+  });
+  b.command("leak", (ctx) => ctx.reply(`my token is ${token}`));
+  b.on("message:photo", (ctx) =>
+    ctx.replyWithPhoto(ctx.message.photo.at(-1)?.file_id ?? "", { caption: "Nice photo" }),
+  );
+  b.on("message:text", (ctx) => ctx.reply(`You said ${ctx.message.text}`));
+  return b;
+}
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  emu = await createEmulator({ ui: true });
+  emu.createBot({ username: "window_bot", first_name: "Window", token: TOKEN });
+  const alice = emu.user({ first_name: "Alice", username: "alice" });
+  const bob = emu.user({ first_name: "Bob", username: "bob" });
+  emu.group({ title: "Friends", members: [alice, bob] });
+  bot = testBot(TOKEN, emu.apiRoot);
+  await bot.init();
+  await bot.api.setMyCommands({
+    commands: [
+      { command: "start", description: "Start" },
+      { command: "format", description: "Formatting" },
+    ],
+  });
+  polling = bot.start({ timeout: 5, signals: false });
+  browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+  });
+  page = await browser.newPage({ viewport: { width: 1100, height: 820 } });
+  page.on("response", (res) => {
+    if (res.url().endsWith("/ui/api/events")) return;
+    res.text().then(
+      (t) => bodies.push(t),
+      () => {},
+    );
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await bot?.stop();
+  await polling;
+  await bot?.api.close();
+  await emu?.close();
+});
+
+/** The bits of the browser's `window` the page functions use (this project has no DOM types). */
+type Win = { getComputedStyle(e: unknown): { getPropertyValue(p: string): string } };
+type Img = { complete: boolean; naturalWidth: number };
+
+const lastBot = () => page.locator(".message.bot").last();
+
+async function send(text: string): Promise<void> {
+  await page.fill("#text", text);
+  await page.press("#text", "Enter");
+}
+
+describe("the emulator's chat window in Chromium", () => {
+  it("loads under a strict CSP and goes live", async () => {
+    const res = await page.goto(emu.uiUrl ?? "");
+    const csp = res?.headers()["content-security-policy"] ?? "";
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("script-src 'self'");
+    expect(res?.headers()["x-content-type-options"]).toBe("nosniff");
+    await page.locator("#connection.live").waitFor();
+    expect(await page.textContent("#chat-title")).toBe("Window (@window_bot)");
+  });
+
+  it("sends /start, clicks an inline button and sees the edit and the answer", async () => {
+    await send("/start");
+    await expect.poll(() => lastBot().textContent()).toContain("Pick one");
+    const id = await lastBot().getAttribute("data-message-id");
+    await lastBot().getByRole("button", { name: "Yes" }).click();
+    const edited = page.locator(`.message[data-message-id="${id}"]`);
+    await expect.poll(() => edited.locator(".text").textContent()).toBe("You picked yes");
+    expect(await edited.locator(".edited").count()).toBe(1);
+    expect(await edited.locator(".inline-keyboard").count()).toBe(0);
+    await page.locator(".toast", { hasText: "Picked yes" }).waitFor();
+    await page.screenshot({ path: `${ARTIFACTS}01-start-and-edit.png` });
+  });
+
+  it("uploads a photo and shows the one the bot sends back", async () => {
+    await page.setInputFiles("#file-input", {
+      name: "dot.png",
+      mimeType: "image/png",
+      buffer: PNG,
+    });
+    await expect.poll(() => lastBot().locator(".text").textContent()).toBe("Nice photo");
+    const img = lastBot().locator("img.photo");
+    await expect
+      .poll(() =>
+        img.evaluate((i) => (i as unknown as Img).complete && (i as unknown as Img).naturalWidth),
+      )
+      .toBe(2);
+    expect(await page.locator(".message.out img.photo").count()).toBe(1);
+    await page.screenshot({ path: `${ARTIFACTS}02-photo.png` });
+  });
+
+  it("renders entities as elements with the right styles", async () => {
+    await page.click("#menu-button");
+    const items = page.locator(".command-item .command-name");
+    expect(await items.allTextContents()).toEqual(["/start", "/format"]);
+    await page.locator(".command-item", { hasText: "/format" }).click();
+    const text = lastBot().locator(".text");
+    await text.locator("blockquote").waitFor();
+    const style = (selector: string, prop: string) =>
+      text
+        .locator(selector)
+        .first()
+        .evaluate(
+          (e, p) => (globalThis as unknown as Win).getComputedStyle(e).getPropertyValue(p),
+          prop,
+        );
+    expect(await text.locator("strong").textContent()).toBe("bold");
+    expect(Number(await style("strong", "font-weight"))).toBeGreaterThanOrEqual(600);
+    expect(await style("em", "font-style")).toBe("italic");
+    expect(await style("u", "text-decoration-line")).toContain("underline");
+    expect(await style("s", "text-decoration-line")).toContain("line-through");
+    expect(await style(":scope > code", "font-family")).toMatch(/mono/i);
+    expect(await text.locator("pre code").getAttribute("data-language")).toBe("ts");
+    expect(await text.locator("pre code").textContent()).toBe("const x = 1;");
+    expect(await text.locator("a").getAttribute("href")).toBe("https://example.com/");
+    expect(await text.locator("a").getAttribute("rel")).toBe("noopener noreferrer");
+    expect(await style(".spoiler", "color")).toBe("rgba(0, 0, 0, 0)");
+    await text.locator(".spoiler").click();
+    expect(await style(".spoiler", "color")).not.toBe("rgba(0, 0, 0, 0)");
+    expect(await style("blockquote", "border-left-style")).toBe("solid");
+    await page.screenshot({ path: `${ARTIFACTS}03-formatting.png` });
+  });
+
+  it("shows the raw update and API call of a message on demand", async () => {
+    await lastBot().locator(".raw-toggle").click();
+    const raw = lastBot().locator("pre.raw");
+    await expect.poll(() => raw.textContent()).toContain('"method": "sendMessage"');
+    const mine = page.locator(".message.out").last();
+    await mine.locator(".raw-toggle").click();
+    await expect.poll(() => mine.locator("pre.raw").textContent()).toContain('"update_id"');
+    await page.screenshot({ path: `${ARTIFACTS}04-raw.png` });
+    await lastBot().locator(".raw-toggle").click();
+    expect(await raw.count()).toBe(0);
+  });
+
+  it("shows a reply keyboard, a deletion, and never the token", async () => {
+    await send("/colours");
+    await page.locator("#reply-keyboard .reply-button", { hasText: "Red" }).click();
+    await expect.poll(() => lastBot().locator(".text").textContent()).toBe("You said Red");
+    expect(await page.locator("#reply-keyboard").isHidden()).toBe(true);
+    await send("/vanish");
+    await page.locator(".message.deleted", { hasText: "Message deleted" }).waitFor();
+    await send("/leak");
+    await expect
+      .poll(() => lastBot().locator(".text").textContent())
+      .toBe("my token is [bot token]");
+    expect(await page.content()).not.toContain(SECRET);
+    await page.screenshot({ path: `${ARTIFACTS}05-keyboard-delete.png` });
+    expect(bodies.length).toBeGreaterThan(5);
+    for (const b of bodies) expect(b).not.toContain(SECRET);
+  });
+
+  it("switches to another user in a group", async () => {
+    await page.selectOption("#user-select", { label: "Bob (@bob)" });
+    await page.locator(".chat-item", { hasText: "Friends" }).click();
+    await expect.poll(() => page.textContent("#chat-title")).toBe("Friends");
+    await send("hello from Bob");
+    await expect
+      .poll(() => lastBot().locator(".text").textContent())
+      .toBe("You said hello from Bob");
+    expect(await page.locator(".message.out .text").last().textContent()).toBe("hello from Bob");
+    await page.selectOption("#user-select", { label: "Alice (@alice)" });
+    const bobs = page.locator(".message.in:not(.bot)").last();
+    await expect.poll(() => bobs.locator(".sender").textContent()).toBe("Bob");
+    await page.screenshot({ path: `${ARTIFACTS}06-group.png` });
+  });
+
+  it("works with the example bot too", async () => {
+    const other = await createEmulator({ ui: true });
+    try {
+      const b = other.createBot({ username: "example_bot" });
+      other.user({ first_name: "Alice" });
+      const example = createExampleBot(b.token, { clientOptions: { apiRoot: other.apiRoot } });
+      await example.init();
+      const run = example.start({ timeout: 5, signals: false });
+      const p = await browser.newPage();
+      await p.goto(other.uiUrl ?? "");
+      await p.locator("#connection.live").waitFor();
+      await p.fill("#text", "/menu");
+      await p.press("#text", "Enter");
+      const menu = p.locator(".message.bot").last();
+      await menu.getByRole("button", { name: "➕" }).click();
+      await expect.poll(() => menu.locator(".text").textContent()).toBe("Counter: 1");
+      await p.close();
+      await example.stop();
+      await run;
+      await example.api.close();
+    } finally {
+      await other.close();
+    }
+  });
+});
