@@ -94,7 +94,9 @@ export { FormatError, type FormatErrorCode } from "./format/errors.js";
 // -- Sessions and storage --
 export {
   type DataFlavor,
+  type DataScope,
   type DataSessionOptions,
+  type DataSessionsMiddleware,
   dataSessions,
   migrateChatData,
   type SessionContext,

@@ -11,8 +11,10 @@ export { JobsError, type JobsErrorCode } from "./errors.js";
 export {
   type ChatJobs,
   type DailySpec,
+  type DefaultJobData,
   type Job,
   type JobHandler,
+  type JobDataTypes,
   type JobInfo,
   JOBS_CHANNEL,
   Jobs,

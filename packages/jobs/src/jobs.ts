@@ -6,6 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { channel } from "node:diagnostics_channel";
+import { type DataSessionsMiddleware, dataSessions } from "@bot/dispatcher";
 import type { JobClock } from "./clock.js";
 import type { JobRecord, JobRun, JobsDriver, MisfirePolicy } from "./driver.js";
 import { JobsError } from "./errors.js";
@@ -22,10 +23,27 @@ export interface JobsBot<Api = unknown> {
   reportError(error: unknown, where?: undefined, source?: "job"): Promise<void>;
   /** Runs a function when the bot stops (`@bot/dispatcher`'s `bot.onStop`). */
   onStop?(fn: () => unknown): () => void;
+  /** Whether the bot knows its own user (`bot.me`, which scopes data keys as in updates). */
+  readonly isInited?: boolean;
+  readonly me?: { readonly id: number };
+}
+
+/** The data types of a job queue's `job.chatData`, `job.userData` and `job.botData`. */
+export interface JobDataTypes {
+  readonly chat: object;
+  readonly user: object;
+  readonly bot: object;
+}
+
+/** The default: plain records, as `dataSessions()` without types. */
+export interface DefaultJobData {
+  readonly chat: Record<string, unknown>;
+  readonly user: Record<string, unknown>;
+  readonly bot: Record<string, unknown>;
 }
 
 /** What a job handler receives, like a handler's context for an update. */
-export interface Job<Api = unknown, Data = unknown> {
+export interface Job<Api = unknown, Data = unknown, D extends JobDataTypes = DefaultJobData> {
   /** The bot's API client. */
   readonly api: Api;
   /** The bot. */
@@ -47,10 +65,28 @@ export interface Job<Api = unknown, Data = unknown> {
   readonly attempt: number;
   /** Aborted when `jobs.stop()` gives up waiting for the run. */
   readonly signal: AbortSignal;
+  /**
+   * The job's chat's data, as `ctx.chatData` in a handler: the same storage key, loaded on
+   * first read under the same lease an update for that chat takes (so a job and an update never
+   * lose each other's writes), saved after the handler resolved if it changed. Rejects with
+   * `SESSION_NO_KEY` for a job without `chatId`.
+   */
+  readonly chatData: Promise<D["chat"]>;
+  /** The job's user's data, as `ctx.userData` (locked with `chatData`, one lease). */
+  readonly userData: Promise<D["user"]>;
+  /** The bot's data, a frozen snapshot read without a lock, as `ctx.botData`. */
+  readonly botData: Promise<Readonly<D["bot"]>>;
+  /** Changes the bot's data atomically, as `ctx.updateBotData`. */
+  updateBotData(
+    // biome-ignore lint/suspicious/noConfusingVoidType: lets `(d) => { d.total++ }` type-check
+    update: (data: D["bot"]) => D["bot"] | undefined | void,
+  ): Promise<Readonly<D["bot"]>>;
 }
 
 /** A job handler. */
-export type JobHandler<Api = unknown> = (job: Job<Api>) => unknown;
+export type JobHandler<Api = unknown, D extends JobDataTypes = DefaultJobData> = (
+  job: Job<Api, unknown, D>,
+) => unknown;
 
 /** Options of one scheduled job. */
 export interface ScheduleOptions {
@@ -84,9 +120,16 @@ export interface JobInfo {
 }
 
 /** Options of {@link Jobs}. */
-export interface JobsOptions<Api = unknown> {
+export interface JobsOptions<Api = unknown, D extends JobDataTypes = DefaultJobData> {
   /** The bot whose API jobs use and whose `bot.catch` gets their errors. */
   readonly bot: JobsBot<Api>;
+  /**
+   * The `dataSessions(...)` middleware the bot uses, for `job.chatData`, `job.userData` and
+   * `job.botData` (same keys, storage, initial values and lease). Default: `dataSessions()`
+   * with its defaults (the bot's storage, bot-scoped keys), which matches a bot that did
+   * `bot.use(dataSessions())`; pass yours when you gave it options.
+   */
+  readonly data?: DataSessionsMiddleware<D["chat"], D["user"], D["bot"]> | undefined;
   /** Where jobs are kept and fired (default: a `MemoryDriver` on the wall clock). */
   readonly driver?: JobsDriver | undefined;
   /** The default misfire policy (default `{ graceMs: Infinity, action: "run" }`). */
@@ -155,10 +198,11 @@ export interface MonthlySpec {
  * bot.command("set", (ctx) => ctx.jobs.runOnce("alarm", { in: 5_000 }, { replace: true }));
  * await jobs.start();
  */
-export class Jobs<Api = unknown> {
+export class Jobs<Api = unknown, D extends JobDataTypes = DefaultJobData> {
   readonly #bot: JobsBot<Api>;
   readonly #driver: JobsDriver;
-  readonly #handlers = new Map<string, JobHandler<Api>>();
+  readonly #data: DataSessionsMiddleware<D["chat"], D["user"], D["bot"]>;
+  readonly #handlers = new Map<string, JobHandler<Api, D>>();
   readonly #misfire: MisfirePolicy;
   readonly #timeZone: string;
   readonly #stopGraceMs: number;
@@ -171,10 +215,16 @@ export class Jobs<Api = unknown> {
    *
    * @param options The bot, the driver and defaults.
    */
-  constructor(options: JobsOptions<Api>) {
+  constructor(options: JobsOptions<Api, D>) {
     if (typeof options?.bot?.reportError !== "function")
       throw new JobsError("BOT_JOBS_INVALID_OPTIONS", "options.bot must be a Bot");
+    if (options.data !== undefined && typeof options.data.withData !== "function")
+      throw new JobsError(
+        "BOT_JOBS_INVALID_OPTIONS",
+        "options.data must be the dataSessions() middleware",
+      );
     this.#bot = options.bot;
+    this.#data = options.data ?? dataSessions<D["chat"], D["user"], D["bot"]>();
     this.#driver = options.driver ?? new MemoryDriver();
     this.#misfire = options.misfire ?? { graceMs: Number.POSITIVE_INFINITY, action: "run" };
     this.#timeZone = options.timeZone ?? "UTC";
@@ -191,7 +241,7 @@ export class Jobs<Api = unknown> {
    * @param handler What a run does.
    * @returns This queue.
    */
-  define(name: string, handler: JobHandler<Api>): this {
+  define(name: string, handler: JobHandler<Api, D>): this {
     if (typeof name !== "string" || name === "" || typeof handler !== "function")
       throw new JobsError("BOT_JOBS_INVALID_OPTIONS", "define needs a name and a handler");
     this.#handlers.set(name, handler);
@@ -323,7 +373,7 @@ export class Jobs<Api = unknown> {
    *
    * @param bot The bot (the one given as `options.bot`).
    */
-  attach(bot: { use(middleware: Jobs<Api>): unknown }): void {
+  attach(bot: { use(middleware: Jobs<Api, D>): unknown }): void {
     bot.use(this);
   }
 
@@ -440,24 +490,48 @@ export class Jobs<Api = unknown> {
       );
       return;
     }
-    const job: Job<Api> = {
-      api: this.#bot.api,
-      bot: this.#bot,
-      id: record.id,
-      name: record.name,
-      label: record.label ?? record.name,
-      chatId: record.chatId,
-      userId: record.userId,
-      data: record.data,
-      scheduledFor: new Date(dueAt),
-      lateByMs,
-      attempt,
-      signal: this.#abort.signal,
-    };
+    const signal = this.#abort.signal;
     if (diagnostics.hasSubscribers)
       diagnostics.publish({ type: "run", job: info(record), lateByMs, attempt });
     try {
-      await handler(job);
+      const bot = this.#bot;
+      // the chat's and user's data as an update for them sees it, under the same lease
+      await this.#data.withData(
+        {
+          api: bot.api as object,
+          me: bot.isInited === true ? bot.me : undefined,
+          chatId: record.chatId,
+          userId: record.userId,
+          signal,
+        },
+        (data) => {
+          const job: Job<Api, unknown, D> = {
+            api: bot.api,
+            bot,
+            id: record.id,
+            name: record.name,
+            label: record.label ?? record.name,
+            chatId: record.chatId,
+            userId: record.userId,
+            data: record.data,
+            scheduledFor: new Date(dueAt),
+            lateByMs,
+            attempt,
+            signal,
+            get chatData() {
+              return data.chatData;
+            },
+            get userData() {
+              return data.userData;
+            },
+            get botData() {
+              return data.botData;
+            },
+            updateBotData: (update) => data.updateBotData(update),
+          };
+          return handler(job);
+        },
+      );
     } catch (cause) {
       if (diagnostics.hasSubscribers)
         diagnostics.publish({ type: "failed", job: info(record), attempt, error: cause });

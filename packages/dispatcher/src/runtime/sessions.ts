@@ -81,6 +81,54 @@ export interface DataFlavor<
   updateBotData(update: (data: BotData) => BotData | undefined | void): Promise<Readonly<BotData>>;
 }
 
+/** Where {@link DataSessionsMiddleware.withData} runs: the bot's client and the chat and user. */
+export interface DataScope {
+  /**
+   * The bot's API client (`bot.api`): it finds the bot's storage and id, as an update's
+   * context does. Any object for a bot-less use with an explicit `storage` and `prefix`.
+   */
+  readonly api: object;
+  /** The bot's own user, scoping the keys when the client does not know the token. */
+  readonly me?: { readonly id: number } | undefined;
+  /** The chat whose `chatData` to use (`chatData` rejects with `SESSION_NO_KEY` without one). */
+  readonly chatId?: number | undefined;
+  /** The user whose `userData` to use (`userData` rejects with `SESSION_NO_KEY` without one). */
+  readonly userId?: number | undefined;
+  /** Aborts the wait for the lease and releases it (as an abandoned update's `ctx.signal`). */
+  readonly signal?: AbortSignal | undefined;
+}
+
+/**
+ * The middleware of {@link dataSessions}, which can also open the same data outside an update
+ * (a scheduled job, a script): {@link DataSessionsMiddleware.withData}.
+ */
+export interface DataSessionsMiddleware<
+  ChatData extends object = Record<string, unknown>,
+  UserData extends object = Record<string, unknown>,
+  BotData extends object = Record<string, unknown>,
+> extends SessionMiddleware<SessionContext> {
+  /**
+   * Runs `fn` with one chat's and user's data outside an update, exactly as a handler sees it:
+   * the same storage keys, loaded on first read under the same lease an update for that chat or
+   * user takes (so neither loses the other's writes), renewed while `fn` runs, saved when `fn`
+   * resolved and only if changed, dropped when it threw, then released.
+   *
+   * @example
+   * ```ts
+   * const data = dataSessions();
+   * bot.use(data);
+   * await data.withData({ api: bot.api, chatId }, async (d) => { (await d.chatData).reminded = true; });
+   * ```
+   * @param where The bot's client, the chat and user, an abort signal.
+   * @param fn Reads and changes the data; the data is saved after it settles.
+   * @returns What `fn` returned.
+   */
+  withData<R>(
+    where: DataScope,
+    fn: (data: DataFlavor<ChatData, UserData, BotData>) => R | Promise<R>,
+  ): Promise<R>;
+}
+
 /** Options of {@link session}. */
 export interface SessionOptions<T, C extends SessionContext = SessionContext> {
   /** The property on the context. Default `"session"`. */
@@ -313,6 +361,11 @@ interface SlotState {
   readonly slot: SessionSlot;
 }
 
+/** Marks a context built by `withData` (its chat and user ids are not from an update). */
+const OUTSIDE = Symbol("@bot/dispatcher.dataSessions.outside");
+/** The update of a `withData` context: none (no chat, no user, no migration). */
+const OUTSIDE_UPDATE: Update = Object.freeze({ update_id: 0 }) as Update;
+
 /**
  * PTB-style data: `ctx.chatData` and `ctx.userData`, each a promise of a mutable object loaded
  * on first access (both under one lease, see {@link session}) and saved after the handlers only
@@ -329,7 +382,7 @@ export function dataSessions<
   BotData extends object = Record<string, unknown>,
 >(
   options: DataSessionOptions<ChatData, UserData, BotData> = {},
-): SessionMiddleware<SessionContext> {
+): DataSessionsMiddleware<ChatData, UserData, BotData> {
   check(DataOptionsSchema, options, "dataSessions");
   const storageOf = storageResolver(options.storage, "dataSessions()");
   const { prefix, ttlMs } = options;
@@ -340,12 +393,17 @@ export function dataSessions<
   const initialBot = (options.initial?.bot ?? empty) as () => BotData;
   const keyOf = (ctx: SessionContext, kind: "chat" | "user", id: number) =>
     prefix === undefined ? storageKey(botIdOf(ctx), "data", kind, id) : `${prefix}${kind}:${id}`;
+  // outside an update (`withData`), the ids come from its scope instead of an update
   const chatKey = (ctx: object) => {
-    const id = updateChatId((ctx as SessionContext).update);
+    const outside = (ctx as { [OUTSIDE]?: DataScope })[OUTSIDE];
+    const id =
+      outside === undefined ? updateChatId((ctx as SessionContext).update) : outside.chatId;
     return id === undefined ? undefined : keyOf(ctx as SessionContext, "chat", id);
   };
   const userKey = (ctx: object) => {
-    const id = updateUserId((ctx as SessionContext).update);
+    const outside = (ctx as { [OUTSIDE]?: DataScope })[OUTSIDE];
+    const id =
+      outside === undefined ? updateUserId((ctx as SessionContext).update) : outside.userId;
     return id === undefined ? undefined : keyOf(ctx as SessionContext, "user", id);
   };
   const botKey = (ctx: SessionContext) =>
@@ -437,7 +495,7 @@ export function dataSessions<
       },
     },
   };
-  return (ctx, next) => {
+  const middleware: SessionMiddleware<SessionContext> = (ctx, next) => {
     const storage = storageOf(ctx);
     const scope = SessionScope.of(ctx);
     const member = scope.join();
@@ -488,6 +546,39 @@ export function dataSessions<
     }
     return runMember(member, next, state);
   };
+  const withData = async <R>(
+    where: DataScope,
+    fn: (data: DataFlavor<ChatData, UserData, BotData>) => R | Promise<R>,
+  ): Promise<R> => {
+    if (typeof where !== "object" || where === null || typeof fn !== "function") {
+      throw new RuntimeError(
+        "SESSION_INVALID_OPTIONS",
+        "@bot/dispatcher: withData needs a scope ({ api, chatId, userId }) and a function",
+      );
+    }
+    for (const id of [where.chatId, where.userId]) {
+      if (id !== undefined && !Number.isSafeInteger(id)) {
+        throw new RuntimeError(
+          "SESSION_INVALID_OPTIONS",
+          "@bot/dispatcher: withData's chatId and userId must be integers",
+        );
+      }
+    }
+    // a context of its own, with what the session machinery reads from an update's context
+    const ctx = {
+      update: OUTSIDE_UPDATE,
+      api: where.api,
+      me: where.me,
+      signal: where.signal,
+      [OUTSIDE]: where,
+    } as SessionContext;
+    let result: R | undefined;
+    await middleware(ctx, async () => {
+      result = await fn(ctx as unknown as DataFlavor<ChatData, UserData, BotData>);
+    });
+    return result as R;
+  };
+  return Object.assign(middleware, { withData });
 }
 
 async function moveData(
