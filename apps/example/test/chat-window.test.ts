@@ -1,5 +1,6 @@
 // The emulator's chat window in a real Chromium (Debian's /usr/bin/chromium through
 // playwright-core; no browser is downloaded). Screenshots go to apps/example/.artifacts/.
+import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import {
@@ -50,7 +51,7 @@ function testBot(token: string, apiRoot: string): Bot {
     await ctx.answerCallbackQuery({ text: `Picked ${ctx.match[1]}` });
   });
   b.command("format", (ctx) => {
-    const f = fmt`${bold("bold")} ${italic("italic")} ${underline("under")} ${strikethrough("strike")} ${code("mono")} ${spoiler("secret")} ${link("site", "https://example.com/")}
+    const f = fmt`${bold(fmt`bold ${italic("both")}`)} ${italic("italic")} ${underline("under")} ${strikethrough("strike")} ${code("mono")} ${spoiler("secret")} ${link("site", "https://example.com/")}
 ${pre("const x = 1;", "ts")}${blockquote("quoted")}`;
     return ctx.reply(f.text, { entities: f.entities });
   });
@@ -92,6 +93,7 @@ beforeAll(async () => {
     args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
   });
   page = await browser.newPage({ viewport: { width: 1100, height: 820 } });
+  page.setDefaultTimeout(10_000);
   page.on("response", (res) => {
     if (res.url().endsWith("/ui/api/events")) return;
     res.text().then(
@@ -158,6 +160,17 @@ describe("the emulator's chat window in Chromium", () => {
       )
       .toBe(2);
     expect(await page.locator(".message.out img.photo").count()).toBe(1);
+    await page.setInputFiles("#file-input", {
+      name: "notes.txt",
+      mimeType: "text/plain",
+      buffer: Buffer.from("hello"),
+    });
+    const doc = page.locator(".message.out a.document").last();
+    await expect.poll(() => doc.textContent()).toContain("notes.txt");
+    const href = (await doc.getAttribute("href")) ?? "";
+    const file = await page.request.get(new URL(href, emu.url).href);
+    expect(file.headers()["content-disposition"]).toMatch(/^attachment/);
+    expect(await file.text()).toBe("hello");
     await page.screenshot({ path: `${ARTIFACTS}02-photo.png` });
   });
 
@@ -176,7 +189,8 @@ describe("the emulator's chat window in Chromium", () => {
           (e, p) => (globalThis as unknown as Win).getComputedStyle(e).getPropertyValue(p),
           prop,
         );
-    expect(await text.locator("strong").textContent()).toBe("bold");
+    expect(await text.locator("strong").textContent()).toBe("bold both");
+    expect(await text.locator("strong > em").textContent()).toBe("both");
     expect(Number(await style("strong", "font-weight"))).toBeGreaterThanOrEqual(600);
     expect(await style("em", "font-style")).toBe("italic");
     expect(await style("u", "text-decoration-line")).toContain("underline");
@@ -212,6 +226,11 @@ describe("the emulator's chat window in Chromium", () => {
     expect(await page.locator("#reply-keyboard").isHidden()).toBe(true);
     await send("/vanish");
     await page.locator(".message.deleted", { hasText: "Message deleted" }).waitFor();
+    await send("<b>not bold</b><img src=x>");
+    await expect
+      .poll(() => lastBot().locator(".text").textContent())
+      .toBe("You said <b>not bold</b><img src=x>");
+    expect(await lastBot().locator(".text b, .text img").count()).toBe(0);
     await send("/leak");
     await expect
       .poll(() => lastBot().locator(".text").textContent())
@@ -235,6 +254,51 @@ describe("the emulator's chat window in Chromium", () => {
     const bobs = page.locator(".message.in:not(.bot)").last();
     await expect.poll(() => bobs.locator(".sender").textContent()).toBe("Bob");
     await page.screenshot({ path: `${ARTIFACTS}06-group.png` });
+  });
+
+  it("opens with `pnpm example --ui`: prints the URL, keeps running, stops on Ctrl-C", async () => {
+    const child = spawn(
+      process.execPath,
+      ["--conditions=@bot/source", "--import", "tsx", "src/main.ts", "--ui"],
+      {
+        cwd: fileURLToPath(new URL("..", import.meta.url)),
+        env: { ...process.env, BOT_TOKEN: "", DEMO_INTERACTIVE: "0" },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let out = "";
+    const exited = new Promise<number | null>((r) => child.on("exit", r));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout.on("data", (d: Buffer) => {
+          out += d.toString();
+          const m = /Chat window: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+          if (m) resolve(m[1] as string);
+        });
+        child.stderr.on("data", (d: Buffer) => {
+          out += d.toString();
+        });
+        void exited.then(() => reject(new Error(`example exited: ${out}`)));
+      });
+      const p = await browser.newPage();
+      await p.goto(url);
+      await p.locator("#connection.live").waitFor();
+      // The scripted conversation is there, and the command menu comes from setMyCommands.
+      await expect
+        .poll(() => p.locator(".message.bot .text").last().textContent())
+        .toBe("Hello, echo!");
+      expect(await p.locator("#menu-button").isVisible()).toBe(true);
+      expect(await p.locator(".chat-item", { hasText: "Example group" }).count()).toBe(1);
+      await p.screenshot({ path: `${ARTIFACTS}07-example-ui.png` });
+      await p.close();
+      await new Promise((r) => setTimeout(r, 300));
+      expect(child.exitCode).toBeNull();
+      child.kill("SIGINT");
+      expect(await exited).toBe(0);
+      expect(out).toContain("Demo finished.");
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
   });
 
   it("works with the example bot too", async () => {

@@ -50,6 +50,30 @@ describe("bot-emulator CLI", () => {
     expect(await exited).toBe(0);
   });
 
+  it("--ui serves the chat window, with a second user and a group", async () => {
+    const { out, child: c } = await start([
+      "--port",
+      "0",
+      "--ui",
+      "--token",
+      "434343:cli-ui-token",
+    ]);
+    const ui = /Chat window: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)?.[1];
+    expect(ui).toBeDefined();
+    const page = await fetch(ui as string);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-security-policy")).toContain("default-src 'none'");
+    const state = (await (await fetch(`${ui}ui/api/state`)).json()) as {
+      users: { first_name: string }[];
+      chats: { title: string }[];
+    };
+    expect(state.users.map((u) => u.first_name)).toEqual(["Demo", "Bob"]);
+    expect(state.chats.map((c) => c.title)).toEqual(["Demo group"]);
+    const exited = new Promise((r) => c.on("exit", r));
+    c.kill("SIGTERM");
+    expect(await exited).toBe(0);
+  });
+
   it("rejects a bad port", async () => {
     await expect(start(["--port", "nope"])).rejects.toThrow(/--port must be an integer/);
   });
