@@ -41,6 +41,7 @@ export {
   PollingError,
   RuntimeError,
   type RuntimeErrorCode,
+  UpdateNotConfirmedError,
 } from "./runtime/errors.js";
 
 // -- Formatting, keyboards and callback data --

@@ -38,11 +38,15 @@ export class PausableProxy {
    * Starts a proxy.
    *
    * @param target Where Redis listens.
+   * @param port The port to listen on (default: any free one).
    * @returns The listening proxy.
    */
-  static async start(target = { host: "127.0.0.1", port: 6379 }): Promise<PausableProxy> {
+  static async start(target = { host: "127.0.0.1", port: 6379 }, port = 0): Promise<PausableProxy> {
     const p = new PausableProxy(target);
-    await new Promise<void>((resolve) => p.#server.listen(0, "127.0.0.1", resolve));
+    await new Promise<void>((resolve, reject) => {
+      p.#server.once("error", reject);
+      p.#server.listen(port, "127.0.0.1", resolve);
+    });
     p.port = (p.#server.address() as { port: number }).port;
     return p;
   }

@@ -52,7 +52,9 @@ export interface WebhookApi {
  */
 export interface WebhookBot {
   /**
-   * Runs the middleware for one update. Rejects only when the bot's error handler throws.
+   * Runs the middleware for one update. Rejects only when the bot's error handler throws, or
+   * with `@bot/dispatcher`'s `UpdateNotConfirmedError` when the update was not handled because
+   * the storage was down (the plugin then answers 503 so Telegram resends it).
    *
    * @param update A validated update.
    * @param options The webhook reply sink and an abort signal.

@@ -1,4 +1,4 @@
-import type { HandlerTimeoutError } from "@bot/dispatcher";
+import { type HandlerTimeoutError, UpdateNotConfirmedError } from "@bot/dispatcher";
 import {
   KeyedScheduler,
   type SchedulerTask,
@@ -21,7 +21,8 @@ export type AnswerReason =
   | "queue"
   | "closing"
   | "deadline"
-  | "abandoned";
+  | "abandoned"
+  | "unavailable";
 
 /**
  * Answers one request. `target` is whatever the caller passed to {@link Runner.accept} (the
@@ -55,6 +56,11 @@ export interface RunnerSettings {
   readonly dedup: (() => Promise<UpdateDedup>) | undefined;
   readonly log: RunnerLog;
   readonly respond: Respond;
+}
+
+/** The ordering key of an update: its chat, else its user. */
+function keyOf(update: Update): number | undefined {
+  return updateChatId(update) ?? updateUserId(update);
 }
 
 /** A task's outcome, as the runner records it for dedup. */
@@ -286,7 +292,7 @@ export class Runner {
       }
       this.#newestOpen = job;
       if (this.#sweep === undefined) this.#startSweep();
-      this.#scheduler.submit(updateChatId(update) ?? updateUserId(update), job);
+      this.#scheduler.submit(keyOf(update), job);
     } else if (delivery === "ack") {
       if (this.#scheduler.size >= this.#s.maxPending) {
         if (this.#s.dedup !== undefined) this.#track(this.#release(update.update_id));
@@ -294,10 +300,7 @@ export class Runner {
         return;
       }
       this.#respond(target, 200, undefined, undefined);
-      this.#scheduler.submit(
-        updateChatId(update) ?? updateUserId(update),
-        new Job(this, update, undefined),
-      );
+      this.#scheduler.submit(keyOf(update), new Job(this, update, undefined));
     } else {
       void this.#enqueue(update, target);
     }
@@ -394,6 +397,10 @@ export class Runner {
    * @param error What it rejected with.
    */
   finished(job: Job, failed: boolean, error: unknown): void {
+    if (failed && UpdateNotConfirmedError.is(error)) {
+      this.#notConfirmed(job);
+      return;
+    }
     if (failed) {
       // Telegram must not resend because of it: it is answered 200 like any handled update.
       this.#s.log.error(
@@ -404,6 +411,43 @@ export class Runner {
     // Answer as soon as the handler is done, before the bookkeeping.
     this.#answer(job, 200, undefined);
     if (!job.withdrawn) this.#settleDedup(job.id, RAN); // a withdrawn one's claim went back already
+  }
+
+  /**
+   * `handleUpdate` said the update was not handled (its storage was down; `bot.catch` has the
+   * storage error): in `await` mode the request gets 503 (with `Retry-After`) so Telegram sends
+   * it again, and so do the not-started updates of the same chat still waiting behind it (so
+   * none of them runs ahead of it). Its dedup claim goes back, so the resend runs. In `ack`
+   * mode the 200 is already sent: the update is not delivered again (logged).
+   *
+   * @param job The job.
+   */
+  #notConfirmed(job: Job): void {
+    if (job.webhookReply === undefined) {
+      this.#s.log.error(
+        { updateId: job.id },
+        "@bot/webhook-fastify: storage unavailable; in ack mode the update was answered 200 already and is not delivered again",
+      );
+      this.#settleDedup(job.id, NOT_RUN);
+      return;
+    }
+    this.#s.log.warn(
+      { updateId: job.id },
+      "@bot/webhook-fastify: storage unavailable; answered 503 so Telegram resends the update",
+    );
+    this.#answer(job, 503, "unavailable");
+    if (!job.withdrawn) this.#settleDedup(job.id, NOT_RUN);
+    const chat = keyOf(job.update);
+    if (chat === undefined) return;
+    for (let open = this.#oldestOpen; open !== undefined; ) {
+      const next = open.newerOpen;
+      if (!open.started && !open.withdrawn && open.id > job.id && keyOf(open.update) === chat) {
+        open.withdrawn = true;
+        this.#settleDedup(open.id, NOT_RUN);
+        this.#answer(open, 503, "unavailable");
+      }
+      open = next;
+    }
   }
 
   /**

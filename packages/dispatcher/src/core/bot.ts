@@ -3,6 +3,7 @@ import { Client, type ClientOptions } from "@bot/client";
 import type { Update, UpdateKind } from "@bot/types";
 import * as v from "valibot";
 import { registerBotScope } from "../runtime/bot-scope.js";
+import { causedByStorageOutage, UpdateNotConfirmedError } from "../runtime/errors.js";
 import { MemoryStorage } from "../runtime/memory-storage.js";
 import { Poller } from "../runtime/poller.js";
 import type { PollingHost, PollingOptions } from "../runtime/polling-options.js";
@@ -191,7 +192,11 @@ export class Bot<C extends Context = Context> extends Composer<C> implements Pol
 
   /**
    * Runs the middleware for one update (the entry point for webhooks and tests). Handler errors
-   * go to `bot.catch`; this rejects only if the error handler itself throws (or `init` fails).
+   * go to `bot.catch`; this rejects only if the error handler itself throws (or `init` fails),
+   * or, after `bot.catch` got the error, with an {@link UpdateNotConfirmedError} when the error
+   * was a storage outage (`isStorageUnavailable` on it or its `cause`): a session could not be
+   * read or written, so the update was not handled and must be delivered again. An adapter must
+   * then not confirm it (polling leaves its offset, a webhook answers 5xx).
    *
    * @param update The update.
    * @param options An abort signal and a webhook reply sink.
@@ -219,7 +224,12 @@ export class Bot<C extends Context = Context> extends Composer<C> implements Pol
         ? (e as BotError<C>)
         : new BotError<C>(e, ctx, update, "handler");
     try {
-      return Promise.resolve(this.#deliver(error));
+      const delivered = Promise.resolve(this.#deliver(error));
+      if (!causedByStorageOutage(e)) return delivered;
+      // Reported; now tell the adapter not to confirm the update, so it is delivered again.
+      return delivered.then(() => {
+        throw new UpdateNotConfirmedError(update.update_id, e);
+      });
     } catch (thrown) {
       return Promise.reject(thrown);
     }

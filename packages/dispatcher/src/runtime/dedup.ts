@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import * as v from "valibot";
-import { RuntimeError } from "./errors.js";
+import { brandStorageUnavailable, causedByStorageOutage, RuntimeError } from "./errors.js";
 import type { Storage } from "./storage.js";
 import { storageKey } from "./storage-key.js";
 
@@ -88,6 +88,12 @@ export class UpdateDedup {
   readonly #leaseMs: number;
   /** This instance's claim mark, so `release` never deletes another holder's claim. */
   readonly #claimMark = `running:${randomBytes(6).toString("base64url")}`;
+  /**
+   * Ids this instance claimed and has not finished or released yet. A claim mark of this
+   * instance on an id not in it is one whose release failed (the storage was down): the
+   * redelivery takes it back at once instead of waiting out the lease.
+   */
+  readonly #held = new Set<number>();
 
   /**
    * Creates the dedup.
@@ -137,11 +143,27 @@ export class UpdateDedup {
     try {
       for (let attempt = 0; attempt < 3; attempt++) {
         if (await this.#storage.setIfAbsent(key, this.#claimMark, { ttlMs: this.#leaseMs })) {
+          this.#held.add(updateId);
           return "claimed";
         }
         const entry = await this.#storage.get(key);
         if (entry === undefined) continue; // expired in between: try again
-        return entry.value === DONE ? "done" : "busy";
+        if (entry.value === DONE) return "done";
+        if (
+          entry.value === this.#claimMark &&
+          !this.#held.has(updateId) &&
+          typeof this.#storage.compareAndSet === "function"
+        ) {
+          // Our own claim, left behind by a release that failed: take it again (atomically,
+          // so a claim that expired and was taken by another holder meanwhile stays theirs).
+          const taken = await this.#storage.compareAndSet(key, entry.version, this.#claimMark, {
+            ttlMs: this.#leaseMs,
+          });
+          if (taken === undefined) continue;
+          this.#held.add(updateId);
+          return "claimed";
+        }
+        return "busy";
       }
       return "busy";
     } catch (error) {
@@ -160,6 +182,8 @@ export class UpdateDedup {
       await this.#storage.set(this.key(updateId), DONE, { ttlMs: this.#ttlMs });
     } catch (error) {
       throw unavailable("finish", error);
+    } finally {
+      this.#held.delete(updateId);
     }
   }
 
@@ -177,14 +201,18 @@ export class UpdateDedup {
       if (entry?.value === this.#claimMark) await this.#storage.delete(key);
     } catch (error) {
       throw unavailable("release", error);
+    } finally {
+      this.#held.delete(updateId);
     }
   }
 }
 
 function unavailable(what: string, cause: unknown): RuntimeError {
-  return new RuntimeError(
+  const error = new RuntimeError(
     "DEDUP_UNAVAILABLE",
     `@bot/dispatcher: the dedup storage failed to ${what} a mark`,
     { cause },
   );
+  // A storage outage behind it stays recognisable: `isStorageUnavailable(error)` is true.
+  return causedByStorageOutage(cause) ? brandStorageUnavailable(error) : error;
 }

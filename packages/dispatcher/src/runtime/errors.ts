@@ -24,7 +24,8 @@ export type RuntimeErrorCode =
   | "SCHEDULER_CLOSED"
   | "HANDLER_TIMEOUT"
   | "DEDUP_UNAVAILABLE"
-  | "DEDUP_INVALID_OPTIONS";
+  | "DEDUP_INVALID_OPTIONS"
+  | "UPDATE_NOT_CONFIRMED";
 
 /**
  * Base class of every error raised by the runtime part of `@bot/dispatcher`. Match on `code`;
@@ -198,4 +199,73 @@ export function isStorageUnavailable(value: unknown): boolean {
     value !== null &&
     (value as Record<symbol, unknown>)[UNAVAILABLE] === true
   );
+}
+
+/**
+ * Tells whether an error is, or was caused by (through its `cause` chain), a transient storage
+ * failure ({@link isStorageUnavailable}).
+ *
+ * @param value Any value.
+ * @returns `true` when a storage outage is behind it.
+ */
+export function causedByStorageOutage(value: unknown): boolean {
+  let current = value;
+  for (let depth = 0; depth < 8; depth++) {
+    if (isStorageUnavailable(current)) return true;
+    if (typeof current !== "object" || current === null) return false;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/**
+ * Marks an error as a transient storage failure (see {@link isStorageUnavailable}).
+ *
+ * @param error The error to brand.
+ * @returns The same error.
+ */
+export function brandStorageUnavailable<E extends object>(error: E): E {
+  Object.defineProperty(error, UNAVAILABLE, { value: true });
+  return error;
+}
+
+/**
+ * `bot.handleUpdate` rejects with this error when the update could not be handled because the
+ * storage was unavailable (a session or other state could not be read or written: the error,
+ * or its `cause`, is branded by {@link isStorageUnavailable}). The storage error itself was
+ * reported to `bot.catch` first. The update must **not** be confirmed: long polling leaves the
+ * offset before it and fetches it again after a back-off, the webhook answers 503 so Telegram
+ * resends it. A dedup claim of the update is released, not marked done. It is branded as a
+ * storage failure too.
+ */
+export class UpdateNotConfirmedError extends RuntimeError {
+  /** The `update_id` that must be delivered again. */
+  readonly updateId: number;
+
+  /**
+   * Creates the error.
+   *
+   * @param updateId The update that was not handled.
+   * @param cause The storage failure.
+   */
+  constructor(updateId: number, cause: unknown) {
+    super(
+      "UPDATE_NOT_CONFIRMED",
+      `@bot/dispatcher: update ${updateId} was not handled because the storage is unavailable; it is left unconfirmed so it is delivered again`,
+      { cause },
+    );
+    this.name = "UpdateNotConfirmedError";
+    this.updateId = updateId;
+    brandStorageUnavailable(this);
+  }
+
+  /**
+   * Tells whether a value is an `UpdateNotConfirmedError`, even from another copy of this package.
+   *
+   * @param value Any value.
+   * @returns `true` for one.
+   */
+  static override is(value: unknown): value is UpdateNotConfirmedError {
+    return RuntimeError.is(value) && value.code === "UPDATE_NOT_CONFIRMED";
+  }
 }

@@ -50,6 +50,16 @@ export class Poller {
   #done: Promise<void> = Promise.resolve();
   #confirmed: number | undefined;
   #attempt = 0;
+  /**
+   * The lowest update left to be delivered again (storage down) that the watermark has not
+   * passed yet; the fetch loop backs off before fetching it again.
+   */
+  #rewindFrom: number | undefined;
+  /** Rewinds not yet backed off for. */
+  #rewindPending = false;
+  /** Counts rewinds, so a batch fetched while one happened is dropped (it is fetched again). */
+  #rewinds = 0;
+  #rewindAttempt = 0;
 
   /**
    * Creates a poller; nothing happens until `start()`.
@@ -103,6 +113,9 @@ export class Poller {
     this.#abort = new AbortController();
     this.#window = new UpdateWindow();
     this.#confirmed = undefined;
+    this.#rewindFrom = undefined;
+    this.#rewindPending = false;
+    this.#rewindAttempt = 0;
     this.#done = this.#poll();
     return this.#done;
   }
@@ -207,7 +220,31 @@ export class Poller {
       pause(ms) {
         return poller.#pause(this, ms);
       },
+      rewind: (updateId) => this.#rewind(updateId),
     };
+  }
+
+  /**
+   * An update was not handled (storage down) and left unconfirmed: the pending updates above it
+   * turn stale (those not started leave, so none runs ahead of it), and the fetch loop fetches
+   * it again after a back-off.
+   */
+  #rewind(updateId: number): void {
+    this.#window.rewind(updateId);
+    if (this.#rewindFrom === undefined || updateId < this.#rewindFrom) this.#rewindFrom = updateId;
+    this.#rewindPending = true;
+    this.#rewinds += 1;
+    this.#publish({ type: "rewind", updateId });
+    this.#wake?.();
+  }
+
+  /** The back-off before fetching a rewound update again: bounded exponential, with jitter. */
+  #rewindBackoff(): number {
+    const initial = this.#options.backoff?.initialMs ?? 500;
+    const max = this.#options.backoff?.maxMs ?? 30_000;
+    const base = Math.min(max, initial * 2 ** this.#rewindAttempt);
+    this.#rewindAttempt = Math.min(this.#rewindAttempt + 1, 30);
+    return Math.round(base * (0.5 + Math.random() * 0.5));
   }
 
   /** Waits `ms`, or less when the run stops. */
@@ -232,6 +269,21 @@ export class Poller {
     while (!this.#stopping) {
       await this.#waitForRoom();
       if (this.#stopping) return;
+      if (this.#rewindFrom !== undefined) {
+        const watermark = this.#window.watermark;
+        if (watermark !== undefined && watermark >= this.#rewindFrom) {
+          // What was delivered again got handled: the storage is back.
+          this.#rewindFrom = undefined;
+          this.#rewindAttempt = 0;
+        }
+      }
+      if (this.#rewindPending) {
+        this.#rewindPending = false;
+        // Ends early on stop (what is left stays unconfirmed and is delivered after a restart).
+        await this.#pause(run, this.#rewindBackoff());
+        if (this.#stopping) return;
+      }
+      const rewinds = this.#rewinds;
       const offset = this.#window.nextOffset(this.#confirmed);
       const idle = this.#window.inFlight === 0;
       let result: unknown;
@@ -260,6 +312,9 @@ export class Poller {
       }
       // The request carried the offset, so Telegram forgot what is below it, whatever came back.
       if (offset !== undefined) this.#confirmed = offset;
+      // An update was left to be delivered again while this fetch ran: back off first, then
+      // fetch again (the batch would bring it back at once).
+      if (this.#rewinds !== rewinds) continue;
       let batch: ReturnType<typeof checkBatch>;
       try {
         batch = checkBatch(result);

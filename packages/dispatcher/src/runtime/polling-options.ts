@@ -21,7 +21,9 @@ export interface PollingHost {
   /** Prepares the host (e.g. `getMe`), once before the first fetch. */
   init(): Promise<void>;
   /**
-   * Handles one update; it should reject only if the error handler itself failed.
+   * Handles one update; it should reject only if the error handler itself failed, or with an
+   * `UpdateNotConfirmedError` when the update was not handled (its storage was down): the
+   * poller then leaves it unconfirmed and fetches it again after a back-off.
    *
    * @param update The update.
    * @param options The update's abort signal (the per-update deadline, the end of a stop's grace).
@@ -101,7 +103,11 @@ export interface PollingOptions {
    * the bot's own user: the bot is live. An error it throws goes to `bot.catch`.
    */
   readonly onStart?: ((botInfo: BotInfo) => unknown) | undefined;
-  /** Back-off after a failed fetch (429 without `retry_after`, 5xx, network). */
+  /**
+   * Back-off after a failed fetch (429 without `retry_after`, 5xx, network), and before fetching
+   * again an update that was not handled because its storage was down (`UpdateNotConfirmedError`):
+   * exponential from `initialMs` (500) to `maxMs` (30 000), with jitter, cut short by a stop.
+   */
   readonly backoff?:
     | { readonly initialMs?: number | undefined; readonly maxMs?: number | undefined }
     | undefined;

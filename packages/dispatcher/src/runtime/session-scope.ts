@@ -355,14 +355,18 @@ export class SessionScope {
     }
     try {
       if (writes === undefined) {
-        await lease.release(); // nothing changed: no commit
+        // Nothing changed: no commit. A release that fails is harmless (the update's work is
+        // done and saved; the lease expires by itself), so it does not fail the update.
+        await lease.release().catch(() => false);
         return;
       }
       const outcome = await lease.commit(writes, { release: true });
       if (!outcome.ok) errors.push(new SessionConflictError(outcome.conflict));
     } catch (error) {
       errors.push(error);
-      await lease.release().catch(() => false);
+      // Best effort, not awaited: with the storage down it would only delay the report by
+      // another deadline (the lease expires by itself anyway).
+      void lease.release().catch(() => false);
     }
   }
 }

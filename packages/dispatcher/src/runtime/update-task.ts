@@ -1,7 +1,7 @@
 import type { AsyncLocalStorage } from "node:async_hooks";
 import type { Update } from "@bot/types";
 import type { UpdateDedup } from "./dedup.js";
-import type { HandlerTimeoutError } from "./errors.js";
+import { type HandlerTimeoutError, UpdateNotConfirmedError } from "./errors.js";
 import type { PollingHost } from "./polling-options.js";
 import type { SchedulerTask, TaskHandle } from "./scheduler.js";
 import type { UpdateWindow } from "./update-window.js";
@@ -33,6 +33,11 @@ export interface PollingRun {
   wake(): void;
   /** Waits, or less if the run stops meanwhile. */
   pause(ms: number): Promise<void>;
+  /**
+   * An update was not handled (storage down) and was left: fetch it again, after a back-off,
+   * together with every update above it that had not started.
+   */
+  rewind(updateId: number): void;
 }
 
 /**
@@ -43,7 +48,10 @@ export interface PollingRun {
  * What counts as handled (the offset may pass it): a handler that settled (an error in it goes
  * to `bot.catch`), a duplicate, a deadline that passed. What does not (Telegram resends it):
  * an update that had not started when the stop came, or whose handler still ran when the
- * grace ended (its signal aborted: even if it settles afterwards, it did not finish in time).
+ * grace ended (its signal aborted: even if it settles afterwards, it did not finish in time),
+ * and one whose `handleUpdate` rejected with an {@link UpdateNotConfirmedError} (its storage
+ * was down): that one is fetched again after a back-off, with the updates above it that had
+ * not started yet, so its chat's order holds.
  */
 export class UpdateTask implements SchedulerTask {
   readonly update: Update;
@@ -60,6 +68,8 @@ export class UpdateTask implements SchedulerTask {
    * stays unconfirmed and its claim goes back.
    */
   #stopAborted = false;
+  /** `handleUpdate` said the update was not handled (storage down): deliver it again. */
+  #retry = false;
 
   /**
    * Creates the task of one update.
@@ -75,6 +85,8 @@ export class UpdateTask implements SchedulerTask {
   run(handle: TaskHandle): Promise<void> | void {
     const run = this.#run;
     const id = this.update.update_id;
+    // A lower update is delivered again first (storage was down): this one comes with it.
+    if (run.window.isStale(id)) return this.#leave();
     if (id > run.highestStarted) {
       if (run.stopping) return this.#leave();
       run.highestStarted = id;
@@ -88,6 +100,11 @@ export class UpdateTask implements SchedulerTask {
     if (this.#left) return;
     if (this.#stopAborted) {
       this.#leave();
+      return;
+    }
+    if (this.#retry) {
+      this.#leave();
+      this.#run.rewind(this.update.update_id);
       return;
     }
     this.#run.window.finish(this.update.update_id);
@@ -175,7 +192,7 @@ export class UpdateTask implements SchedulerTask {
     }
     await this.#handleUpdate();
     if (this.#over || run.ended) return;
-    await this.#write(this.#stopAborted ? "release" : "finish");
+    await this.#write(this.#stopAborted || this.#retry ? "release" : "finish");
   }
 
   async #handleUpdate(): Promise<void> {
@@ -184,7 +201,9 @@ export class UpdateTask implements SchedulerTask {
     try {
       await run.context.run(run, () => run.host.handleUpdate(this.update, this.#handle));
     } catch (error) {
-      await run.report(error, this.update);
+      // Not handled (storage down): `bot.catch` has the cause already; deliver it again.
+      if (UpdateNotConfirmedError.is(error)) this.#retry = true;
+      else await run.report(error, this.update);
     } finally {
       run.live.delete(this);
     }

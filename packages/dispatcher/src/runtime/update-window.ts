@@ -3,6 +3,8 @@ import type { Update } from "@bot/types";
 const PENDING = 0;
 const DONE = 1;
 const LEFT = 2;
+/** Pending, but a lower update must be delivered again first: it leaves when its turn comes. */
+const STALE = 3;
 
 /**
  * The received-but-unconfirmed updates of a poller, in `update_id` order, and the contiguous
@@ -18,6 +20,8 @@ export class UpdateWindow {
   #watermark: number | undefined;
   #inFlight = 0;
   #advanced = false;
+  /** How many entries are {@link STALE} (0 on the usual path: no search per update then). */
+  #stale = 0;
   #drained: Array<() => void> = [];
 
   /** Updates received and not finished. */
@@ -58,18 +62,27 @@ export class UpdateWindow {
   }
 
   /**
-   * Takes a batch and returns the updates not seen before (a batch repeats every update
-   * still unconfirmed, since the offset only moves past finished ones).
+   * Takes a batch and returns the updates to run: the ones not seen before, and the ones seen
+   * before that were left unconfirmed ({@link leave}) and are delivered again. A batch repeats
+   * every update still unconfirmed, since the offset only moves past finished ones: those that
+   * finished or still run are skipped.
    *
    * @param updates The `getUpdates` result.
-   * @returns The new updates, in order.
+   * @returns The updates to run, in order.
    */
   accept(updates: readonly Update[]): Update[] {
     const fresh: Update[] = [];
     for (const update of updates) {
       const id = update.update_id;
-      if (this.#highest !== undefined && id <= this.#highest) continue;
       if (this.#watermark !== undefined && id <= this.#watermark) continue;
+      if (this.#highest !== undefined && id <= this.#highest) {
+        const index = this.#find(id);
+        if (index < 0 || this.#state[index] !== LEFT) continue;
+        this.#state[index] = PENDING; // left earlier: delivered again, runs now
+        this.#inFlight += 1;
+        fresh.push(update);
+        continue;
+      }
       this.#highest = id;
       this.#ids.push(id);
       this.#state.push(PENDING);
@@ -86,7 +99,7 @@ export class UpdateWindow {
    */
   finish(id: number): void {
     const index = this.#find(id);
-    if (index < 0 || this.#state[index] !== PENDING) return;
+    if (index < 0 || !this.#takePending(index)) return;
     this.#state[index] = DONE;
     this.#inFlight -= 1;
     while (this.#head < this.#ids.length && this.#state[this.#head] === DONE) {
@@ -110,10 +123,49 @@ export class UpdateWindow {
    */
   leave(id: number): void {
     const index = this.#find(id);
-    if (index < 0 || this.#state[index] !== PENDING) return;
+    if (index < 0 || !this.#takePending(index)) return;
     this.#state[index] = LEFT;
     this.#inFlight -= 1;
     this.#wakeIfDrained();
+  }
+
+  /**
+   * An update must be delivered again (it was not handled: storage down): every pending update
+   * above it turns stale, so those that have not started yet leave at their turn instead of
+   * running ahead of it; the next fetch brings them all again, in order ({@link accept}).
+   * Those already running finish normally and are not run again.
+   *
+   * @param id The `update_id` to deliver again (left by its task).
+   */
+  rewind(id: number): void {
+    for (let i = this.#head; i < this.#ids.length; i++) {
+      if ((this.#ids[i] as number) > id && this.#state[i] === PENDING) {
+        this.#state[i] = STALE;
+        this.#stale += 1;
+      }
+    }
+  }
+
+  /**
+   * Whether an update turned stale ({@link rewind}): its task must leave instead of starting.
+   *
+   * @param id The `update_id`.
+   * @returns `true` when it must leave.
+   */
+  isStale(id: number): boolean {
+    if (this.#stale === 0) return false;
+    const index = this.#find(id);
+    return index >= 0 && this.#state[index] === STALE;
+  }
+
+  /** Whether an entry is pending (or stale); clears the stale count for it. */
+  #takePending(index: number): boolean {
+    const state = this.#state[index];
+    if (state === STALE) {
+      this.#stale -= 1;
+      return true;
+    }
+    return state === PENDING;
   }
 
   #wakeIfDrained(): void {
