@@ -523,14 +523,18 @@ export interface ChildConversationOptions<C, S extends string, X extends string,
   /** The child's name (unique among the children of one conversation). */
   readonly name: string;
   /** Handlers that start the child (return its first state). */
-  readonly entry: readonly Step<C, S | X>[];
+  readonly entry: readonly Step<C, NoInfer<S | X>>[];
   /** The child's states. */
-  readonly states: { readonly [K in S]: readonly Step<C, S | X>[] };
+  readonly states: { readonly [K in S]: readonly Step<C, NoInfer<S | X>>[] };
   /** The child's fallbacks, tried before the parent's. */
-  readonly fallbacks?: readonly Step<C, S | X>[] | undefined;
+  readonly fallbacks?: readonly Step<C, NoInfer<S | X>>[] | undefined;
   /** Entry points restart the active child. Default `false`. */
   readonly allowReentry?: boolean | undefined;
-  /** What the child's ends (`END` and the names in `X`) do to the parent. */
+  /**
+   * What the child's ends do to the parent: `[END]` and the names the child returns that are
+   * not its states (`X`, e.g. `"STOPPING"`), each to a parent state or `END`. `END` without a
+   * mapping leaves the parent in its state.
+   */
   readonly mapToParent?:
     | ({ readonly [K in X]: P | End } & { readonly [END]?: P | End })
     | undefined;

@@ -1,6 +1,6 @@
 import type { Context } from "@bot/dispatcher";
 import { describe, expectTypeOf, it } from "vitest";
-import { type ConversationFlavor, conversation, END, steps } from "../src/index.js";
+import { type ConversationFlavor, child, conversation, END, steps } from "../src/index.js";
 
 type C = Context & ConversationFlavor<{ name?: string }>;
 const { command, hears, on, callbackQuery } = steps<C, "A" | "B">();
@@ -47,6 +47,41 @@ describe("conversation types", () => {
       entry: [command("start", async () => "A")],
       // @ts-expect-error "C" is not a state name
       states: { A: [], B: [], C: [] },
+    });
+  });
+
+  it("types a child conversation's map to its parent", () => {
+    const inner = steps<C, "X" | "STOPPING">();
+    const good = child({
+      name: "inner",
+      entry: [inner.command("in", async () => "X")],
+      states: {
+        X: [inner.command("stop", async () => "STOPPING"), inner.command("end", async () => END)],
+      },
+      mapToParent: { [END]: "A", STOPPING: END },
+    });
+    conversation({
+      name: "parent",
+      entry: [command("start", async () => "A")],
+      states: { A: [good], B: [] },
+    });
+    const bad = child({
+      name: "bad",
+      entry: [inner.command("in", async () => "X")],
+      states: { X: [] },
+      mapToParent: { [END]: "NOPE", STOPPING: END },
+    });
+    conversation({
+      name: "parent2",
+      entry: [command("start", async () => "A")],
+      // @ts-expect-error the child maps to "NOPE", not a parent state
+      states: { A: [bad], B: [] },
+    });
+    child({
+      name: "unmapped",
+      // @ts-expect-error "STOPPING" is neither a child state nor mapped to the parent
+      entry: [inner.command("in", async () => "X")],
+      states: { X: [] },
     });
   });
 });
