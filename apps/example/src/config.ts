@@ -16,6 +16,10 @@ export interface Config {
   readonly port: number;
   /** Without a token: keep the emulator and bot running after the scripted demo. */
   readonly interactive: boolean;
+  /** Redis for sessions (`RedisStorage`) and reminders (BullMQ); without it both stay in memory. */
+  readonly redisUrl: string | undefined;
+  /** The key prefix in Redis (default `bot-example:`). */
+  readonly redisPrefix: string;
 }
 
 const Env = v.pipe(
@@ -30,9 +34,31 @@ const Env = v.pipe(
       ),
     ),
     BOT_API_ROOT: v.optional(v.pipe(v.string(), v.url("BOT_API_ROOT must be a URL"))),
+    // TODO(issue 17): BOT_MODE=worker (workers on the scale-out queue, RedisUpdateQueue from
+    // @bot/persistence-redis/queue and bot.work(queue)) once that queue has landed.
     BOT_MODE: v.optional(
-      v.picklist(["polling", "webhook"], "BOT_MODE must be polling or webhook"),
+      v.picklist(
+        ["polling", "webhook"],
+        "BOT_MODE must be polling or webhook (worker: not available yet, see README)",
+      ),
       "polling",
+    ),
+    REDIS_URL: v.optional(
+      v.pipe(
+        v.string(),
+        v.url("REDIS_URL must be a URL"),
+        v.regex(/^rediss?:\/\//, "REDIS_URL must start with redis:// or rediss://"),
+      ),
+    ),
+    REDIS_PREFIX: v.optional(
+      v.pipe(
+        v.string(),
+        v.regex(
+          /^[A-Za-z0-9:_-]{1,64}$/,
+          "REDIS_PREFIX must be 1-64 characters of A-Z a-z 0-9 : _ -",
+        ),
+      ),
+      "bot-example:",
     ),
     WEBHOOK_URL: v.optional(
       v.pipe(
@@ -71,6 +97,19 @@ const Env = v.pipe(
   ),
 );
 
+/** Every environment variable the example reads. */
+export const ENV_VARS = [
+  "BOT_TOKEN",
+  "BOT_API_ROOT",
+  "BOT_MODE",
+  "WEBHOOK_URL",
+  "WEBHOOK_SECRET",
+  "PORT",
+  "DEMO_INTERACTIVE",
+  "REDIS_URL",
+  "REDIS_PREFIX",
+] as const;
+
 /** Thrown for a bad environment; the message names the variable but never its value. */
 export class ConfigError extends Error {
   readonly code = "EXAMPLE_INVALID_CONFIG";
@@ -90,17 +129,7 @@ export function loadConfig(
   isTty = process.stdin.isTTY === true,
 ): Config {
   const pick = (k: string) => (env[k] === "" ? undefined : env[k]);
-  const raw = Object.fromEntries(
-    [
-      "BOT_TOKEN",
-      "BOT_API_ROOT",
-      "BOT_MODE",
-      "WEBHOOK_URL",
-      "WEBHOOK_SECRET",
-      "PORT",
-      "DEMO_INTERACTIVE",
-    ].map((k) => [k, pick(k)]),
-  );
+  const raw = Object.fromEntries(ENV_VARS.map((k) => [k, pick(k)]));
   const result = v.safeParse(Env, raw);
   if (!result.success) throw new ConfigError(`example: ${result.issues[0].message}`);
   const e = result.output;
@@ -112,5 +141,7 @@ export function loadConfig(
     webhookSecret: e.WEBHOOK_SECRET,
     port: e.PORT,
     interactive: e.DEMO_INTERACTIVE === undefined ? isTty : e.DEMO_INTERACTIVE === "1",
+    redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
   };
 }

@@ -2,24 +2,15 @@
  * The example bot. Without BOT_TOKEN it starts a local emulator in process,
  * plays a short scripted conversation, and (at a terminal) lets you talk to it.
  * With `--ui` it also opens the emulator's chat window and keeps running until Ctrl-C.
- * With BOT_TOKEN it runs against Telegram, by long polling or as a webhook.
+ * With BOT_TOKEN it runs against Telegram, by long polling or as a webhook. REDIS_URL moves
+ * sessions to Redis (@bot/persistence-redis) and reminders to BullMQ (@bot/jobs/bullmq).
  */
 import { ConfigError, loadConfig } from "./config.ts";
-import { type Demo, repl, runScript, startDemo } from "./demo.ts";
+import { type Demo, followRealTime, repl, runScript, startDemo } from "./demo.ts";
 import { runReal } from "./real.ts";
-
-/** The commands the chat window's menu shows (what `/help` lists). */
-const COMMANDS = [
-  { command: "start", description: "Greet you" },
-  { command: "help", description: "What I can do" },
-  { command: "count", description: "Count in this chat" },
-  { command: "menu", description: "An inline keyboard that edits the message" },
-  { command: "whoami", description: "Your name, formatted" },
-];
 
 async function chatWindow(demo: Demo): Promise<void> {
   const { emulator, user } = demo;
-  await demo.bot.api.setMyCommands({ commands: COMMANDS });
   const bob = emulator.user({ first_name: "Bob", username: "bob" });
   emulator.group({ title: "Example group", members: [user, bob] });
   console.log(
@@ -30,7 +21,9 @@ async function chatWindow(demo: Demo): Promise<void> {
       '  in the private chat or in "Example group". Ctrl-C stops.',
     ].join("\n"),
   );
+  const stopClock = followRealTime(demo); // reminders fire in real time from here on
   await demo.polling;
+  stopClock();
 }
 
 async function main(): Promise<void> {
@@ -40,9 +33,15 @@ async function main(): Promise<void> {
     console.log(
       "No BOT_TOKEN: starting the @bot emulator (a local Telegram) with a demo bot and user.\n",
     );
-    const demo = await startDemo({ signals: true, ui });
+    const demo = await startDemo({
+      signals: true,
+      ui,
+      redisUrl: config.redisUrl,
+      redisPrefix: config.redisPrefix,
+    });
     console.log(
-      `Emulator listening at ${demo.emulator.url}; the bot polls it as @${demo.bot.me.username}.\n`,
+      `Emulator listening at ${demo.emulator.url}; the bot polls it as @${demo.bot.me.username}` +
+        ` (${demo.services.kind} storage and jobs).\n`,
     );
     await runScript(demo);
     if (ui) await chatWindow(demo);

@@ -306,7 +306,9 @@ describe("the emulator's chat window in Chromium", () => {
     try {
       const b = other.createBot({ username: "example_bot" });
       other.user({ first_name: "Alice" });
-      const example = createExampleBot(b.token, { clientOptions: { apiRoot: other.apiRoot } });
+      const { bot: example } = createExampleBot(b.token, {
+        bot: { clientOptions: { apiRoot: other.apiRoot } },
+      });
       await example.init();
       const run = example.start({ timeout: 5, signals: false });
       const p = await browser.newPage();

@@ -36,4 +36,30 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ WEBHOOK_URL: "http://insecure.example" })).toThrow(/https/);
     expect(() => loadConfig({ PORT: "eighty" })).toThrow(/PORT/);
   });
+
+  it("reads Redis settings: a redis:// URL and a key prefix", () => {
+    const c = loadConfig({ REDIS_URL: "redis://127.0.0.1:6379" });
+    expect(c.redisUrl).toBe("redis://127.0.0.1:6379");
+    expect(c.redisPrefix).toBe("bot-example:");
+    expect(loadConfig({}).redisUrl).toBeUndefined();
+    expect(loadConfig({ REDIS_URL: "" }).redisUrl).toBeUndefined();
+    expect(() => loadConfig({ REDIS_URL: "http://127.0.0.1:6379" })).toThrow(/redis:\/\//);
+    expect(() => loadConfig({ REDIS_PREFIX: "has space" })).toThrow(/REDIS_PREFIX/);
+  });
+
+  it("does not leak a Redis password into its error", () => {
+    const secret = "SECRET-CANARY";
+    let error: unknown;
+    try {
+      loadConfig({ REDIS_URL: `mysql://user:${secret}@db:3306` });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(String((error as Error).stack)).not.toContain(secret);
+  });
+
+  it("says that BOT_MODE=worker is not available yet", () => {
+    expect(() => loadConfig({ BOT_MODE: "worker" })).toThrow(/worker: not available yet/);
+  });
 });
