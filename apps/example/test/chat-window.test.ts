@@ -64,6 +64,20 @@ ${pre("const x = 1;", "ts")}${blockquote("quoted")}`;
     const m = await ctx.reply("Now you see me");
     await ctx.api.deleteMessage({ chat_id: m.chat.id, message_id: m.message_id });
   });
+  b.command("share", (ctx) =>
+    ctx.reply("Share something", {
+      reply_markup: new Keyboard().requestContact("Share my phone").requestLocation("Share place"),
+    }),
+  );
+  b.on("message:contact", (ctx) => ctx.reply(`Thanks, ${ctx.message.contact.phone_number}`));
+  b.command("poll", (ctx) =>
+    ctx.api.sendPoll({
+      chat_id: ctx.chat.id,
+      question: "Lunch?",
+      options: [{ text: "Pizza" }, { text: "Soup" }],
+      is_anonymous: false,
+    }),
+  );
   b.command("leak", (ctx) => ctx.reply(`my token is ${token}`));
   b.on("message:photo", (ctx) =>
     ctx.replyWithPhoto(ctx.message.photo.at(-1)?.file_id ?? "", { caption: "Nice photo" }),
@@ -256,6 +270,30 @@ describe("the emulator's chat window in Chromium", () => {
     await page.screenshot({ path: `${ARTIFACTS}06-group.png` });
   });
 
+  it("votes in a poll and shares a contact from a reply keyboard", async () => {
+    await send("/poll");
+    const poll = lastBot().locator(".poll");
+    await poll.waitFor();
+    expect(await poll.locator(".poll-question").textContent()).toBe("Lunch?");
+    await poll.locator(".poll-option", { hasText: "Soup" }).click();
+    await expect
+      .poll(() =>
+        lastBot().locator(".poll-option", { hasText: "Soup" }).locator(".poll-count").textContent(),
+      )
+      .toBe("1 · 100%");
+    expect(await lastBot().locator(".poll-total").textContent()).toBe("1 voted");
+    await page.locator(".chat-item", { hasText: "Window" }).click();
+    await send("/share");
+    await page.locator("#reply-keyboard .reply-button", { hasText: "Share my phone" }).click();
+    await expect
+      .poll(() => lastBot().locator(".text").textContent())
+      .toMatch(/^Thanks, \+1555\d+$/);
+    expect(await page.locator(".message.out .media-label").last().textContent()).toContain(
+      "[Contact] Alice",
+    );
+    await page.screenshot({ path: `${ARTIFACTS}07-poll-contact.png` });
+  });
+
   it("opens with `pnpm example --ui`: prints the URL, keeps running, stops on Ctrl-C", async () => {
     const child = spawn(
       process.execPath,
@@ -289,7 +327,7 @@ describe("the emulator's chat window in Chromium", () => {
         .toBe("Hello, echo!");
       expect(await p.locator("#menu-button").isVisible()).toBe(true);
       expect(await p.locator(".chat-item", { hasText: "Example group" }).count()).toBe(1);
-      await p.screenshot({ path: `${ARTIFACTS}07-example-ui.png` });
+      await p.screenshot({ path: `${ARTIFACTS}08-example-ui.png` });
       await p.close();
       await new Promise((r) => setTimeout(r, 300));
       expect(child.exitCode).toBeNull();

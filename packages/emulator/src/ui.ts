@@ -211,6 +211,19 @@ export class ChatWindow {
         });
         return;
       }
+      case "user_vote": {
+        // The vote changed the poll's counts in place: show it as an edit.
+        const bot = this.#world.bots.get(e.botId);
+        const at = bot?.polls.get(e.pollId);
+        const record = this.#world.chats.get(e.chatId);
+        const message =
+          at === undefined || bot === undefined || record === undefined
+            ? undefined
+            : this.#world.box(bot.id, record.chat).messages.get(at.messageId);
+        if (message !== undefined)
+          this.#broadcast({ type: "edit", botId: e.botId, chatId: e.chatId, message });
+        return;
+      }
       case "callback_answer":
         this.#broadcast({
           type: "callback_answer",
@@ -293,6 +306,8 @@ export class ChatWindow {
       const body = await readJson(req);
       if (path === "/ui/api/send") return this.#json(res, 200, this.#send(body));
       if (path === "/ui/api/click") return this.#json(res, 200, this.#click(body));
+      if (path === "/ui/api/vote") return this.#json(res, 200, this.#vote(body));
+      if (path === "/ui/api/share") return this.#json(res, 200, this.#share(body));
       if (path === "/ui/api/users") return this.#json(res, 200, this.#addUser(body));
       if (path === "/ui/api/groups") return this.#json(res, 200, this.#addGroup(body));
       return this.#json(res, 404, { error: "not found" });
@@ -528,6 +543,38 @@ export class ChatWindow {
     const update = bot.updates.pending.findLast((u) => u.callback_query?.id === query.id);
     if (update !== undefined) this.#trace(bot.id, record.chat.id, id).updates.push(update);
     return { queryId: query.id };
+  }
+
+  #vote(body: Record<string, unknown>): unknown {
+    const actor = this.#actor(body.user);
+    const bot = this.#bot(body.bot);
+    const record = this.#chatRecord(body.chat);
+    const id = int(body.message, "message");
+    const message = this.#world.box(bot.id, record.chat).messages.get(id);
+    if (message?.poll === undefined) throw new UiError(404, "unknown poll");
+    if (!Array.isArray(body.options)) throw bad("options must list option ids");
+    const options = body.options.map((o) => int(o, "option"));
+    const pollId = message.poll.id;
+    const poll = actor.vote(message, options);
+    const trace = this.#trace(bot.id, record.chat.id, id);
+    for (const u of bot.updates.pending.slice(-2))
+      if (u.poll_answer?.poll_id === pollId || u.poll?.id === pollId) trace.updates.push(u);
+    return { total_voter_count: poll.total_voter_count };
+  }
+
+  /** A reply-keyboard button that shares the user's contact or a location. */
+  #share(body: Record<string, unknown>): unknown {
+    const actor = this.#actor(body.user);
+    const { bot, chat } = this.#target(body);
+    const options = { bot: { token: bot.token }, ...(chat === undefined ? {} : { chat }) };
+    let message: { message_id: number };
+    if (body.what === "contact") message = actor.sendContact(undefined, options);
+    else if (body.what === "location") {
+      const lat = typeof body.latitude === "number" ? body.latitude : 51.5007;
+      const lon = typeof body.longitude === "number" ? body.longitude : -0.1246;
+      message = actor.sendLocation(lat, lon, options);
+    } else throw bad('what must be "contact" or "location"');
+    return { message_id: message.message_id };
   }
 
   #addUser(body: Record<string, unknown>): unknown {

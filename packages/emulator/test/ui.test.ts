@@ -416,6 +416,75 @@ describe("the chat window (createEmulator({ ui: true }))", () => {
     ).toBe(400);
   });
 
+  it("votes in polls and shares a contact or a location, as the reply-keyboard buttons do", async () => {
+    const { emu, bot, alice, group, bob } = await setup();
+    const poll = await ok<Message>(emu, bot.token, "sendPoll", {
+      chat_id: group.id,
+      question: "Lunch?",
+      options: [{ text: "Pizza" }, { text: "Soup" }],
+      is_anonymous: false,
+    });
+    const stream = events(emu);
+    await new Promise((r) => setTimeout(r, 100));
+    const vote = await post(emu, "/ui/api/vote", {
+      bot: bot.id,
+      user: bob.id,
+      chat: group.id,
+      message: poll.message_id,
+      options: [1],
+    });
+    expect(vote).toEqual({ status: 200, body: { total_voter_count: 1 } });
+    await stream.next(1);
+    stream.close();
+    expect(stream.frames[0]).toMatchObject({ type: "edit", chatId: group.id });
+    expect((stream.frames[0] as { message: Message }).message.poll?.options[1]?.voter_count).toBe(
+      1,
+    );
+    const trace = (
+      await get(emu, `/ui/api/trace?bot=${bot.id}&chat=${group.id}&message=${poll.message_id}`)
+    ).json();
+    expect((trace.updates as Update[]).map((u) => Object.keys(u)[1])).toEqual([
+      "poll_answer",
+      "poll",
+    ]);
+    expect((trace.calls as { method: string }[]).map((c) => c.method)).toEqual(["sendPoll"]);
+    const bad = { bot: bot.id, user: bob.id, chat: group.id, message: poll.message_id };
+    expect((await post(emu, "/ui/api/vote", { ...bad, options: [7] })).status).toBe(400);
+    expect((await post(emu, "/ui/api/vote", { ...bad, options: "0" })).status).toBe(400);
+    expect((await post(emu, "/ui/api/vote", { ...bad, message: 999, options: [0] })).status).toBe(
+      404,
+    );
+
+    expect(
+      (
+        await post(emu, "/ui/api/share", {
+          bot: bot.id,
+          user: alice.id,
+          chat: alice.id,
+          what: "contact",
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await post(emu, "/ui/api/share", {
+          bot: bot.id,
+          user: alice.id,
+          chat: alice.id,
+          what: "location",
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (await post(emu, "/ui/api/share", { bot: bot.id, user: alice.id, chat: alice.id, what: "x" }))
+        .status,
+    ).toBe(400);
+    const updates = await ok<Update[]>(emu, bot.token, "getUpdates");
+    const shared = updates.filter((u) => u.message?.chat.id === alice.id).map((u) => u.message);
+    expect(shared[0]?.contact).toMatchObject({ user_id: alice.id, first_name: "Alice" });
+    expect(shared[1]?.location).toMatchObject({ latitude: 51.5007, longitude: -0.1246 });
+  });
+
   it("validates the option", async () => {
     await expect(createEmulator({ ui: "yes" as unknown as boolean })).rejects.toThrow(
       /ui must be a boolean/,

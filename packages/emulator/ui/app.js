@@ -129,7 +129,6 @@ const MEDIA_LABELS = {
   venue: "Venue",
   contact: "Contact",
   dice: "Dice",
-  poll: "Poll",
   invoice: "Invoice",
 };
 
@@ -177,11 +176,52 @@ function media(m) {
     if (key === "location") detail = `${m.location.latitude}, ${m.location.longitude}`;
     else if (key === "contact") detail = `${m.contact.first_name} ${m.contact.phone_number}`;
     else if (key === "dice") detail = `${m.dice.emoji} ${m.dice.value}`;
-    else if (key === "poll")
-      detail = `${m.poll.question}: ${m.poll.options.map((o) => o.text).join(" / ")}`;
     parts.push(el("div", { class: "media-label" }, `[${label}] ${detail}`.trim()));
   }
+  if (m.poll) parts.push(pollNode(m));
   return parts;
+}
+
+/** A poll: its question and options with counts; tapping options votes as the chosen user. */
+function pollNode(m) {
+  const poll = m.poll;
+  const closed = poll.is_closed === true;
+  const total = poll.total_voter_count ?? 0;
+  const kind = `${poll.is_anonymous === false ? "Public" : "Anonymous"} ${poll.type === "quiz" ? "quiz" : "poll"}`;
+  const node = el(
+    "div",
+    { class: "poll" },
+    el("div", { class: "poll-question" }, poll.question),
+    el("div", { class: "poll-kind" }, closed ? `${kind}, closed` : kind),
+  );
+  const multiple = poll.allows_multiple_answers === true;
+  const chosen = new Set();
+  const voteButton = el("button", { type: "button", class: "poll-vote", disabled: "" }, "Vote");
+  poll.options.forEach((o, i) => {
+    const count = o.voter_count ?? 0;
+    const share = total > 0 ? Math.round((count / total) * 100) : 0;
+    const option = el(
+      "button",
+      { type: "button", class: "poll-option" },
+      el("span", { class: "poll-option-text" }, o.text),
+      el("span", { class: "poll-count" }, `${count} · ${share}%`),
+    );
+    option.disabled = closed;
+    option.addEventListener("click", () => {
+      if (!multiple) return void vote(m, [i]);
+      if (chosen.has(i)) chosen.delete(i);
+      else chosen.add(i);
+      option.classList.toggle("chosen", chosen.has(i));
+      voteButton.disabled = chosen.size === 0;
+    });
+    node.append(option);
+  });
+  if (multiple && !closed) {
+    voteButton.addEventListener("click", () => void vote(m, [...chosen]));
+    node.append(voteButton);
+  }
+  node.append(el("div", { class: "poll-total" }, `${total} voted`));
+  return node;
 }
 
 function inlineKeyboard(m) {
@@ -341,9 +381,11 @@ function showReplyKeyboard(markup) {
         { class: "keyboard-row" },
         ...row.map((b) => {
           const label = typeof b === "string" ? b : b.text;
+          const share = b.request_contact ? "contact" : b.request_location ? "location" : undefined;
           const button = el("button", { type: "button", class: "reply-button" }, label);
+          if (share !== undefined) button.title = `Shares your ${share}`;
           button.addEventListener("click", () => {
-            void sendText(label);
+            void (share === undefined ? sendText(label) : shareWith(share));
             if (markup.one_time_keyboard) showReplyKeyboard(null);
           });
           return button;
@@ -413,6 +455,22 @@ async function sendText(text) {
   if (state.chatId === undefined) return;
   try {
     await api("send", { ...target(), text });
+  } catch (error) {
+    fail(error);
+  }
+}
+
+async function shareWith(what) {
+  try {
+    await api("share", { ...target(), what });
+  } catch (error) {
+    fail(error);
+  }
+}
+
+async function vote(m, options) {
+  try {
+    await api("vote", { ...target(), chat: m.chat.id, message: m.message_id, options });
   } catch (error) {
     fail(error);
   }
