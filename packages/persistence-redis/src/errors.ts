@@ -13,7 +13,9 @@ export type RedisStorageErrorCode =
   /** A value could not be stored (not JSON-serialisable) or read (not JSON). */
   | "BOT_REDIS_INVALID_VALUE"
   /** Redis answered with an error the package did not expect. */
-  | "BOT_REDIS_COMMAND_FAILED";
+  | "BOT_REDIS_COMMAND_FAILED"
+  /** An update queue partition holds its backlog limit: the update was not appended. */
+  | "BOT_REDIS_QUEUE_FULL";
 
 const BRAND = Symbol.for("@bot/persistence-redis:error");
 /** The dispatcher's brand of transient storage failures (see its `isStorageUnavailable`). */

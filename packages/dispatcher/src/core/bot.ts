@@ -8,6 +8,7 @@ import { MemoryStorage } from "../runtime/memory-storage.js";
 import { Poller } from "../runtime/poller.js";
 import type { PollingHost, PollingOptions } from "../runtime/polling-options.js";
 import type { Storage } from "../runtime/storage.js";
+import { runWork, type UpdateSource, type WorkOptions } from "../runtime/work.js";
 import { allowedKinds } from "./allowed-updates.js";
 import type { BotInfo } from "./api.js";
 import { Composer } from "./composer.js";
@@ -101,6 +102,8 @@ export class Bot<C extends Context = Context> extends Composer<C> implements Pol
   #poller: Poller | undefined;
   readonly #stopHooks: (() => unknown)[] = [];
   #stopped: Promise<void> | undefined;
+  /** Running `work()` calls: `stop()` aborts them and waits. */
+  readonly #workers = new Map<AbortController, Promise<void>>();
   #channel = diagnostics.channel(DISPATCHER_CHANNEL);
 
   /**
@@ -303,6 +306,40 @@ export class Bot<C extends Context = Context> extends Composer<C> implements Pol
   }
 
   /**
+   * Runs the updates of a durable source (e.g. `RedisUpdateQueue` of
+   * `@bot/persistence-redis/queue`) in this process, next to any number of other worker
+   * processes: each chat in order, different chats in parallel up to `concurrency`, each update
+   * acknowledged only after its handler finished, with the `update_id` dedup on the bot's storage
+   * so a rerun after a crash does not repeat a finished handler. Resolves when `bot.stop()` (or
+   * `options.signal`) stopped it gracefully.
+   *
+   * @example
+   * ```ts
+   * await bot.work(new RedisUpdateQueue({ client, name: "bot", partitions: 16 }), { concurrency: 20 });
+   * ```
+   * @param source The source.
+   * @param options Concurrency, grace, dedup, signal.
+   * @returns A promise settled when the worker stopped.
+   */
+  async work(source: UpdateSource, options: WorkOptions = {}): Promise<void> {
+    const controller = new AbortController();
+    const outer = options.signal;
+    const onAbort = () => controller.abort(outer?.reason);
+    if (outer?.aborted) onAbort();
+    outer?.addEventListener("abort", onAbort, { once: true });
+    this.#stopped = undefined;
+    const running = runWork(this, source, options, controller.signal);
+    this.#workers.set(controller, running);
+    try {
+      await running;
+    } finally {
+      outer?.removeEventListener("abort", onAbort);
+      this.#workers.delete(controller);
+      if (this.#workers.size === 0 && this.#poller === undefined) await this.#stopOnce();
+    }
+  }
+
+  /**
    * Registers a function run when the bot stops: after polling ended, by `bot.stop()` or by a
    * signal (SIGINT/SIGTERM), once per stop, in registration order. `@bot/jobs` uses it so a bot
    * that stops stops its jobs too. An error a hook throws goes to `bot.catch`.
@@ -346,6 +383,11 @@ export class Bot<C extends Context = Context> extends Composer<C> implements Pol
    * @returns A promise settled when polling stopped (at once when called from a handler).
    */
   async stop(): Promise<void> {
+    if (this.#workers.size > 0) {
+      const running = [...this.#workers];
+      for (const [controller] of running) controller.abort();
+      await Promise.allSettled(running.map(([, p]) => p));
+    }
     const poller = this.#poller;
     await poller?.stop();
     if (poller && this.#poller === poller) return; // called from a handler: start() runs the hooks

@@ -25,7 +25,8 @@ export type RuntimeErrorCode =
   | "HANDLER_TIMEOUT"
   | "DEDUP_UNAVAILABLE"
   | "DEDUP_INVALID_OPTIONS"
-  | "UPDATE_NOT_CONFIRMED";
+  | "UPDATE_NOT_CONFIRMED"
+  | "WORK_INVALID_OPTIONS";
 
 /**
  * Base class of every error raised by the runtime part of `@bot/dispatcher`. Match on `code`;
