@@ -122,6 +122,16 @@ describe("the persistent conversation bot", () => {
     erin.send("Done");
     expect((await reply(erin)).text).toBe("Thank you! Girl, photo, no location: Done");
     await until(async () => (await profile.active(botView(), where)).length === 0);
+    // the ended conversation's record and the chat's index expire: each value key has a TTL
+    const keys: string[] = [];
+    for await (const batch of client.scanIterator({
+      MATCH: `${prefix}*conversation*`,
+      COUNT: 500,
+    })) {
+      keys.push(...batch.filter((k) => !k.endsWith(":fence"))); // the lock's fencing counters
+    }
+    expect(keys.length).toBeGreaterThan(0);
+    for (const key of keys) expect([key, (await client.pTTL(key)) > 0]).toEqual([key, true]);
   }, 60_000);
 });
 
