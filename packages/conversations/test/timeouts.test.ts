@@ -7,17 +7,22 @@
 import diagnostics from "node:diagnostics_channel";
 import { Bot, type Context } from "@bot/dispatcher";
 import { createEmulator, type Emulator, ManualClock, type UserActor } from "@bot/emulator";
+import { Jobs, MemoryDriver } from "@bot/jobs";
 import type { Message } from "@bot/types";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   CONVERSATIONS_CHANNEL,
   type ConversationClock,
   type ConversationFlavor,
+  type ConversationTimeouts,
   conversation,
   END,
+  jobsTimeouts,
   steps,
+  type TimeoutPayload,
   type TransitionEvent,
 } from "../src/index.js";
+import { quiz as quizWith } from "./fixtures/quiz.js";
 
 type C = Context & ConversationFlavor<{ answers?: string[] }>;
 
@@ -70,7 +75,10 @@ function handled(n: number): Promise<void> {
   return new Promise((resolve) => waiters.push({ n, resolve }));
 }
 
-function startBot(conversationClock: ConversationClock): void {
+function startBot(
+  conversationClock: ConversationClock,
+  make: (clock: ConversationClock) => ReturnType<typeof quiz> = (c) => quiz({ clock: c }),
+): void {
   bot = new Bot<C>(emu.createBot({ username: "quiz_bot" }).token, {
     clientOptions: { apiRoot: emu.apiRoot, retry: false },
   });
@@ -85,7 +93,7 @@ function startBot(conversationClock: ConversationClock): void {
       }
     }
   });
-  bot.use(quiz({ clock: conversationClock }));
+  bot.use(make(conversationClock));
   bot.on("message", (ctx) => ctx.reply("outside"));
   bot.catch((err) => void errors.push(err.error));
   polling = bot.start();
@@ -111,7 +119,7 @@ afterEach(async () => {
 async function reply(user: UserActor): Promise<Message> {
   return user.nextMessage({ timeoutMs: 10_000 });
 }
-const timeouts = () => events.filter((e) => e.cause === "timeout");
+const timeouts_ = () => events.filter((e) => e.cause === "timeout");
 /** Waits until `check` holds (the event is published after the handler's reply arrived). */
 async function until(check: () => boolean): Promise<void> {
   for (let i = 0; i < 1_000 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
@@ -129,12 +137,12 @@ describe("the in-process timeout timer", () => {
     expect(clock.pendingTimers).toBe(1);
     clock.advance(4_999);
     expect(clock.pendingTimers).toBe(1); // not yet due
-    expect(timeouts()).toEqual([]);
+    expect(timeouts_()).toEqual([]);
     clock.advance(1);
     expect(clock.pendingTimers).toBe(0);
     expect((await reply(frank)).text).toBe('timed out in ASKED after "more" (1)');
-    await until(() => timeouts().length > 0);
-    expect(timeouts()).toMatchObject([{ name: "quiz", from: "ASKED", to: null }]);
+    await until(() => timeouts_().length > 0);
+    expect(timeouts_()).toMatchObject([{ name: "quiz", from: "ASKED", to: null }]);
     frank.send("more"); // ended: handled as if idle
     expect((await reply(frank)).text).toBe("outside");
   });
@@ -151,11 +159,11 @@ describe("the in-process timeout timer", () => {
     await handled(2);
     clock.advance(3_000); // 6 s after /quiz, 3 s after "more"
     expect(clock.pendingTimers).toBe(1);
-    expect(timeouts()).toEqual([]);
+    expect(timeouts_()).toEqual([]);
     clock.advance(2_000);
     expect((await reply(gina)).text).toBe('timed out in ASKED after "more" (1)');
-    await until(() => timeouts().length > 0);
-    expect(timeouts()).toHaveLength(1);
+    await until(() => timeouts_().length > 0);
+    expect(timeouts_()).toHaveLength(1);
     expect(clock.pendingTimers).toBe(0);
   });
 
@@ -171,7 +179,7 @@ describe("the in-process timeout timer", () => {
     await handled(2);
     expect(clock.pendingTimers).toBe(0);
     clock.advance(10_000);
-    expect(timeouts()).toEqual([]);
+    expect(timeouts_()).toEqual([]);
   });
 
   it("times out at load when the deadline passed and no timer ran (e.g. after a restart)", async () => {
@@ -190,6 +198,71 @@ describe("the in-process timeout timer", () => {
     ivy.send("done");
     expect((await reply(ivy)).text).toBe('timed out in ASKED after "done" (0)');
     expect((await reply(ivy)).text).toBe("outside"); // then handled as if idle
-    expect(timeouts()).toHaveLength(1);
+    expect(timeouts_()).toHaveLength(1);
+  });
+});
+
+describe("durable timeouts (the contract)", () => {
+  it("a newer update moves the timeout; a stale or repeated run does nothing", async () => {
+    const scheduled: { id: string; at: number; payload: TimeoutPayload }[] = [];
+    const cancelled: string[] = [];
+    let fire: ((p: TimeoutPayload, api: Context["api"]) => Promise<boolean>) | undefined;
+    const timeouts: ConversationTimeouts = {
+      register: (_name, f) => {
+        fire = f;
+      },
+      schedule: async (id, at, payload) => void scheduled.push({ id, at, payload }),
+      cancel: async (id) => void cancelled.push(id),
+    };
+    startBot(clock, (c) => quizWith({ clock: c, timeouts }));
+    const jo = emu.user({ first_name: "Jo" });
+    jo.send("/quiz");
+    await reply(jo);
+    await handled(1);
+    clock.advance(1_000);
+    jo.send("more");
+    await reply(jo);
+    await handled(2);
+    expect(clock.pendingTimers).toBe(0); // no in-process timer with durable timeouts
+    const key = `${jo.user.id}/${jo.user.id}`;
+    expect(scheduled.map((s) => [s.id, s.at - scheduled[0]!.at])).toEqual([
+      [`conversation:quiz:${key}`, 0],
+      [`conversation:quiz:${key}`, 1_000], // moved, same id
+    ]);
+    const [stale, latest] = scheduled as [(typeof scheduled)[0], (typeof scheduled)[0]];
+    expect(JSON.parse(JSON.stringify(latest.payload))).toEqual(latest.payload); // plain JSON
+    clock.advance(10_000);
+    expect(await fire?.(stale.payload, bot.api)).toBe(false); // moved by "more"
+    expect(await fire?.(latest.payload, bot.api)).toBe(true);
+    expect((await reply(jo)).text).toBe('timed out in ASKED after "more" (1)');
+    expect(await fire?.(latest.payload, bot.api)).toBe(false); // a second run: already ended
+    expect(timeouts_()).toHaveLength(1);
+    jo.send("/quiz");
+    await reply(jo);
+    jo.send("done");
+    await reply(jo);
+    await handled(4);
+    expect(cancelled).toEqual([`conversation:quiz:${key}`]); // an ended conversation cancels it
+  });
+
+  it("runs on @bot/jobs with jobsTimeouts (memory driver on the same fake clock)", async () => {
+    let jobs: Jobs<Bot<C>["api"]> | undefined;
+    startBot(clock, (c) => {
+      const queue = new Jobs({ bot, driver: new MemoryDriver({ clock }) });
+      jobs = queue;
+      return quizWith({ clock: c, timeouts: jobsTimeouts(queue) });
+    });
+    await jobs?.start();
+    const kim = emu.user({ first_name: "Kim" });
+    kim.send("/quiz");
+    await reply(kim);
+    await handled(1);
+    expect(await jobs?.list()).toMatchObject([
+      { label: `conversation:quiz:${kim.user.id}/${kim.user.id}` },
+    ]);
+    clock.advance(5_000);
+    expect((await reply(kim)).text).toBe('timed out in ASKED after "/quiz" (0)');
+    await until(() => timeouts_().length > 0);
+    await jobs?.stop();
   });
 });
