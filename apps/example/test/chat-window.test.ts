@@ -38,6 +38,8 @@ let polling: Promise<void>;
 let browser: Browser;
 let page: Page;
 const bodies: string[] = [];
+/** Console errors and uncaught exceptions of the page (a CSP violation shows up here). */
+const problems: string[] = [];
 
 function testBot(token: string, apiRoot: string): Bot {
   const b = new Bot(token, { clientOptions: { apiRoot } });
@@ -108,6 +110,10 @@ beforeAll(async () => {
   });
   page = await browser.newPage({ viewport: { width: 1100, height: 820 } });
   page.setDefaultTimeout(10_000);
+  page.on("console", (m) => {
+    if (m.type() === "error") problems.push(m.text());
+  });
+  page.on("pageerror", (e) => problems.push(e.message));
   page.on("response", (res) => {
     if (res.url().endsWith("/ui/api/events")) return;
     res.text().then(
@@ -292,6 +298,41 @@ describe("the emulator's chat window in Chromium", () => {
       "[Contact] Alice",
     );
     await page.screenshot({ path: `${ARTIFACTS}07-poll-contact.png` });
+  });
+
+  it("builds overlapping, nested and hostile entities safely", async () => {
+    // A string, so that neither Vite nor tsc touch the browser-side code.
+    const html = (await page.evaluate(`(async () => {
+      const { renderText } = await import("/ui/render.js");
+      const render = (text, entities) => {
+        const box = document.createElement("div");
+        box.append(renderText(text, entities));
+        return box.innerHTML;
+      };
+      return {
+        overlap: render("abcdef", [
+          { type: "bold", offset: 0, length: 4 },
+          { type: "italic", offset: 2, length: 4 },
+        ]),
+        astral: render("😀 bold", [{ type: "bold", offset: 3, length: 4 }]),
+        hostile: render("click <b>", [
+          { type: "text_link", offset: 0, length: 5, url: "javascript:alert(1)" },
+          { type: "bold", offset: 99, length: 3 },
+          { type: "underline", offset: 6, length: -2 },
+        ]),
+        url: render("see example.com/x", [{ type: "url", offset: 4, length: 13 }]),
+      };
+    })()`)) as Record<string, string>;
+    expect(html.overlap).toBe("<strong>ab<em>cd</em></strong><em>ef</em>");
+    expect(html.astral).toBe("😀 <strong>bold</strong>");
+    expect(html.hostile).toBe('<span class="entity-link">click</span> &lt;b&gt;');
+    expect(html.url).toBe(
+      'see <a href="http://example.com/x" target="_blank" rel="noopener noreferrer">example.com/x</a>',
+    );
+  });
+
+  it("ran without a console error or a CSP violation", () => {
+    expect(problems).toEqual([]);
   });
 
   it("opens with `pnpm example --ui`: prints the URL, keeps running, stops on Ctrl-C", async () => {

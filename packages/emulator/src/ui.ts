@@ -291,7 +291,7 @@ export class ChatWindow {
         if (path === "/ui/api/trace") return this.#json(res, 200, this.#traceOf(url.searchParams));
         if (path === "/ui/api/events") return this.#events(res);
         if (path.startsWith("/ui/api/files/"))
-          return this.#file(res, decodeURIComponent(path.slice("/ui/api/files/".length)));
+          return this.#file(res, path.slice("/ui/api/files/".length));
         return this.#json(res, 404, { error: "not found" });
       }
       if (method !== "POST") {
@@ -381,7 +381,13 @@ export class ChatWindow {
     res.on("close", () => this.#streams.delete(res));
   }
 
-  #file(res: ServerResponse, fileId: string): void {
+  #file(res: ServerResponse, segment: string): void {
+    let fileId: string;
+    try {
+      fileId = decodeURIComponent(segment);
+    } catch {
+      throw bad("malformed file id");
+    }
     const file = this.#world.files.get(fileId);
     if (file === undefined) {
       this.#json(res, 404, { error: "file not found" });

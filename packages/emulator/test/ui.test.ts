@@ -207,6 +207,7 @@ describe("the chat window (createEmulator({ ui: true }))", () => {
     expect(svg.headers.get("content-disposition")).toMatch(/^attachment/);
     expect(svg.headers.get("content-security-policy")).toContain("sandbox");
     expect((await fetch(`${emu.url}/ui/api/files/nope`)).status).toBe(404);
+    expect((await fetch(`${emu.url}/ui/api/files/%E0%A4%A`)).status).toBe(400);
   });
 
   it("shows what the bot does live: messages with their API call, reply keyboards, edits, deletions, answers", async () => {
