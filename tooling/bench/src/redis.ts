@@ -10,8 +10,11 @@
  *   on `RedisStorage`), grammY (`session()` on `@grammyjs/storage-redis`, ioredis) and
  *   Telegraf (`session()` on `@telegraf/session/redis`, node-redis).
  *
- * Besides updates/s it reports the Redis commands and the Redis CPU (user + sys of the server,
- * from `INFO`) per update.
+ * Besides updates/s it reports, per update: the round trips (commands the client sent, counted
+ * by a RESP-counting proxy in a separate untimed pass: a Lua script is one), the commands Redis
+ * executed (`INFO`: a script counts once plus each call inside it) and the Redis CPU (user + sys
+ * of the server, from `INFO`); and the ratios against the fastest raw loop, Telegraf and grammY.
+ * `BENCH_REDIS_UPDATES` and `BENCH_REDIS_ROUNDS` shorten a run (defaults 20 000 and 5).
  */
 import { randomBytes } from "node:crypto";
 import { Bot, dataSessions } from "@bot/dispatcher";
@@ -24,6 +27,7 @@ import { createClient } from "redis";
 import { Telegraf, session as telegrafSession } from "telegraf";
 import { BENCH_BOT_INFO, BENCH_TOKEN, textUpdate } from "./fixtures.ts";
 import { type BenchResult, median } from "./harness.ts";
+import { CountingProxy } from "./resp-counter.ts";
 
 const URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const IN_FLIGHT = 50;
@@ -68,24 +72,16 @@ const bump = (json: string | null): string =>
     n: ((json === null ? undefined : (JSON.parse(json) as { n: number }).n) ?? 0) + 1,
   });
 
-/**
- * The Redis benchmark.
- *
- * @param opts Updates per run (default 20 000) and rounds (default 5).
- * @returns One result per subject.
- */
-export async function benchRedis(
-  opts: { updates?: number; runs?: number } = {},
-): Promise<BenchResult[]> {
-  const updates = opts.updates ?? 20_000;
-  const rounds = Math.max(opts.runs ?? 5, 1);
-  const prefix = `bench:${randomBytes(4).toString("hex")}:`;
-  const io = new Redis(URL, { lazyConnect: true });
-  const ioPipe = new Redis(URL, { lazyConnect: true, enableAutoPipelining: true });
+/** The subjects on one Redis address, with the clients they own. */
+async function makeSubjects(
+  url: string,
+  prefix: string,
+): Promise<{ subjects: Subject[]; close(): Promise<void> }> {
+  const io = new Redis(url, { lazyConnect: true });
+  const ioPipe = new Redis(url, { lazyConnect: true, enableAutoPipelining: true });
   await Promise.all([io.connect(), ioPipe.connect()]);
-  const node = createClient({ url: URL });
-  const probe = createClient({ url: URL });
-  await Promise.all([node.connect(), probe.connect()]);
+  const node = createClient({ url });
+  await node.connect();
   const storage = new RedisStorage({ client: node, prefix: `${prefix}storage:` });
 
   const ours = new Bot<never>(BENCH_TOKEN, { botInfo: BENCH_BOT_INFO });
@@ -96,7 +92,7 @@ export async function benchRedis(
     data.n = (data.n ?? 0) + 1;
   });
   const grammy = new GrammyBot(BENCH_TOKEN, { botInfo: BENCH_BOT_INFO as never });
-  const grammyRedis = new Redis(URL, { lazyConnect: true });
+  const grammyRedis = new Redis(url, { lazyConnect: true });
   await grammyRedis.connect();
   grammy.use(
     // biome-ignore lint/suspicious/noExplicitAny: the grammY bot is untyped here on purpose
@@ -112,7 +108,7 @@ export async function benchRedis(
   const telegraf = new Telegraf(BENCH_TOKEN);
   telegraf.botInfo = BENCH_BOT_INFO as never;
   // The Telegraf store connects the client it is given itself.
-  const telegrafRedis = createClient({ url: URL });
+  const telegrafRedis = createClient({ url });
   telegraf.use(
     telegrafSession({
       store: TelegrafRedisStore<{ n: number }>({
@@ -129,36 +125,36 @@ export async function benchRedis(
 
   const subjects: Subject[] = [
     {
-      name: "ioredis GET+SET (raw)",
+      name: IO_RAW,
       update: async (chat) => {
         const k = `${prefix}io:${chat}`;
         await io.set(k, bump(await io.get(k)));
       },
     },
     {
-      name: "ioredis GET+SET, auto-pipelined (raw)",
+      name: IO_PIPELINED,
       update: async (chat) => {
         const k = `${prefix}iop:${chat}`;
         await ioPipe.set(k, bump(await ioPipe.get(k)));
       },
     },
     {
-      name: "node-redis GET+SET (raw)",
+      name: NODE_RAW,
       update: async (chat) => {
         const k = `${prefix}node:${chat}`;
         await node.set(k, bump(await node.get(k)));
       },
     },
     {
-      name: "@bot/dispatcher chatData on RedisStorage",
+      name: OURS,
       update: (chat) => ours.handleUpdate(textUpdate(chat)),
     },
     {
-      name: "grammY session() on @grammyjs/storage-redis",
+      name: GRAMMY,
       update: (chat) => grammy.handleUpdate(textUpdate(chat) as never),
     },
     {
-      name: "Telegraf session() on @telegraf/session/redis",
+      name: TELEGRAF,
       update: (chat) => telegraf.handleUpdate(textUpdate(chat) as never),
     },
     {
@@ -170,9 +166,67 @@ export async function benchRedis(
       },
     },
   ];
+  return {
+    subjects,
+    async close() {
+      io.disconnect();
+      ioPipe.disconnect();
+      grammyRedis.disconnect();
+      await Promise.all([node.close(), telegrafRedis.close().catch(() => {})]);
+    },
+  };
+}
+
+const IO_RAW = "ioredis GET+SET (raw)";
+const IO_PIPELINED = "ioredis GET+SET, auto-pipelined (raw)";
+const NODE_RAW = "node-redis GET+SET (raw)";
+const RAW = [IO_RAW, IO_PIPELINED, NODE_RAW];
+const OURS = "@bot/dispatcher chatData on RedisStorage";
+const GRAMMY = "grammY session() on @grammyjs/storage-redis";
+const TELEGRAF = "Telegraf session() on @telegraf/session/redis";
+
+/** Client round trips per update of each subject, through a RESP-counting proxy (untimed). */
+async function roundTrips(prefix: string, updates: number): Promise<Map<string, number>> {
+  const target = new globalThis.URL(URL);
+  const proxy = await CountingProxy.start({
+    host: target.hostname,
+    port: Number(target.port || 6379),
+  });
+  const { subjects, close } = await makeSubjects(`redis://127.0.0.1:${proxy.port}`, prefix);
+  const out = new Map<string, number>();
+  try {
+    for (const s of subjects) {
+      await drive(Math.min(updates, 1_000), s); // connections, scripts, first writes
+      const before = proxy.commands;
+      await drive(updates, s);
+      out.set(s.name, (proxy.commands - before) / updates);
+    }
+  } finally {
+    await close();
+    await proxy.close();
+  }
+  return out;
+}
+
+/**
+ * The Redis benchmark.
+ *
+ * @param opts Updates per run (default 20 000) and rounds (default 5).
+ * @returns One result per subject.
+ */
+export async function benchRedis(
+  opts: { updates?: number; runs?: number } = {},
+): Promise<BenchResult[]> {
+  const updates = opts.updates ?? Number(process.env.BENCH_REDIS_UPDATES ?? 20_000);
+  const rounds = Math.max(opts.runs ?? Number(process.env.BENCH_REDIS_ROUNDS ?? 5), 1);
+  const prefix = `bench:${randomBytes(4).toString("hex")}:`;
+  const probe = createClient({ url: URL });
+  await probe.connect();
+  const { subjects, close } = await makeSubjects(URL, prefix);
 
   const figures = new Map<string, { rate: number[]; cpu: number[]; cmds: number[] }>();
   for (const s of subjects) figures.set(s.name, { rate: [], cpu: [], cmds: [] });
+  let trips = new Map<string, number>();
   try {
     for (const s of subjects) await drive(2_000, s); // warm-up: connections, scripts, JIT
     for (let r = 0; r < rounds; r++) {
@@ -188,31 +242,46 @@ export async function benchRedis(
         f.cmds.push((after.commands - before.commands - 1) / updates);
       }
     }
+    trips = await roundTrips(`${prefix}rt:`, Math.min(updates, 5_000));
   } finally {
+    await close();
     let cursor = "0";
     do {
       const page = await probe.scan(cursor, { MATCH: `${prefix}*`, COUNT: 1000 });
       cursor = String(page.cursor);
       if (page.keys.length > 0) await probe.del(page.keys);
     } while (cursor !== "0");
-    io.disconnect();
-    ioPipe.disconnect();
-    grammyRedis.disconnect();
-    await Promise.all([node.close(), probe.close(), telegrafRedis.close()]);
+    await probe.close();
   }
-  return subjects.map((s) => {
+  const medianOf = (name: string) => median(figures.get(name)?.rate ?? [0]);
+  const fastestRaw = RAW.reduce((best, name) => (medianOf(name) > medianOf(best) ? name : best));
+  const ratio = (a: number, b: number) => Number((a / b).toFixed(2));
+  const results: BenchResult[] = subjects.map((s) => {
     const f = figures.get(s.name)!;
+    const m = median(f.rate);
     return {
       bench: "redis",
       subject: s.name,
       unit: "updates/s",
       higherIsBetter: true,
       runs: f.rate,
-      median: median(f.rate),
+      median: m,
       extra: {
+        "round trips/update": Number((trips.get(s.name) ?? Number.NaN).toFixed(2)),
+        "Redis commands/update": Number(median(f.cmds).toFixed(2)),
         "Redis CPU µs/update": Number(median(f.cpu).toFixed(1)),
-        "commands/update": Number(median(f.cmds).toFixed(2)),
+        "× fastest raw": ratio(m, medianOf(fastestRaw)),
+        "× node-redis raw": ratio(m, medianOf(NODE_RAW)),
+        "× Telegraf": ratio(m, medianOf(TELEGRAF)),
+        "× grammY": ratio(m, medianOf(GRAMMY)),
       },
     };
   });
+  const ours = medianOf(OURS);
+  console.log(
+    `redis: fastest raw loop ${fastestRaw}; @bot sessions ${((ours / medianOf(fastestRaw)) * 100).toFixed(1)}% of it ` +
+      `(target ≥ 80%), ${ratio(ours, medianOf(TELEGRAF))}× Telegraf (target > 1), ${ratio(ours, medianOf(GRAMMY))}× grammY; ` +
+      `@bot round trips/update ${trips.get(OURS)?.toFixed(2)} (target 2: lock+read, write+release)`,
+  );
+  return results;
 }
