@@ -47,6 +47,8 @@ export interface BullMQDriverOptions {
 interface RunData {
   readonly id: string;
   readonly dueAt: number;
+  /** The record's JSON as stored when the run was added (absent in runs added by older versions). */
+  readonly record?: string | undefined;
 }
 
 /** Replaces field ARGV[1] with ARGV[3] only while it still holds ARGV[2] (ARGV[3] "": delete). */
@@ -130,8 +132,10 @@ export class BullMQDriver implements JobsDriver {
     await worker.waitUntilReady();
     // Re-adds every pending run (a no-op for those present): heals a crash between writing a
     // record and adding its run.
-    for (const r of await this.list())
-      if (!r.paused && r.nextRunAt !== undefined) await this.#enqueue(r);
+    for (const json of await this.#client.hVals(this.#records)) {
+      const r = JSON.parse(String(json)) as JobRecord;
+      if (!r.paused && r.nextRunAt !== undefined) await this.#enqueue(r, String(json));
+    }
   }
 
   async stop(graceMs: number): Promise<void> {
@@ -168,8 +172,9 @@ export class BullMQDriver implements JobsDriver {
   }
 
   async put(record: JobRecord): Promise<void> {
-    await this.#client.hSet(this.#records, record.id, JSON.stringify(record));
-    if (!record.paused && record.nextRunAt !== undefined) await this.#enqueue(record);
+    const json = JSON.stringify(record);
+    await this.#client.hSet(this.#records, record.id, json);
+    if (!record.paused && record.nextRunAt !== undefined) await this.#enqueue(record, json);
   }
 
   async remove(id: string): Promise<boolean> {
@@ -186,9 +191,10 @@ export class BullMQDriver implements JobsDriver {
     return (await this.#client.hVals(this.#records)).map((v) => JSON.parse(String(v)));
   }
 
-  #enqueue(record: JobRecord): Promise<unknown> {
+  /** Adds the record's next run; `json` is the record as stored (the run's copy of it). */
+  #enqueue(record: JobRecord, json: string): Promise<unknown> {
     const at = record.nextRunAt as number;
-    return this.#q.add(record.name, { id: record.id, dueAt: at } satisfies RunData, {
+    return this.#q.add(record.name, { id: record.id, dueAt: at, record: json } satisfies RunData, {
       jobId: runId(record.id, at),
       delay: Math.max(0, at - Date.now()),
       attempts: record.attempts,
@@ -203,35 +209,90 @@ export class BullMQDriver implements JobsDriver {
   }
 
   async #process(run: RunJob, job: Job<RunData>): Promise<void> {
-    const { id, dueAt } = job.data;
+    const { id, dueAt, record: copy } = job.data;
+    if (copy !== undefined && job.attemptsStarted <= 1) {
+      // The usual case: the record is still the copy this run carries. One CAS claims the run
+      // (no read first): it advances the record, or deletes a one-shot job without retries,
+      // which is then gone from `list()` while it runs (as a job that ran).
+      const record = JSON.parse(copy) as JobRecord;
+      if (record.nextRunAt === dueAt && !record.paused) {
+        record.nextRunAt = after(record, dueAt);
+        const claimOnly = isClaimOnly(record);
+        const advanced = claimOnly ? "" : JSON.stringify(record);
+        if (Number(await this.#cas(id, copy, advanced)) === 1) {
+          if (record.nextRunAt !== undefined) await this.#enqueue(record, advanced);
+          return this.#execute(run, job, record, claimOnly ? undefined : advanced);
+        }
+      }
+    }
     const stored = await this.#client.hGet(this.#records, id);
-    if (typeof stored !== "string") return;
+    if (typeof stored !== "string") {
+      // A one-shot run deleted when it was claimed, recovered after a crash (or retried after
+      // a failure): it runs again from its copy, at least once.
+      if (copy !== undefined && job.attemptsStarted > 1) {
+        const record = JSON.parse(copy) as JobRecord;
+        if (record.nextRunAt === dueAt) {
+          record.nextRunAt = after(record, dueAt);
+          if (isClaimOnly(record)) return this.#execute(run, job, record, undefined);
+        }
+      }
+      return;
+    }
     const record = JSON.parse(stored) as JobRecord;
     if (record.paused) return;
     let current = stored;
     if (record.nextRunAt === dueAt) {
-      record.nextRunAt = nextRun(record.schedule, Date.now());
+      record.nextRunAt = after(record, dueAt);
       const advanced = JSON.stringify(record);
       // Changed meanwhile (replaced, paused, removed): the new state decides.
       if (Number(await this.#cas(id, stored, advanced)) !== 1) return;
       current = advanced;
-      if (record.nextRunAt !== undefined) await this.#enqueue(record);
+      if (record.nextRunAt !== undefined) await this.#enqueue(record, advanced);
     } else if (job.attemptsStarted <= 1) {
       return; // a stale run: the job was rescheduled since it was added
     } else if (record.nextRunAt !== undefined) {
       // A retry, or a run recovered after a crash, which may have come before its next run was added.
-      await this.#enqueue(record);
+      await this.#enqueue(record, stored);
     }
+    return this.#execute(run, job, record, current);
+  }
+
+  /**
+   * Runs a claimed run; a job that will not run again is deleted once its last try settled.
+   *
+   * @param current The record's JSON as stored now, or `undefined` when already deleted.
+   */
+  async #execute(
+    run: RunJob,
+    job: Job<RunData>,
+    record: JobRecord,
+    current: string | undefined,
+  ): Promise<void> {
     const attempt = job.attemptsMade + 1;
     const finish = async () => {
-      if (record.nextRunAt === undefined) await this.#cas(id, current, "");
+      if (record.nextRunAt === undefined && current !== undefined)
+        await this.#cas(record.id, current, "");
     };
     try {
-      await run({ record, dueAt, attempt });
+      await run({ record, dueAt: job.data.dueAt, attempt });
     } catch (error) {
       if (attempt >= record.attempts) await finish();
       throw error;
     }
     await finish();
   }
+}
+
+/**
+ * The run after the one due at `dueAt`, computed from now (so runs missed while no worker ran
+ * are coalesced), never the same run again (a worker whose clock is behind may take it early).
+ */
+function after(record: JobRecord, dueAt: number): number | undefined {
+  if (record.schedule.kind === "once") return undefined;
+  return nextRun(record.schedule, Math.max(Date.now(), dueAt));
+}
+
+/** A one-shot job without retries: claiming its run deletes it (nothing left to keep). */
+function isClaimOnly(record: JobRecord): boolean {
+  return record.schedule.kind === "once" && record.attempts <= 1 && record.nextRunAt === undefined;
 }

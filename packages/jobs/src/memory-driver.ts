@@ -166,8 +166,11 @@ export class MemoryDriver implements JobsDriver {
       }
       // A stale entry: the record was rescheduled since this entry was pushed.
       if (record.nextRunAt !== e.at) continue;
-      record.nextRunAt = nextRun(record.schedule, now);
+      record.nextRunAt =
+        record.schedule.kind === "once" ? undefined : nextRun(record.schedule, now);
       if (record.nextRunAt !== undefined) this.#schedule(record.id, record.nextRunAt);
+      // A one-shot job without retries leaves the list when its run starts (as with BullMQ).
+      else if (record.attempts <= 1) this.#records.delete(record.id);
       this.#execute(run, record, e.at, 1);
     }
     this.#arm();

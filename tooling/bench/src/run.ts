@@ -1,6 +1,6 @@
 /**
  * Runs every benchmark (or the ones named on the command line) and prints
- * medians and ratios. Usage: `pnpm bench [schema|client|dispatch|webhook|sessions|redis|e2e]...`.
+ * medians and ratios. Usage: `pnpm bench [schema|client|dispatch|webhook|sessions|redis|jobs|e2e]...`.
  */
 import { report } from "./harness.ts";
 
@@ -31,6 +31,10 @@ const all: Record<
   redis: {
     reference: "node-redis GET+SET (raw)",
     run: async () => (await import("./redis.ts")).benchRedis(),
+  },
+  jobs: {
+    reference: "raw BullMQ",
+    run: async () => (await import("./jobs.ts")).benchJobs(),
   },
   e2e: {
     reference: "hand loop",
