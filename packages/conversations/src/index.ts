@@ -24,7 +24,6 @@ import {
   type Trigger,
 } from "@bot/dispatcher";
 import { storageKey } from "@bot/dispatcher/advanced";
-import type { Update } from "@bot/types";
 
 /** Returned by a handler: the conversation ends (its state and data are deleted). */
 export const END: unique symbol = Symbol("@bot/conversations.END");
@@ -120,7 +119,7 @@ export interface TimeoutPayload {
   /** The user of the last update, if any. */
   readonly userId: number | undefined;
   /** The last handled update: the TIMEOUT handlers get a context of it. */
-  readonly update: Update;
+  readonly update: Context["update"];
   /** The bot's own user (`ctx.me` of that context). */
   readonly me: BotInfo;
 }
