@@ -6,7 +6,10 @@ import type {
   InlineQuery,
   Location,
   Message,
+  OrderInfo,
   Poll,
+  ShippingAddress,
+  SuccessfulPayment,
   User,
 } from "@bot/types";
 import { EmulatorError } from "./errors.js";
@@ -60,6 +63,50 @@ export interface NextMessageOptions {
   /** Only messages in this chat (default: the private chat with this user). */
   readonly chat?: ChatTarget;
 }
+
+/** Options of {@link UserActor.pay}. */
+export interface PayOptions {
+  /** A tip in the smallest units of the currency (at most the invoice's `max_tip_amount`). */
+  readonly tip?: number;
+  /** The address entered (default: a sample address), for invoices that need one. */
+  readonly shippingAddress?: ShippingAddress;
+  /** The id of the shipping option picked (default: the first the bot offered). */
+  readonly shippingOption?: string;
+  /** Name, phone and email entered (defaults from the user), for invoices that ask for them. */
+  readonly orderInfo?: Omit<OrderInfo, "shipping_address">;
+  /** How long to wait for each of the bot's answers (default 10000, Telegram's limit). */
+  readonly timeoutMs?: number;
+}
+
+/** How a payment attempt ended. */
+export type PaymentOutcome =
+  | {
+      readonly status: "paid";
+      /** The `successful_payment` service message the bot got. */
+      readonly message: Message;
+      readonly payment: SuccessfulPayment;
+    }
+  /** The bot answered the shipping query with `ok: false`. */
+  | { readonly status: "shipping_failed"; readonly errorMessage: string }
+  /** The bot answered the pre-checkout query with `ok: false`. */
+  | { readonly status: "declined"; readonly errorMessage: string }
+  /** The bot did not answer in time: Telegram cancels the payment. */
+  | { readonly status: "timeout"; readonly stage: "shipping" | "pre_checkout" };
+
+const SAMPLE_ADDRESS: ShippingAddress = {
+  country_code: "US",
+  state: "CA",
+  city: "San Francisco",
+  street_line1: "1 Market St",
+  street_line2: "",
+  post_code: "94105",
+};
+
+/** A query that was not answered in time can no longer be answered. */
+const expire = (bot: BotRecord, queryId: string): void => {
+  const q = bot.paymentQueries.get(queryId);
+  if (q !== undefined) q.answered = true;
+};
 
 interface ActorHost {
   botFor(bot: BotTarget | undefined): BotRecord;
@@ -437,6 +484,136 @@ export class UserActor {
       });
     bot.updates.push({ poll: updated });
     return updated;
+  }
+
+  /**
+   * Pays an invoice the bot sent, as the payment form does: for a flexible invoice the bot
+   * gets a `shipping_query` and must answer it (`answerShippingQuery`), then a
+   * `pre_checkout_query` it must answer (`answerPreCheckoutQuery`) within `timeoutMs`; when it
+   * accepts, a `successful_payment` message from the user arrives in the chat.
+   *
+   * @param invoice The invoice message (from `nextMessage`).
+   * @param options Tip, shipping address and option, order info, timeout.
+   * @returns How it ended.
+   */
+  async pay(invoice: Message, options: PayOptions = {}): Promise<PaymentOutcome> {
+    const bot = invoice.from === undefined ? undefined : this.#world.bots.get(invoice.from.id);
+    const rec = bot?.invoices.get(`${invoice.chat.id}:${invoice.message_id}`);
+    const record = this.#world.chats.get(invoice.chat.id);
+    if (bot === undefined || rec === undefined || record === undefined)
+      throw new EmulatorError("EMULATOR_NOT_FOUND", "not an invoice a bot sent");
+    const status =
+      record.chat.type === "private"
+        ? record.chat.id === this.user.id
+          ? "member"
+          : undefined
+        : record.members.get(this.user.id);
+    if (status === undefined || status === "left" || status === "kicked")
+      throw new EmulatorError("EMULATOR_INVALID_OPTIONS", "the user is not in the invoice's chat");
+    const tip = options.tip ?? 0;
+    if (!Number.isInteger(tip) || tip < 0 || tip > rec.maxTipAmount)
+      throw new EmulatorError("EMULATOR_INVALID_OPTIONS", "the tip must be 0 to max_tip_amount");
+    const timeoutMs = options.timeoutMs ?? 10_000;
+    const order: OrderInfo = {};
+    const name = [this.user.first_name, this.user.last_name].filter(Boolean).join(" ");
+    if (rec.needName) order.name = options.orderInfo?.name ?? name;
+    if (rec.needPhoneNumber)
+      order.phone_number =
+        options.orderInfo?.phone_number ??
+        `+1555${String(this.user.id).padStart(7, "0").slice(-7)}`;
+    if (rec.needEmail)
+      order.email =
+        options.orderInfo?.email ?? `${this.user.username ?? `user${this.user.id}`}@example.com`;
+    if (rec.needShippingAddress) order.shipping_address = options.shippingAddress ?? SAMPLE_ADDRESS;
+    const hasOrder = Object.keys(order).length > 0;
+
+    let shippingOptionId: string | undefined;
+    let shippingCost = 0;
+    if (rec.isFlexible) {
+      const id = this.#world.queryId();
+      bot.paymentQueries.set(id, { kind: "shipping", answered: false });
+      bot.updates.push({
+        shipping_query: {
+          id,
+          from: this.user,
+          invoice_payload: rec.payload,
+          shipping_address: order.shipping_address ?? SAMPLE_ADDRESS,
+        },
+      });
+      const answer = await this.#answerOf(id, "shipping_answer", timeoutMs);
+      if (answer === undefined) {
+        expire(bot, id);
+        return { status: "timeout", stage: "shipping" };
+      }
+      if (answer.type !== "shipping_answer") throw new Error("unreachable");
+      if (!answer.ok) return { status: "shipping_failed", errorMessage: answer.errorMessage ?? "" };
+      const offered = answer.shippingOptions ?? [];
+      const picked =
+        options.shippingOption === undefined
+          ? offered[0]
+          : offered.find((o) => o.id === options.shippingOption);
+      if (picked === undefined)
+        throw new EmulatorError(
+          "EMULATOR_INVALID_OPTIONS",
+          `the bot offered no shipping option "${options.shippingOption}"`,
+        );
+      shippingOptionId = picked.id;
+      shippingCost = picked.prices.reduce((n, p) => n + p.amount, 0);
+    }
+    const totalAmount = rec.prices.reduce((n, p) => n + p.amount, 0) + shippingCost + tip;
+    const id = this.#world.queryId();
+    bot.paymentQueries.set(id, { kind: "pre_checkout", answered: false });
+    bot.updates.push({
+      pre_checkout_query: {
+        id,
+        from: this.user,
+        currency: rec.currency,
+        total_amount: totalAmount,
+        invoice_payload: rec.payload,
+        ...(shippingOptionId === undefined ? {} : { shipping_option_id: shippingOptionId }),
+        ...(hasOrder ? { order_info: order } : {}),
+      },
+    });
+    const answer = await this.#answerOf(id, "pre_checkout_answer", timeoutMs);
+    if (answer === undefined) {
+      expire(bot, id);
+      return { status: "timeout", stage: "pre_checkout" };
+    }
+    if (answer.type !== "pre_checkout_answer") throw new Error("unreachable");
+    if (!answer.ok) return { status: "declined", errorMessage: answer.errorMessage ?? "" };
+    const charge = `${rec.currency === "XTR" ? "stxn" : "tg"}_${this.#world.queryId()}`;
+    const payment: SuccessfulPayment = {
+      currency: rec.currency,
+      total_amount: totalAmount,
+      invoice_payload: rec.payload,
+      ...(shippingOptionId === undefined ? {} : { shipping_option_id: shippingOptionId }),
+      ...(hasOrder ? { order_info: order } : {}),
+      telegram_payment_charge_id: charge,
+      provider_payment_charge_id: rec.currency === "XTR" ? "" : `provider_${charge}`,
+    };
+    bot.charges.set(charge, { userId: this.user.id, currency: rec.currency, refunded: false });
+    const message = this.#storeAndPush(bot, record, { successful_payment: payment }, {});
+    return { status: "paid", message, payment };
+  }
+
+  #answerOf(
+    queryId: string,
+    type: "shipping_answer" | "pre_checkout_answer",
+    timeoutMs: number,
+  ): Promise<EmulatorEvent | undefined> {
+    return new Promise((resolve) => {
+      const off = this.#world.events.on((e) => {
+        if (e.type === type && e.queryId === queryId) {
+          off();
+          clearTimeout(timer);
+          resolve(e);
+        }
+      });
+      const timer = setTimeout(() => {
+        off();
+        resolve(undefined);
+      }, timeoutMs);
+    });
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { Message } from "@bot/types";
+import type { Message, ShippingOption } from "@bot/types";
 
 /** Something that happened in the emulator, in the order it happened. */
 export type EmulatorEvent =
@@ -35,6 +35,21 @@ export type EmulatorEvent =
       readonly userId: number;
       /** The chosen options (empty: the vote was retracted). */
       readonly optionIds: readonly number[];
+    }
+  | {
+      readonly type: "shipping_answer";
+      readonly botId: number;
+      readonly queryId: string;
+      readonly ok: boolean;
+      readonly shippingOptions: readonly ShippingOption[] | undefined;
+      readonly errorMessage: string | undefined;
+    }
+  | {
+      readonly type: "pre_checkout_answer";
+      readonly botId: number;
+      readonly queryId: string;
+      readonly ok: boolean;
+      readonly errorMessage: string | undefined;
     }
   | {
       readonly type: "callback_answer";

@@ -10,6 +10,8 @@ export {
   type BotTarget,
   type ChatTarget,
   type NextMessageOptions,
+  type PaymentOutcome,
+  type PayOptions,
   type SendOptions,
   UserActor,
   type UserInit,

@@ -1,5 +1,13 @@
 import { createHash, randomBytes } from "node:crypto";
-import type { BotCommand, Chat, ChatType, ForumTopic, Message, User } from "@bot/types";
+import type {
+  BotCommand,
+  Chat,
+  ChatType,
+  ForumTopic,
+  LabeledPrice,
+  Message,
+  User,
+} from "@bot/types";
 import type { Clock } from "./clock.js";
 import { ApiFailure, badRequest } from "./errors.js";
 import { EventLog } from "./events.js";
@@ -16,6 +24,31 @@ export interface BotRecord {
   readonly polls: Map<string, PollRecord>;
   readonly callbackQueries: Map<string, { answered: boolean }>;
   readonly inlineQueries: Map<string, { answered: boolean }>;
+  /** Invoices the bot sent, by `<chat id>:<message id>`. */
+  readonly invoices: Map<string, InvoiceRecord>;
+  /** Shipping and pre-checkout queries sent to the bot, by id. */
+  readonly paymentQueries: Map<
+    string,
+    { readonly kind: "shipping" | "pre_checkout"; answered: boolean }
+  >;
+  /** Successful payments, by `telegram_payment_charge_id` (for refunds of Stars). */
+  readonly charges: Map<
+    string,
+    { readonly userId: number; readonly currency: string; refunded: boolean }
+  >;
+}
+
+/** What `sendInvoice` was given, kept to play the payment. */
+export interface InvoiceRecord {
+  readonly payload: string;
+  readonly currency: string;
+  readonly prices: readonly LabeledPrice[];
+  readonly maxTipAmount: number;
+  readonly needName: boolean;
+  readonly needPhoneNumber: boolean;
+  readonly needEmail: boolean;
+  readonly needShippingAddress: boolean;
+  readonly isFlexible: boolean;
 }
 
 /** A poll a bot sent: where its message is, and each voter's chosen options. */
@@ -141,6 +174,9 @@ export class World {
       polls: new Map(),
       callbackQueries: new Map(),
       inlineQueries: new Map(),
+      invoices: new Map(),
+      paymentQueries: new Map(),
+      charges: new Map(),
     };
     this.bots.set(id, bot);
     this.botsByToken.set(token, bot);

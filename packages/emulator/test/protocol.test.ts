@@ -69,12 +69,12 @@ describe("transport and envelope", () => {
   });
 
   it("says plainly when a real method is not supported", async () => {
-    const a = await call(emu, bot.token, "sendInvoice", {});
+    const a = await call(emu, bot.token, "createInvoiceLink", {});
     expect(a.status).toBe(501);
     expect(a.body).toEqual({
       ok: false,
       error_code: 501,
-      description: "Not Implemented: method sendInvoice is not supported by the emulator",
+      description: "Not Implemented: method createInvoiceLink is not supported by the emulator",
     });
   });
 

@@ -3,6 +3,7 @@ import { chatMethods } from "./chats.js";
 import type { MethodHandler } from "./context.js";
 import { mediaMethods } from "./media.js";
 import { messageMethods } from "./messages.js";
+import { paymentMethods } from "./payments.js";
 import { receivingMethods } from "./receiving.js";
 
 /** A method the emulator knows by name. */
@@ -18,6 +19,7 @@ const handlers: Record<string, MethodHandler> = {
   ...messageMethods,
   ...mediaMethods,
   ...chatMethods,
+  ...paymentMethods,
 };
 
 /** Every Bot API method by lower-case name. */
