@@ -207,15 +207,24 @@ export class RedisLocks {
       for (const group of groups) {
         let pause = 2;
         for (;;) {
-          const reply = (await host.run(
-            LOCK,
-            [
-              ...group.map((k) => host.key(k, ":lock")),
-              ...group.map((k) => host.key(k, ":fence")),
-              ...group.map((k) => host.key(k)),
-            ],
-            [holder, ttl, String(token + 1)],
-          )) as (string | number | null)[];
+          let reply: (string | number | null)[];
+          try {
+            reply = (await host.run(
+              LOCK,
+              [
+                ...group.map((k) => host.key(k, ":lock")),
+                ...group.map((k) => host.key(k, ":fence")),
+                ...group.map((k) => host.key(k)),
+              ],
+              [holder, ttl, String(token + 1)],
+            )) as (string | number | null)[];
+          } catch (error) {
+            // The script may still run later (sent into a hung connection, it runs when Redis
+            // catches up) and take the keys for a holder that gave up. A release sent now on
+            // the same connection runs right after it, so they are not held until the TTL.
+            void this.#release(group, holder).catch(() => 0);
+            throw error;
+          }
           if (Number(reply[0]) > 0) {
             token = Number(reply[0]);
             group.forEach((k, i) => {
