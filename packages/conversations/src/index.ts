@@ -736,6 +736,26 @@ export function conversation<C extends Context, S extends string, D extends obje
       'unmatched must be "pass" or "error"',
     );
   }
+  const t = options.timeouts as Partial<Record<string, unknown>> | undefined;
+  if (
+    t !== undefined &&
+    !["register", "schedule", "cancel"].every((f) => typeof t[f] === "function")
+  ) {
+    throw new ConversationError(
+      "CONVERSATION_INVALID_OPTIONS",
+      "timeouts must have register, schedule and cancel (e.g. jobsTimeouts(jobs))",
+    );
+  }
+  const k = options.clock as Partial<Record<string, unknown>> | undefined;
+  if (
+    k !== undefined &&
+    !["now", "setTimeout", "clearTimeout"].every((f) => typeof k[f] === "function")
+  ) {
+    throw new ConversationError(
+      "CONVERSATION_INVALID_OPTIONS",
+      "clock must have now, setTimeout and clearTimeout",
+    );
+  }
   const ttlMs = options.ttlMs ?? Math.max(30 * DAY, (timeoutMs ?? 0) + DAY);
   const initial = options.initial ?? (() => ({}) as D);
   const Ctor = (options.contextConstructor ?? Context) as unknown as ContextConstructor<C>;
@@ -877,6 +897,17 @@ export function conversation<C extends Context, S extends string, D extends obje
   };
 
   const fireTimeout: FireTimeout = async (payload, api) => {
+    if (
+      typeof payload?.update !== "object" ||
+      payload.update === null ||
+      typeof payload.me?.id !== "number" ||
+      typeof payload.at !== "number"
+    ) {
+      throw new ConversationError(
+        "CONVERSATION_INVALID_OPTIONS",
+        `@bot/conversations: a timeout of conversation "${name}" without its update, bot user or deadline`,
+      );
+    }
     const ctx = new Ctor(payload.update, api, payload.me);
     const key = keyOf(ctx);
     if (key === undefined || key !== payload.key) return false;

@@ -266,3 +266,17 @@ describe("durable timeouts (the contract)", () => {
     await jobs?.stop();
   });
 });
+
+describe("bad input", () => {
+  it("gives typed errors for bad timeouts, clocks and payloads", async () => {
+    const bad = (o: object) => () => quizWith(o as never);
+    expect(bad({ timeouts: { schedule: () => {} } })).toThrow(/timeouts must have/);
+    expect(bad({ clock: { now: () => 0 } })).toThrow(/clock must have/);
+    expect(bad({ timeoutMs: -1 })).toThrow(/timeoutMs must be positive/);
+    const q = quizWith();
+    await expect(
+      q.fireTimeout({ conversation: "quiz" } as never, {} as never),
+    ).rejects.toMatchObject({ code: "CONVERSATION_INVALID_OPTIONS" });
+    startBot(clock); // (afterEach stops it)
+  });
+});
