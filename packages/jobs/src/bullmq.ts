@@ -143,13 +143,16 @@ export class BullMQDriver implements JobsDriver {
     this.#worker = undefined;
     if (worker !== undefined) {
       let timer: ReturnType<typeof setTimeout> | undefined;
-      const closed = worker.close().then(() => true);
-      const late = new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), graceMs);
+      // Takes no more runs, and settles once the running ones finished.
+      const finished = worker.pause().catch(() => {});
+      const late = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, graceMs);
       });
-      // Past the grace, the runs still going are left to BullMQ's stalled recovery.
-      if (!(await Promise.race([closed, late]))) await worker.close(true);
+      await Promise.race([finished, late]);
       clearTimeout(timer);
+      // Without waiting (any more): past the grace, the runs still going are left to BullMQ's
+      // stalled-job recovery, which gives them to another worker once their lock expired.
+      await worker.close(true);
     }
     await this.close();
   }

@@ -48,8 +48,9 @@ async function schedule(p: string, ...args: string[]): Promise<void> {
 }
 
 /** Starts a worker process; resolves once its driver runs. */
-function worker(p: string, handlerMs = 0): Promise<ChildProcess> {
-  const c = spawn(process.execPath, [...ARGS, p, "work", String(handlerMs)], {
+function worker(p: string, handlerMs = 0, stopGraceMs?: number): Promise<ChildProcess> {
+  const extra = stopGraceMs === undefined ? [] : [String(stopGraceMs)];
+  const c = spawn(process.execPath, [...ARGS, p, "work", String(handlerMs), ...extra], {
     cwd: CWD,
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -138,6 +139,54 @@ describe("BullMQDriver after a crash", () => {
       `kill -9: ${before.lost} not yet run at the kill; after restart ${JSON.stringify(after)}`,
     );
     expect(after).toEqual({ lost: 0, duplicates: 0 });
+  });
+
+  it("SIGTERM mid-job: the graceful stop waits for the running jobs, nothing is lost", {
+    timeout: 120_000,
+  }, async () => {
+    const p = prefix();
+    await schedule(p, "schedule", "40", "1000");
+    const w1 = await worker(p, 1_500);
+    const started = async () => Number((await client.get(`${p}:started`)) ?? 0);
+    await until(async () => (await started()) >= 1);
+    const atSignal = { started: await started(), total: await total(p) };
+    await stopped(w1, "SIGTERM");
+    expect(w1.exitCode).toBe(0);
+    const [s, t] = String(await client.get(`${p}:stopped`))
+      .split(":")
+      .map(Number);
+    console.log(
+      `SIGTERM: ${atSignal.started - atSignal.total} running at the signal; when stop() returned ${s} started, ${t} finished`,
+    );
+    // jobs were running at the signal, and stop() returned only once every started run finished
+    expect(atSignal.total).toBeLessThan(atSignal.started);
+    expect(t).toBe(s);
+    expect(t).toBeLessThan(40);
+    const w2 = await worker(p);
+    await until(async () => (await total(p)) >= 40);
+    await new Promise((r) => setTimeout(r, 3_000));
+    await stopped(w2, "SIGTERM");
+    expect(await tally(p, 40)).toEqual({ lost: 0, duplicates: 0 });
+  });
+
+  it("SIGTERM with jobs running past the stop deadline: they run again elsewhere, none lost", {
+    timeout: 120_000,
+  }, async () => {
+    const p = prefix();
+    await schedule(p, "schedule", "10", "500");
+    // runs of 20 s, a stop grace of 300 ms: the stop gives up on them
+    const w1 = await worker(p, 20_000, 300);
+    const started = async () => Number((await client.get(`${p}:started`)) ?? 0);
+    await until(async () => (await started()) >= 10);
+    await stopped(w1, "SIGTERM");
+    expect(w1.exitCode).toBe(0);
+    expect(await client.get(`${p}:stopped`)).toBe("10:0");
+    // BullMQ's stalled-job recovery gives the abandoned runs to the next worker (at least once)
+    const w2 = await worker(p, 0);
+    await until(async () => (await total(p)) >= 10);
+    await new Promise((r) => setTimeout(r, 3_000));
+    await stopped(w2, "SIGTERM");
+    expect(await tally(p, 10)).toEqual({ lost: 0, duplicates: 0 });
   });
 
   it("a repeating job keeps its cadence across a restart, without a burst", {
