@@ -331,6 +331,20 @@ describe("the emulator's chat window in Chromium", () => {
     );
   });
 
+  it("replies to a message", async () => {
+    const target = page.locator(".message.bot").last();
+    await target.locator(".reply-action").click();
+    expect(await page.textContent("#replying-text")).toMatch(/^Reply to Window: /);
+    await send("this is a reply");
+    const mine = page.locator(".message.out").last();
+    await expect.poll(() => mine.locator(".reply-to strong").textContent()).toBe("Window");
+    expect(await page.locator("#replying").isHidden()).toBe(true);
+    await expect
+      .poll(() => lastBot().locator(".text").textContent())
+      .toBe("You said this is a reply");
+    await page.screenshot({ path: `${ARTIFACTS}09-reply.png` });
+  });
+
   it("ran without a console error or a CSP violation", () => {
     expect(problems).toEqual([]);
   });

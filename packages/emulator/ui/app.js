@@ -13,6 +13,8 @@ const state = {
   userId: undefined,
   chatId: undefined,
   commands: [],
+  /** The message the next text replies to. */
+  replyTo: undefined,
   /** Callback queries this page sent, and answers that came before the click's response. */
   myQueries: new Set(),
   earlyAnswers: new Map(),
@@ -333,9 +335,11 @@ function messageNode(m) {
     "{ }",
   );
   raw.addEventListener("click", () => void toggleRaw(m, bubble, raw));
+  const reply = el("button", { type: "button", class: "reply-action", title: "Reply" }, "↩");
+  reply.addEventListener("click", () => replyTo(m));
   const meta = el("div", { class: "meta" });
   if (m.edit_date) meta.append(el("span", { class: "edited" }, "edited"));
-  meta.append(el("time", {}, time(m.date)), raw);
+  meta.append(el("time", {}, time(m.date)), reply, raw);
   bubble.append(meta);
   li.append(bubble, ...inlineKeyboard(m));
   return li;
@@ -429,6 +433,7 @@ function chatQuery() {
 }
 
 async function openChat() {
+  replyTo(undefined);
   renderSidebar();
   const chat = visibleChats().find((c) => c.id === state.chatId);
   $("chat-title").textContent = chat?.title ?? "No chat";
@@ -451,10 +456,23 @@ function target() {
   return { bot: state.botId, user: state.userId, chat: state.chatId };
 }
 
+/** Makes the next text a reply to `m` (`undefined` cancels). */
+function replyTo(m) {
+  state.replyTo = m?.message_id;
+  $("replying").hidden = m === undefined;
+  if (m === undefined) return;
+  const who = m.from ? userName(m.from) : "message";
+  $("replying-text").textContent =
+    `Reply to ${who}: ${(m.text ?? m.caption ?? "[media]").slice(0, 60)}`;
+  $("text").focus();
+}
+
 async function sendText(text) {
   if (state.chatId === undefined) return;
+  const reply = state.replyTo === undefined ? {} : { replyTo: state.replyTo };
+  replyTo(undefined);
   try {
-    await api("send", { ...target(), text });
+    await api("send", { ...target(), ...reply, text });
   } catch (error) {
     fail(error);
   }
@@ -601,6 +619,7 @@ function wire() {
     menu.hidden = !menu.hidden;
   });
   $("attach-button").addEventListener("click", () => $("file-input").click());
+  $("replying-cancel").addEventListener("click", () => replyTo(undefined));
   $("file-input").addEventListener("change", (e) => {
     const file = e.target.files?.[0];
     e.target.value = "";
