@@ -7,6 +7,7 @@ export default defineConfig({
       "apps/*/vitest.config.ts",
       "tooling/*/vitest.config.ts",
       "examples/*/vitest.config.ts",
+      "docs/vitest.config.ts",
     ],
     reporters: ["default", "./tooling/vitest-summary-reporter.ts"],
   },

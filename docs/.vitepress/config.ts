@@ -1,0 +1,94 @@
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type DefaultTheme, defineConfig } from "vitepress";
+import { apiPackages } from "./packages.ts";
+import { deadRepoLinks, REPO_URL, repoLinks } from "./repo-links.ts";
+
+const srcDir = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** The sidebar TypeDoc wrote for one package (scripts/api.ts), with `.md` dropped from links. */
+function apiSidebar(dir: string, name: string): DefaultTheme.SidebarItem {
+  const file = join(srcDir, "api", dir, "typedoc-sidebar.json");
+  const items: DefaultTheme.SidebarItem[] = existsSync(file)
+    ? JSON.parse(readFileSync(file, "utf8"))
+    : [];
+  const clean = (list: DefaultTheme.SidebarItem[]): DefaultTheme.SidebarItem[] =>
+    list.map((item) => ({
+      ...item,
+      ...(item.link ? { link: item.link.replace(/\.md$/, "") } : {}),
+      ...(item.items ? { items: clean(item.items) } : {}),
+    }));
+  return { text: name, link: `/api/${dir}/`, collapsed: true, items: clean(items) };
+}
+
+const guide: DefaultTheme.SidebarItem[] = [
+  {
+    text: "Introduction",
+    items: [
+      { text: "Getting started", link: "/getting-started" },
+      { text: "About these docs", link: "/about" },
+      { text: "Architecture", link: "/ARCHITECTURE" },
+    ],
+  },
+  {
+    text: "Guides",
+    items: [
+      { text: "Routing and filters", link: "/guide/routing" },
+      { text: "Formatting", link: "/guide/formatting" },
+      { text: "Keyboards and callback data", link: "/guide/keyboards" },
+      { text: "Sessions and storage", link: "/guide/sessions" },
+      { text: "Conversations", link: "/guide/conversations" },
+      { text: "Jobs", link: "/guide/jobs" },
+      { text: "Webhooks on Fastify", link: "/guide/webhooks" },
+      { text: "Long polling and delivery", link: "/guide/polling" },
+      { text: "Testing with the emulator", link: "/guide/testing" },
+      { text: "Scaling out with Redis", link: "/guide/redis" },
+      { text: "Deployment", link: "/guide/deployment" },
+      { text: "Security", link: "/guide/security" },
+    ],
+  },
+  {
+    text: "Migrating",
+    items: [
+      { text: "From grammY", link: "/migrate/grammy" },
+      { text: "From python-telegram-bot", link: "/migrate/python-telegram-bot" },
+    ],
+  },
+];
+
+export default defineConfig({
+  title: "@bot",
+  description: "A TypeScript framework for Telegram bots",
+  lang: "en",
+  cleanUrls: true,
+  lastUpdated: false,
+  // Dead internal links fail the build (VitePress's default; kept on on purpose).
+  ignoreDeadLinks: false,
+  srcExclude: ["README.md", "snippets/**", "test/**", "scripts/**", "node_modules/**"],
+  markdown: {
+    config: (md) => repoLinks(md, srcDir),
+  },
+  buildEnd() {
+    if (deadRepoLinks.length > 0) {
+      throw new Error(`links to missing repository files:\n  ${deadRepoLinks.join("\n  ")}`);
+    }
+  },
+  themeConfig: {
+    search: { provider: "local" },
+    nav: [
+      { text: "Guide", link: "/getting-started" },
+      { text: "API", link: "/api/" },
+      { text: "Architecture", link: "/ARCHITECTURE" },
+    ],
+    sidebar: {
+      "/api/": [
+        { text: "API reference", link: "/api/" },
+        ...apiPackages.map((p) => apiSidebar(p.dir, p.name)),
+      ],
+      "/": guide,
+    },
+    socialLinks: [{ icon: "github", link: REPO_URL }],
+    outline: { level: [2, 3] },
+  },
+});
