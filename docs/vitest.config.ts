@@ -6,5 +6,5 @@ import { project } from "../tooling/vitest.shared.ts";
 export default project("docs", {
   include: ["test/**/*.test.ts", "snippets/**/*.test.ts"],
   testTimeout: 60_000,
-  hookTimeout: 180_000,
+  hookTimeout: 300_000,
 });

@@ -34,7 +34,8 @@ export function repoLinks(md: MarkdownRenderer, srcDir: string): void {
           /\.(?!md$|html$)[a-z0-9]+$/i.test(target) ||
           (existsSync(target) &&
             statSync(target).isDirectory() &&
-            !existsSync(join(target, "index.md")));
+            !existsSync(join(target, "index.md")) &&
+            !existsSync(`${target}.md`));
         if (inDocs && !repoFile) continue;
         const inRepo = target === repoRoot || target.startsWith(repoRoot + sep);
         if (!inRepo || !existsSync(target)) {

@@ -1,14 +1,16 @@
 /**
- * Generates the API reference (docs/api/<package>/) from the JSDoc of every published
- * package with TypeDoc and typedoc-plugin-markdown, one section per package, and a sidebar
- * for each (docs/api/<package>/typedoc-sidebar.json) that .vitepress/config.ts reads.
+ * Generates the API reference (docs/api/) from the JSDoc of every published package with
+ * TypeDoc and typedoc-plugin-markdown: one page per entry point (`@bot/dispatcher` ->
+ * api/dispatcher.md, `@bot/dispatcher/advanced` -> api/dispatcher/advanced.md), grouped by
+ * package in the sidebar (.vitepress/config.ts reads api/typedoc-sidebar.json).
  *
- * The entry points are the package's `exports` (their `@bot/source` TypeScript files), so
- * the reference shows exactly what a user can import. Run by `pnpm docs:build` and
- * `pnpm docs:dev`; the output is generated, not committed.
+ * The entry points are the packages' `exports` (their `@bot/source` TypeScript files), so the
+ * reference shows exactly what a user can import. All packages go through one TypeScript
+ * program (they import each other's sources: one program compiles each once). Run by
+ * `pnpm docs:build` and `pnpm docs:dev`; the output is generated, not committed.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Application, Converter, LogLevel, ReflectionKind, type TypeDocOptions } from "typedoc";
 import { apiPackages } from "../.vitepress/packages.ts";
@@ -26,96 +28,106 @@ interface Manifest {
 const started = performance.now();
 rmSync(out, { recursive: true, force: true });
 mkdirSync(cache, { recursive: true });
-let failed = false;
-const entries = new Map<string, string[]>();
 
+/** Entry file -> import path, for every export of every published package. */
+const importPaths = new Map<string, string>();
+const entries = new Map<string, string[]>();
 for (const { dir } of apiPackages) {
   const root = join(repo, "packages", dir);
   const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as Manifest;
-  // The package's own compiler options, on its sources only (not its tests).
-  const tsconfig = join(cache, `${dir}.tsconfig.json`);
-  writeFileSync(
-    tsconfig,
-    JSON.stringify({ extends: join(root, "tsconfig.json"), include: [join(root, "src")] }),
-  );
-  // typedoc-plugin-markdown and typedoc-vitepress-theme options are not in TypeDocOptions.
-  const options: Record<string, unknown> = {
-    name: manifest.name,
-    entryPoints: Object.values(manifest.exports).map((e) => join(root, e["@bot/source"])),
-    tsconfig,
-    out: join(out, dir),
-    docsRoot: docs,
-    plugin: ["typedoc-plugin-markdown", "typedoc-vitepress-theme"],
-    readme: "none",
-    excludePrivate: true,
-    excludeInternal: true,
-    excludeExternals: true,
-    skipErrorChecking: true,
-    disableSources: true,
-    hidePageHeader: true,
-    hideBreadcrumbs: false,
-    outputFileStrategy: "modules",
-    entryFileName: "index",
-    excludeScopesInPaths: true,
-    logLevel: LogLevel.Error,
-    validation: { notExported: false, invalidLink: false, rewrittenLink: false },
-  };
-  const app = await Application.bootstrapWithPlugins(options as Partial<TypeDocOptions>);
-  // Name each module by its import path ("@bot/dispatcher/advanced", not "advanced"), and
-  // read a leading "@bot" in prose as text: TypeDoc would take it for a block tag.
-  const subpaths = new Map(
-    Object.entries(manifest.exports).map(([key, e]) => [
-      e["@bot/source"].replace(/^.*\//, "").replace(/\.ts$/, ""),
-      key === "." ? manifest.name : `${manifest.name}/${key.slice(2)}`,
-    ]),
-  );
-  entries.set(dir, [...subpaths.values()]);
-  app.converter.on(Converter.EVENT_RESOLVE_BEGIN, (context) => {
-    for (const reflection of context.project.getReflectionsByKind(ReflectionKind.All)) {
-      const comment = reflection.comment;
-      if (comment) {
-        for (const tag of comment.blockTags.filter((t) => t.tag === "@bot")) {
-          comment.summary.push({ kind: "text", text: " @bot" }, ...tag.content);
-        }
-        comment.blockTags = comment.blockTags.filter((t) => t.tag !== "@bot");
-      }
-      if (reflection.kindOf(ReflectionKind.Module)) {
-        reflection.name = subpaths.get(reflection.name) ?? reflection.name;
-      }
-    }
-  });
-  const project = await app.convert();
-  if (!project) {
-    console.error(`api: TypeDoc could not convert ${manifest.name}`);
-    failed = true;
-    continue;
+  const paths: string[] = [];
+  for (const [key, value] of Object.entries(manifest.exports)) {
+    const path = key === "." ? manifest.name : `${manifest.name}/${key.slice(2)}`;
+    importPaths.set(join(root, value["@bot/source"]), path);
+    paths.push(path);
   }
-  await app.generateOutputs(project);
-  if (app.logger.hasErrors()) failed = true;
+  entries.set(dir, paths);
 }
+
+// The repository's compiler options, on the packages' sources only (not their tests).
+const tsconfig = join(cache, "tsconfig.json");
+writeFileSync(
+  tsconfig,
+  JSON.stringify({
+    extends: join(repo, "tooling", "tsconfig", "base.json"),
+    include: apiPackages.map(({ dir }) => join(repo, "packages", dir, "src")),
+    exclude: ["**/*.test.ts", "**/*.test-d.ts"],
+  }),
+);
+
+// typedoc-plugin-markdown and typedoc-vitepress-theme options are not in TypeDocOptions.
+const options: Record<string, unknown> = {
+  name: "@bot",
+  entryPoints: [...importPaths.keys()],
+  tsconfig,
+  out,
+  docsRoot: docs,
+  plugin: ["typedoc-plugin-markdown", "typedoc-vitepress-theme"],
+  readme: "none",
+  excludePrivate: true,
+  excludeInternal: true,
+  excludeExternals: true,
+  skipErrorChecking: true,
+  disableSources: true,
+  hidePageHeader: true,
+  outputFileStrategy: "modules",
+  entryFileName: "index",
+  excludeScopesInPaths: true,
+  logLevel: LogLevel.Error,
+  validation: { notExported: false, invalidLink: false, rewrittenLink: false },
+};
+const app = await Application.bootstrapWithPlugins(options as Partial<TypeDocOptions>);
+
+// Name each module by its import path ("@bot/dispatcher/advanced", not "dispatcher/src/advanced"),
+// and read a leading "@bot" in prose as text: TypeDoc would take it for a block tag.
+app.converter.on(Converter.EVENT_RESOLVE_BEGIN, (context) => {
+  for (const reflection of context.project.getReflectionsByKind(ReflectionKind.All)) {
+    const comment = reflection.comment;
+    if (comment) {
+      for (const tag of comment.blockTags.filter((t) => t.tag === "@bot")) {
+        comment.summary.push({ kind: "text", text: " @bot" }, ...tag.content);
+      }
+      comment.blockTags = comment.blockTags.filter((t) => t.tag !== "@bot");
+    }
+  }
+  for (const module of context.project.getChildrenByKind(ReflectionKind.Module)) {
+    // TypeDoc names a module by its file's path from the packages' common folder, without
+    // the extension ("dispatcher/src/advanced"; an index file by its folder: "dispatcher/src").
+    const path = [...importPaths].find(([entry]) => {
+      const rel = relative(join(repo, "packages"), entry).replace(/\.ts$/, "");
+      return module.name === rel || module.name === rel.replace(/\/index$/, "");
+    })?.[1];
+    if (path === undefined) {
+      console.error(`api: no import path for module ${module.name}`);
+      process.exitCode = 1;
+    } else module.name = path;
+  }
+});
+const project = await app.convert();
+if (!project) {
+  console.error("api: TypeDoc could not convert the packages");
+  process.exit(1);
+}
+await app.generateOutputs(project);
+if (app.logger.hasErrors()) process.exit(1);
 
 writeFileSync(
   join(out, "index.md"),
   [
     "# API reference",
     "",
-    "Generated by TypeDoc from the JSDoc of each published package, one section per package.",
-    "Each section lists what the package's entry points (its `exports`) export.",
+    "Generated by TypeDoc from the JSDoc of each published package, one section per package:",
+    "each entry point (what the package's `exports` offer to `import`) has its page.",
     "",
     "| package | entry points |",
     "| --- | --- |",
     ...apiPackages.map(
       ({ dir, name }) =>
-        `| [${name}](./${dir}/) | ${entries
-          .get(dir)
-          ?.map((e) => `\`${e}\``)
-          .join(", ")} |`,
+        `| ${name} | ${(entries.get(dir) ?? []).map((p) => `[\`${p}\`](./${p.replace(/^@bot\//, "")})`).join(", ")} |`,
     ),
     "",
   ].join("\n"),
 );
-
-if (failed) process.exit(1);
 console.log(
-  `api: ${apiPackages.length} packages in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  `api: ${importPaths.size} entry points of ${apiPackages.length} packages in ${((performance.now() - started) / 1000).toFixed(1)} s`,
 );

@@ -6,7 +6,7 @@
 import type { BotOptions } from "@bot/dispatcher";
 import { ManualClock } from "@bot/emulator";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createBot as conversationsBot } from "../snippets/conversations.ts";
+import { createBot as conversationsBot, type OrderContext } from "../snippets/conversations.ts";
 import { createBot as formattingBot } from "../snippets/formatting.ts";
 import { type JobsContext, createBot as jobsBot } from "../snippets/jobs.ts";
 import { createBot as keyboardsBot, vote } from "../snippets/keyboards.ts";
@@ -110,6 +110,26 @@ describe("conversations", () => {
     expect((await r.alice.nextEdit({ timeoutMs: 10_000 })).text).toBe("Ordered!");
     r.alice.send("/cancel");
     expect(await r.next()).toBe("Send /order to order a pizza."); // no conversation active
+    expect(r.errors).toEqual([]);
+  });
+
+  it("times out with no update arriving, on the emulator's clock", async () => {
+    const clock = new ManualClock(Date.UTC(2026, 11, 2, 12));
+    const r = await run(
+      (token, options: BotOptions<OrderContext>) => conversationsBot(token, options, clock),
+      { clock },
+    );
+    running = r;
+    r.alice.send("/order");
+    expect(await r.next()).toBe("Which pizza? (margherita or funghi)");
+    // the timer is armed once the update's state is saved, just after the reply
+    await vi.waitFor(() => expect(clock.pendingTimers).toBe(1));
+    await clock.advanceAsync(9 * 60_000);
+    expect(r.alice.unread()).toEqual([]);
+    await clock.advanceAsync(60_000);
+    expect(await r.next()).toBe("Too slow: order cancelled.");
+    r.alice.send("funghi"); // the conversation ended: this is not an answer any more
+    expect(await r.next()).toBe("Send /order to order a pizza.");
     expect(r.errors).toEqual([]);
   });
 });
