@@ -847,18 +847,16 @@ export function conversation<C extends Context, S extends string, D extends obje
     const handle = clock.setTimeout(
       () => {
         timers.delete(key);
-        fireTimeout(payload, api).catch((cause: unknown) =>
-          publish({
-            type: "error",
-            name,
-            key,
-            error: new ConversationError(
-              "CONVERSATION_TIMEOUT_FAILED",
-              `@bot/conversations: the timeout of conversation "${name}" failed`,
-              { cause },
-            ),
-          }),
-        );
+        fireTimeout(payload, api).catch((cause: unknown) => {
+          const error = new ConversationError(
+            "CONVERSATION_TIMEOUT_FAILED",
+            `@bot/conversations: the timeout of conversation "${name}" failed`,
+            { cause },
+          );
+          // no update, so no bot.catch: the channel, or a process warning when nobody listens
+          if (channel.hasSubscribers) publish({ type: "error", name, key, error });
+          else process.emitWarning(error);
+        });
       },
       Math.max(0, at - clock.now()),
     );

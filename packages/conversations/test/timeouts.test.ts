@@ -280,3 +280,31 @@ describe("bad input", () => {
     startBot(clock); // (afterEach stops it)
   });
 });
+
+describe("a failing TIMEOUT handler fired by the timer", () => {
+  it("is published as CONVERSATION_TIMEOUT_FAILED and leaves the conversation as it was", async () => {
+    let fail = true;
+    startBot(clock, (c) =>
+      quizWith({
+        clock: c,
+        onTimeout: async () => {
+          if (fail) throw new Error("boom");
+        },
+      }),
+    );
+    const lu = emu.user({ first_name: "Lu" });
+    lu.send("/quiz");
+    await reply(lu);
+    await handled(1);
+    clock.advance(5_000);
+    const failed = () => events.find((e) => (e as { type: string }).type === "error");
+    await until(() => failed() !== undefined);
+    expect(failed()).toMatchObject({
+      name: "quiz",
+      error: { code: "CONVERSATION_TIMEOUT_FAILED", cause: { message: "boom" } },
+    });
+    fail = false;
+    lu.send("more"); // the deadline passed and nothing was saved: timed out at load now
+    expect((await reply(lu)).text).toBe('timed out in ASKED after "more" (0)');
+  });
+});
