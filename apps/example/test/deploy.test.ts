@@ -132,9 +132,17 @@ describe("Dockerfile", () => {
     const copied = new Set(
       lines.slice(0, install).flatMap((l) => /^COPY (\S+\/package\.json) /.exec(l)?.[1] ?? []),
     );
-    for (const dir of ["packages", "apps", "tooling", "examples"])
-      for (const name of readdirSync(resolve(root, dir)))
-        if (existsSync(resolve(root, dir, name, "package.json")))
-          expect(copied, `${dir}/${name}/package.json`).toContain(`${dir}/${name}/package.json`);
+    const workspace = parse(readFileSync(resolve(root, "pnpm-workspace.yaml"), "utf8")) as {
+      packages: string[];
+    };
+    const dirs = workspace.packages.flatMap((glob) =>
+      glob.endsWith("/*")
+        ? readdirSync(resolve(root, glob.slice(0, -2))).map((n) => `${glob.slice(0, -2)}/${n}`)
+        : [glob],
+    );
+    expect(dirs.length).toBeGreaterThan(10);
+    for (const dir of dirs)
+      if (existsSync(resolve(root, dir, "package.json")))
+        expect(copied, `${dir}/package.json`).toContain(`${dir}/package.json`);
   });
 });
