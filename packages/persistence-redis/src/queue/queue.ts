@@ -257,6 +257,7 @@ export class RedisUpdateQueue implements UpdateSource {
       c.registry,
       true,
     )) as string[];
+    workers.sort();
     const stats = { depth: list.reduce((n, s) => n + s.depth, 0), partitions: list, workers };
     if (c.channel.hasSubscribers) c.channel.publish({ type: "stats", queue: c.o.name, stats });
     return stats;
@@ -345,6 +346,7 @@ export class RedisUpdateQueue implements UpdateSource {
             continue;
           }
           if (batch.length === 0) continue;
+          publish({ type: "poller-fetched", count: batch.length });
           // Durable before confirmed: retry the append until it succeeds; the offset waits.
           for (let tries = 0; ; tries++) {
             try {

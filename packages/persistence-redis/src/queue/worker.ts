@@ -110,6 +110,8 @@ export class Worker {
       [c.registry],
       [this.#id, String(c.o.leaseMs), "0"],
     )) as string[];
+    // By id, so every worker computes the same shares.
+    ids.sort();
     if (this.#stopping) return;
     await Promise.all(
       [...this.#parts.values()].map(async (part) => {
