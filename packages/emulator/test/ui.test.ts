@@ -251,7 +251,8 @@ describe("the chat window (createEmulator({ ui: true }))", () => {
     await ok(emu, bot.token, "setMyCommands", {
       commands: [{ command: "menu", description: "Menu" }],
     });
-    await stream.next(7);
+    await ok(emu, bot.token, "sendChatAction", { chat_id: alice.id, action: "typing" });
+    await stream.next(8);
     stream.close();
     expect(stream.frames.map((f) => f.type)).toEqual([
       "message",
@@ -261,7 +262,9 @@ describe("the chat window (createEmulator({ ui: true }))", () => {
       "edit",
       "delete",
       "commands",
+      "chat_action",
     ]);
+    expect(stream.frames[7]).toMatchObject({ chatId: alice.id, action: "typing" });
     const [, pick, colours, answer, edit, del] = stream.frames;
     expect((pick as { message: Message }).message.entities).toEqual([
       { type: "bold", offset: 0, length: 4 },
