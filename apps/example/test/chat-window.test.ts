@@ -80,6 +80,17 @@ ${pre("const x = 1;", "ts")}${blockquote("quoted")}`;
       is_anonymous: false,
     }),
   );
+  b.on("inline_query", (ctx) =>
+    ctx.answerInlineQuery([
+      {
+        type: "article",
+        id: "echo",
+        title: `Echo ${ctx.inlineQuery.query}`,
+        description: "sends the text back",
+        input_message_content: { message_text: ctx.inlineQuery.query },
+      },
+    ]),
+  );
   b.command("leak", (ctx) => ctx.reply(`my token is ${token}`));
   b.on("message:photo", (ctx) =>
     ctx.replyWithPhoto(ctx.message.photo.at(-1)?.file_id ?? "", { caption: "Nice photo" }),
@@ -343,6 +354,17 @@ describe("the emulator's chat window in Chromium", () => {
       .poll(() => lastBot().locator(".text").textContent())
       .toBe("You said this is a reply");
     await page.screenshot({ path: `${ARTIFACTS}09-reply.png` });
+  });
+
+  it("previews inline results while typing @bot query", async () => {
+    await page.fill("#text", "");
+    await page.locator("#text").pressSequentially("@window_bot kittens");
+    const result = page.locator("#inline-results .inline-result-title");
+    await expect.poll(() => result.first().textContent()).toBe("Echo kittens");
+    await page.screenshot({ path: `${ARTIFACTS}10-inline.png` });
+    await page.fill("#text", "");
+    await page.locator("#text").dispatchEvent("input");
+    expect(await page.locator("#inline-results").isHidden()).toBe(true);
   });
 
   it("ran without a console error or a CSP violation", () => {

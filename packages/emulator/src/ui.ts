@@ -234,6 +234,14 @@ export class ChatWindow {
           url: e.url ?? null,
         });
         return;
+      case "inline_answer":
+        this.#broadcast({
+          type: "inline_answer",
+          botId: e.botId,
+          queryId: e.queryId,
+          results: e.results,
+        });
+        return;
       case "chat_action":
         this.#broadcast({
           type: "chat_action",
@@ -307,6 +315,7 @@ export class ChatWindow {
       if (path === "/ui/api/send") return this.#json(res, 200, this.#send(body));
       if (path === "/ui/api/click") return this.#json(res, 200, this.#click(body));
       if (path === "/ui/api/vote") return this.#json(res, 200, this.#vote(body));
+      if (path === "/ui/api/inline") return this.#json(res, 200, this.#inline(body));
       if (path === "/ui/api/share") return this.#json(res, 200, this.#share(body));
       if (path === "/ui/api/users") return this.#json(res, 200, this.#addUser(body));
       if (path === "/ui/api/groups") return this.#json(res, 200, this.#addGroup(body));
@@ -566,6 +575,17 @@ export class ChatWindow {
     for (const u of bot.updates.pending.slice(-2))
       if (u.poll_answer?.poll_id === pollId || u.poll?.id === pollId) trace.updates.push(u);
     return { total_voter_count: poll.total_voter_count };
+  }
+
+  /** Types an inline query (`@bot query`); the bot's answer comes as an `inline_answer` event. */
+  #inline(body: Record<string, unknown>): unknown {
+    const actor = this.#actor(body.user);
+    const bot = this.#bot(body.bot);
+    const query = body.query;
+    if (typeof query !== "string" || query.length > 256)
+      throw bad("query must be a string of up to 256 characters");
+    const q = actor.inline(query, { bot: { token: bot.token } });
+    return { queryId: q.id };
   }
 
   /** A reply-keyboard button that shares the user's contact or a location. */

@@ -489,6 +489,34 @@ describe("the chat window (createEmulator({ ui: true }))", () => {
     expect(shared[1]?.location).toMatchObject({ latitude: 51.5007, longitude: -0.1246 });
   });
 
+  it("types inline queries and streams the bot's answer", async () => {
+    const { emu, bot, alice } = await setup();
+    const stream = events(emu);
+    await new Promise((r) => setTimeout(r, 100));
+    const typed = await post(emu, "/ui/api/inline", { bot: bot.id, user: alice.id, query: "cats" });
+    expect(typed.status).toBe(200);
+    const [u] = await ok<Update[]>(emu, bot.token, "getUpdates");
+    expect(u?.inline_query).toMatchObject({ id: typed.body.queryId, query: "cats" });
+    const results = [
+      { type: "article", id: "1", title: "Cats", input_message_content: { message_text: "cats" } },
+    ];
+    await ok(emu, bot.token, "answerInlineQuery", {
+      inline_query_id: u?.inline_query?.id,
+      results,
+    });
+    await stream.next(1);
+    stream.close();
+    expect(stream.frames[0]).toEqual({
+      type: "inline_answer",
+      botId: bot.id,
+      queryId: typed.body.queryId,
+      results,
+    });
+    expect(
+      (await post(emu, "/ui/api/inline", { bot: bot.id, user: alice.id, query: 5 })).status,
+    ).toBe(400);
+  });
+
   it("validates the option", async () => {
     await expect(createEmulator({ ui: "yes" as unknown as boolean })).rejects.toThrow(
       /ui must be a boolean/,

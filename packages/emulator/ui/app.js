@@ -13,6 +13,8 @@ const state = {
   userId: undefined,
   chatId: undefined,
   commands: [],
+  /** The newest inline query this page typed, whose answer it shows. */
+  inlineQuery: undefined,
   /** The message the next text replies to. */
   replyTo: undefined,
   /** Callback queries this page sent, and answers that came before the click's response. */
@@ -527,6 +529,50 @@ async function upload(file) {
   }
 }
 
+// ---- inline mode ----
+
+let inlineTimer;
+
+/** Sends `@bot query` as an inline query (debounced) while the text starts with the bot's name. */
+function typedInline(value) {
+  const bot = currentBot();
+  const prefix = bot === undefined ? undefined : `@${bot.username} `;
+  clearTimeout(inlineTimer);
+  if (prefix === undefined || !value.toLowerCase().startsWith(prefix.toLowerCase())) {
+    state.inlineQuery = undefined;
+    $("inline-results").hidden = true;
+    return;
+  }
+  inlineTimer = setTimeout(() => {
+    api("inline", { bot: state.botId, user: state.userId, query: value.slice(prefix.length) })
+      .then(({ queryId }) => {
+        state.inlineQuery = queryId;
+      })
+      .catch(fail);
+  }, 300);
+}
+
+function inlineTitle(r) {
+  return r.title ?? r.input_message_content?.message_text ?? `${r.type} ${r.id}`;
+}
+
+function showInlineResults(results) {
+  const box = $("inline-results");
+  box.replaceChildren(
+    el("div", { class: "inline-note" }, "Inline results (a preview: choosing one is not emulated)"),
+    ...results.map((r) =>
+      el(
+        "div",
+        { class: "inline-result" },
+        el("span", { class: "inline-result-title" }, String(inlineTitle(r))),
+        el("span", { class: "inline-result-description" }, String(r.description ?? r.type ?? "")),
+      ),
+    ),
+  );
+  if (results.length === 0) box.append(el("div", { class: "inline-result" }, "No results"));
+  box.hidden = false;
+}
+
 // ---- live events ----
 
 let typingTimer;
@@ -538,6 +584,10 @@ function onEvent(event) {
     return;
   }
   if (event.botId !== state.botId) return;
+  if (event.type === "inline_answer") {
+    if (event.queryId === state.inlineQuery) showInlineResults(event.results);
+    return;
+  }
   if (event.type === "callback_answer") {
     if (state.myQueries.delete(event.queryId)) showAnswer(event);
     else {
@@ -599,10 +649,12 @@ function wire() {
     if (text.trim() === "") return;
     input.value = "";
     $("command-menu").hidden = true;
+    typedInline("");
     void sendText(text);
   });
   $("text").addEventListener("input", (e) => {
     const value = e.target.value;
+    typedInline(value);
     const menu = $("command-menu");
     if (state.commands.length === 0 || !value.startsWith("/")) {
       menu.hidden = true;
