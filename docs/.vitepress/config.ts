@@ -30,6 +30,7 @@ const guide: DefaultTheme.SidebarItem[] = [
     text: "Introduction",
     items: [
       { text: "Getting started", link: "/getting-started" },
+      { text: "Examples", link: "/examples" },
       { text: "About these docs", link: "/about" },
       { text: "Architecture", link: "/ARCHITECTURE" },
     ],
