@@ -51,7 +51,12 @@ export class RedisStorage implements Storage {
       this.#close = async () => {};
     } else {
       // Only with `url` does the store open (and later close) a connection of its own, on first use.
-      let own: Promise<{ client: { close(): Promise<void> }; commander: Commander }> | undefined;
+      let own:
+        | Promise<{
+            client: { close(): Promise<void>; destroy(): void; readonly isReady: boolean };
+            commander: Commander;
+          }>
+        | undefined;
       const url = o.url as string;
       const open = () => {
         own ??= import("redis").then(async ({ createClient }) => {
@@ -67,7 +72,11 @@ export class RedisStorage implements Storage {
       };
       this.#commander = async () => (await open()).commander;
       this.#close = async () => {
-        if (own !== undefined) await (await own).client.close();
+        if (own === undefined) return;
+        const { client } = await own;
+        // A client still (re)connecting to a Redis that is down would wait for it: drop it.
+        if (client.isReady) await client.close();
+        else client.destroy();
       };
     }
     const cluster = o.client !== undefined && "masters" in o.client;
@@ -155,7 +164,10 @@ export class RedisStorage implements Storage {
     return written === 1;
   }
 
-  /** Closes the connection the store opened itself (with `url`); an injected client is left open. */
+  /**
+   * Closes the connection the store opened itself (with `url`), at once when Redis is down (it
+   * does not wait for a reconnect); an injected client is left open.
+   */
   close(): Promise<void> {
     return this.#close();
   }

@@ -122,4 +122,27 @@ describe("long polling through a Redis outage (emulator, real Redis behind a TCP
         `all handled ${(performance.now() - upAt).toFixed(0)} ms after Redis appeared`,
     );
   }, 60_000);
+
+  it("a stop during the back-off ends it at once; the update stays unconfirmed for the next start", async () => {
+    const probe = await PausableProxy.start();
+    const port = probe.port;
+    await probe.close();
+    const w = await world(`redis://127.0.0.1:${port}`, 10_000);
+    cleanups.push(() => w.close());
+    const alice = w.emu.user({ first_name: "Alice" });
+    // Default back-off (0.5 s doubling to 30 s); a long one so the stop surely lands in it.
+    const polling = w.bot.start({ backoff: { initialMs: 20_000 }, signals: false });
+    alice.send("a1");
+    await until(() => w.caught.some(typed), 10_000, "a typed error in bot.catch");
+    await new Promise((r) => setTimeout(r, 200)); // the poller is backing off now
+    const stopAt = performance.now();
+    await w.bot.stop();
+    await polling;
+    const stopMs = performance.now() - stopAt;
+    expect(w.runs).toEqual([]);
+    expect(w.emu.pendingUpdates().map((u) => u.message?.text)).toEqual(["a1"]);
+    onlyOutages(w);
+    console.log(`stop during a 20 s back-off took ${stopMs.toFixed(0)} ms`);
+    expect(stopMs).toBeLessThan(15_000); // not the 20 s back-off
+  }, 60_000);
 });
