@@ -40,6 +40,10 @@ const all: Record<
     reference: "hand loop",
     run: async () => (await import("./e2e.ts")).benchE2e(),
   },
+  queue: {
+    reference: "1 worker process",
+    run: async () => (await import("./queue.ts")).benchQueue(),
+  },
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
