@@ -17,13 +17,14 @@ import {
   type Filter,
   type FilterQuery,
   type HearsContext,
+  MemoryStorage,
   type MiddlewareFn,
   type SessionLockOptions,
   type Storage,
   session,
   type Trigger,
 } from "@bot/dispatcher";
-import { storageKey } from "@bot/dispatcher/advanced";
+import { reportToBot, storageKey } from "@bot/dispatcher/advanced";
 
 /** Returned by a handler: the conversation ends (its state and data are deleted). */
 export const END: unique symbol = Symbol("@bot/conversations.END");
@@ -50,7 +51,10 @@ export interface Step<C, R> {
 export interface ConversationState<D extends object = Record<string, unknown>> {
   /** The conversation's name (a child conversation's own name inside the child). */
   readonly name: string;
-  /** The conversation key of the update (`"<chat>/<user>"`, `"<chat>"` or `"<user>"`). */
+  /**
+   * The conversation key of the update (`"<chat>/<user>"`, `"<chat>"`, `"<user>"`, or for
+   * `key: "message"` `"<chat>/m<message_id>"` or `"inline:<inline_message_id>"`).
+   */
   readonly key: string;
   /** The state the update arrived in (`undefined` for entry points). */
   readonly state: string | undefined;
@@ -79,8 +83,11 @@ export type DataOf<C> = C extends { conversation: ConversationState<infer D> }
   ? D
   : Record<string, unknown>;
 
-/** Which updates share one conversation. */
-export type ConversationKey = "chat+user" | "chat" | "user";
+/**
+ * Which updates share one conversation: each user in each chat, each chat, each user, or each
+ * message with an inline keyboard (`"message"`: only callback queries carry that key).
+ */
+export type ConversationKey = "chat+user" | "chat" | "user" | "message";
 
 /** Time and timers of the in-process timeout timer: `@bot/emulator`'s `ManualClock` fits. */
 export interface ConversationClock {
@@ -240,7 +247,12 @@ export interface ConversationOptions<C, S extends string, D extends object> {
   readonly clock?: ConversationClock | undefined;
   /** The class of the TIMEOUT handlers' context when a timer fires. Default `Context`. */
   readonly contextConstructor?: ContextConstructor<C & Context> | undefined;
-  /** One conversation per user in each chat (default), per chat, or per user. */
+  /**
+   * One conversation per user in each chat (default), per chat, per user, or per inline-keyboard
+   * message (`"message"`, python-telegram-bot's `per_message`): keyed by the chat and id of the
+   * callback query's message, or its `inline_message_id`. Only callback queries carry a
+   * `"message"` key; other updates pass this conversation untouched.
+   */
   readonly key?: ConversationKey | undefined;
   /** Entry points restart an active conversation. Default `false`. */
   readonly allowReentry?: boolean | undefined;
@@ -259,6 +271,12 @@ export interface ConversationOptions<C, S extends string, D extends object> {
   readonly ttlMs?: number | undefined;
   /** Where conversations live. Default: the bot's storage (`new Bot(token, { storage })`). */
   readonly storage?: Storage | undefined;
+  /**
+   * `false`: the conversation lives in this process's memory (its own `MemoryStorage`), even
+   * when the bot's storage is Redis, and is forgotten on restart. Default `true`: the bot's
+   * storage (or `storage`). Not together with `storage`.
+   */
+  readonly persistent?: boolean | undefined;
   /** Lease settings of the underlying session. */
   readonly lock?: SessionLockOptions | undefined;
 }
@@ -268,7 +286,8 @@ export type ConversationErrorCode =
   | "CONVERSATION_INVALID_OPTIONS"
   | "CONVERSATION_UNKNOWN_STATE"
   | "CONVERSATION_UNMATCHED"
-  | "CONVERSATION_TIMEOUT_FAILED";
+  | "CONVERSATION_TIMEOUT_FAILED"
+  | "CONVERSATION_INVALID_CALL";
 
 /** Errors of this package. */
 export class ConversationError extends Error {
@@ -299,7 +318,10 @@ export interface TransitionEvent {
   readonly to: string | null;
   readonly cause: "handler" | "timeout" | "cancel" | "enter";
 }
-/** A failed timer-fired timeout on {@link CONVERSATIONS_CHANNEL} (no update, so no `bot.catch`). */
+/**
+ * A failed timer-fired timeout on {@link CONVERSATIONS_CHANNEL}, published only when no `Bot`
+ * owns the context's client (otherwise the error goes to that bot's `bot.catch`).
+ */
 export interface TimeoutErrorEvent {
   readonly type: "error";
   readonly name: string;
@@ -647,10 +669,17 @@ export interface ConversationsBot {
   readonly botInfo: BotInfo;
 }
 
-/** Where to look: a chat, a user, or both (a `"chat+user"` conversation with only `chatId` lists the chat's). */
+/**
+ * Where to look: a chat, a user, or both (a `"chat+user"` or `"message"` conversation with only
+ * `chatId` lists the chat's); for `key: "message"`, `chatId` and `messageId`, or `inlineMessageId`.
+ */
 export interface ConversationWhere {
   readonly chatId?: number | undefined;
   readonly userId?: number | undefined;
+  /** The message of a `key: "message"` conversation (with `chatId`). */
+  readonly messageId?: number | undefined;
+  /** The inline message of a `key: "message"` conversation. */
+  readonly inlineMessageId?: string | undefined;
 }
 
 /**
@@ -721,12 +750,23 @@ export function conversation<C extends Context, S extends string, D extends obje
   const keyKind = options.key ?? "chat+user";
   const clock = options.clock ?? systemClock;
   const unmatched = options.unmatched ?? "pass";
-  if (!["chat+user", "chat", "user"].includes(keyKind)) {
+  if (!["chat+user", "chat", "user", "message"].includes(keyKind)) {
     throw new ConversationError(
       "CONVERSATION_INVALID_OPTIONS",
-      'key must be "chat+user", "chat" or "user"',
+      'key must be "chat+user", "chat", "user" or "message"',
     );
   }
+  const persistent = options.persistent ?? true;
+  if (typeof persistent !== "boolean") {
+    throw new ConversationError("CONVERSATION_INVALID_OPTIONS", "persistent must be a boolean");
+  }
+  if (!persistent && options.storage !== undefined) {
+    throw new ConversationError(
+      "CONVERSATION_INVALID_OPTIONS",
+      "persistent: false keeps the conversation in memory: do not pass a storage too",
+    );
+  }
+  const ownStorage = persistent ? options.storage : new MemoryStorage();
   if (timeoutMs !== undefined && !(typeof timeoutMs === "number" && timeoutMs > 0)) {
     throw new ConversationError("CONVERSATION_INVALID_OPTIONS", "timeoutMs must be positive");
   }
@@ -759,9 +799,22 @@ export function conversation<C extends Context, S extends string, D extends obje
   const ttlMs = options.ttlMs ?? Math.max(30 * DAY, (timeoutMs ?? 0) + DAY);
   const initial = options.initial ?? (() => ({}) as D);
   const Ctor = (options.contextConstructor ?? Context) as unknown as ContextConstructor<C>;
+  const messageKey = (
+    chat: number | undefined,
+    message: number | undefined,
+    inline: string | undefined,
+  ) => {
+    if (inline !== undefined) return `inline:${inline}`;
+    return chat === undefined || message === undefined ? undefined : `${chat}/m${message}`;
+  };
   const keyOf = (ctx: C): string | undefined => {
     const forced = (ctx as { [KEY_OVERRIDE]?: string })[KEY_OVERRIDE];
     if (forced !== undefined) return forced;
+    if (keyKind === "message") {
+      const query = ctx.update.callback_query;
+      if (query === undefined) return undefined;
+      return messageKey(query.message?.chat.id, query.message?.message_id, query.inline_message_id);
+    }
     const chat = ctx.chat?.id;
     const user = ctx.from?.id;
     if (keyKind === "chat") return chat === undefined ? undefined : String(chat);
@@ -770,6 +823,7 @@ export function conversation<C extends Context, S extends string, D extends obje
   };
   const keyFor = (where: ConversationWhere): string | undefined => {
     const { chatId: chat, userId: user } = where;
+    if (keyKind === "message") return messageKey(chat, where.messageId, where.inlineMessageId);
     if (keyKind === "chat") return chat === undefined ? undefined : String(chat);
     if (keyKind === "user") return user === undefined ? undefined : String(user);
     return chat === undefined || user === undefined ? undefined : `${chat}/${user}`;
@@ -780,7 +834,7 @@ export function conversation<C extends Context, S extends string, D extends obje
     name: slotName,
     key: keyOf,
     initial: () => ({}),
-    storage: options.storage,
+    storage: ownStorage,
     lock: options.lock,
     ttlMs,
   });
@@ -793,7 +847,7 @@ export function conversation<C extends Context, S extends string, D extends obje
       return chat === undefined ? undefined : String(chat);
     },
     initial: () => ({}),
-    storage: options.storage,
+    storage: ownStorage,
     lock: options.lock,
     ttlMs,
   });
@@ -847,13 +901,16 @@ export function conversation<C extends Context, S extends string, D extends obje
     const handle = clock.setTimeout(
       () => {
         timers.delete(key);
-        fireTimeout(payload, api).catch((cause: unknown) => {
+        const built: { ctx?: C } = {};
+        fire(payload, api, built).catch(async (cause: unknown) => {
           const error = new ConversationError(
             "CONVERSATION_TIMEOUT_FAILED",
             `@bot/conversations: the timeout of conversation "${name}" failed`,
             { cause },
           );
-          // no update, so no bot.catch: the channel, or a process warning when nobody listens
+          // to the bot.catch of the bot whose client the last update came with, in the
+          // timeout's context; else the channel, or a process warning when nobody listens
+          if (await reportToBot(built.ctx ?? { api }, error).catch(() => false)) return;
           if (channel.hasSubscribers) publish({ type: "error", name, key, error });
           else process.emitWarning(error);
         });
@@ -894,7 +951,7 @@ export function conversation<C extends Context, S extends string, D extends obje
     publish({ type: "transition", name, path: [], key, from, to: null, cause: "timeout" });
   };
 
-  const fireTimeout: FireTimeout = async (payload, api) => {
+  const fire = async (payload: TimeoutPayload, api: Context["api"], built: { ctx?: C }) => {
     if (
       typeof payload?.update !== "object" ||
       payload.update === null ||
@@ -907,6 +964,7 @@ export function conversation<C extends Context, S extends string, D extends obje
       );
     }
     const ctx = new Ctor(payload.update, api, payload.me);
+    built.ctx = ctx;
     const key = keyOf(ctx);
     if (key === undefined || key !== payload.key) return false;
     let fired = false;
@@ -918,6 +976,7 @@ export function conversation<C extends Context, S extends string, D extends obje
     });
     return fired;
   };
+  const fireTimeout: FireTimeout = (payload, api) => fire(payload, api, {});
   options.timeouts?.register(name, fireTimeout);
 
   /** Moves the root conversation after a handler's outcome; returns whether it changed state. */
@@ -999,7 +1058,7 @@ export function conversation<C extends Context, S extends string, D extends obje
     return store(ctx, () => inner(ctx, key, next));
   }) as Conversation<C, S, D>;
 
-  const storageOf = (bot: ConversationsBot) => options.storage ?? bot.storage;
+  const storageOf = (bot: ConversationsBot) => ownStorage ?? bot.storage;
   const botIdOf = (bot: ConversationsBot) => {
     const id = (bot.api as { botId?: unknown } | undefined)?.botId;
     return typeof id === "number" ? id : bot.botInfo.id;
@@ -1079,6 +1138,12 @@ export function conversation<C extends Context, S extends string, D extends obje
     enter: {
       value: async (ctx: C, state: S, data?: D) => {
         if (!m.stateNames.has(state)) throw unknownState(name, state);
+        if ((ctx as WithRun)[RUN]?.root === name) {
+          throw new ConversationError(
+            "CONVERSATION_INVALID_CALL",
+            `@bot/conversations: enter() of conversation "${name}" from its own handler: return the state instead`,
+          );
+        }
         const holding = held(ctx).get(name);
         if (holding !== undefined) {
           holding.run.data = data ?? initial();

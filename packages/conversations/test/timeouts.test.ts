@@ -5,7 +5,7 @@
  * noticed when the next update arrives.
  */
 import diagnostics from "node:diagnostics_channel";
-import { Bot, type Context } from "@bot/dispatcher";
+import { Bot, type BotError, type Context } from "@bot/dispatcher";
 import { createEmulator, type Emulator, ManualClock, type UserActor } from "@bot/emulator";
 import { Jobs, MemoryDriver } from "@bot/jobs";
 import type { Message } from "@bot/types";
@@ -31,6 +31,7 @@ let bot: Bot<C>;
 let polling: Promise<void>;
 let clock: ManualClock;
 const errors: unknown[] = [];
+const caught: BotError<C>[] = [];
 const events: TransitionEvent[] = [];
 const listen = (e: unknown) => void events.push(e as TransitionEvent);
 
@@ -95,7 +96,10 @@ function startBot(
   });
   bot.use(make(conversationClock));
   bot.on("message", (ctx) => ctx.reply("outside"));
-  bot.catch((err) => void errors.push(err.error));
+  bot.catch((err) => {
+    errors.push(err.error);
+    caught.push(err);
+  });
   polling = bot.start();
 }
 
@@ -103,6 +107,7 @@ beforeEach(async () => {
   emu = await createEmulator();
   clock = new ManualClock(Date.now());
   errors.length = 0;
+  caught.length = 0;
   events.length = 0;
   finished = 0;
   diagnostics.subscribe(CONVERSATIONS_CHANNEL, listen);
@@ -282,7 +287,7 @@ describe("bad input", () => {
 });
 
 describe("a failing TIMEOUT handler fired by the timer", () => {
-  it("is published as CONVERSATION_TIMEOUT_FAILED and leaves the conversation as it was", async () => {
+  it("reaches bot.catch as CONVERSATION_TIMEOUT_FAILED in the timeout's context, and leaves the conversation as it was", async () => {
     let fail = true;
     startBot(clock, (c) =>
       quizWith({
@@ -297,12 +302,20 @@ describe("a failing TIMEOUT handler fired by the timer", () => {
     await reply(lu);
     await handled(1);
     clock.advance(5_000);
-    const failed = () => events.find((e) => (e as { type: string }).type === "error");
-    await until(() => failed() !== undefined);
-    expect(failed()).toMatchObject({
-      name: "quiz",
-      error: { code: "CONVERSATION_TIMEOUT_FAILED", cause: { message: "boom" } },
+    await until(() => caught.length > 0);
+    expect(caught).toHaveLength(1);
+    const [failure] = caught;
+    expect(failure?.error).toMatchObject({
+      code: "CONVERSATION_TIMEOUT_FAILED",
+      cause: { message: "boom" },
     });
+    // the context of the last handled update, with the conversation's view: err.ctx.reply works
+    expect(failure?.ctx?.msg?.text).toBe("/quiz");
+    expect(failure?.ctx?.conversation.state).toBe("ASKED");
+    await failure?.ctx?.reply("sorry");
+    expect((await reply(lu)).text).toBe("sorry");
+    expect(events.some((e) => (e as { type: string }).type === "error")).toBe(false); // not twice
+    errors.length = 0;
     fail = false;
     lu.send("more"); // the deadline passed and nothing was saved: timed out at load now
     expect((await reply(lu)).text).toBe('timed out in ASKED after "more" (0)');

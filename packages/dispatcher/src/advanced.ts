@@ -33,6 +33,9 @@ export {
   updateUserId,
 } from "./runtime/update-keys.js";
 
+// -- Tools: errors from outside an update (timers) to the bot's bot.catch --
+export { reportToBot } from "./runtime/bot-scope.js";
+
 // -- Polling --
 export { POLLING_CHANNEL, Poller } from "./runtime/poller.js";
 export type { PollingApi, PollingHost } from "./runtime/polling-options.js";

@@ -131,6 +131,7 @@ export class Bot<C extends Context = Context> extends Composer<C> implements Pol
     registerBotScope(this.api, {
       storage: this.storage,
       botId: typeof botId === "number" ? botId : undefined,
+      report: (error, ctx) => this.reportError(error, ctx as C),
     });
     this.#me = options.botInfo;
     // the class builds C's own members; the flavors in C are added by middleware at run time
