@@ -12,7 +12,7 @@ import {
   type MethodResult,
 } from "@bot/types";
 import { type Dispatcher, Pool } from "undici";
-import { cooldown } from "./cooldown.js";
+import { Cooldowns, cooldown } from "./cooldown.js";
 import { openDownload } from "./download.js";
 import {
   type ClientError,
@@ -55,17 +55,18 @@ function defaultInterceptors(o: ResolvedOptions, botId: number | undefined): Int
       retry({ ...o.retry, floodSpreadMs: o.cooldown === false ? undefined : o.cooldown.spreadMs }),
     );
   }
+  let cooldowns: Cooldowns | undefined;
   if (o.cooldown !== false) {
-    chain.push(
-      cooldown({
-        store: o.limiter?.store,
-        namespace: o.limiter?.namespace ?? (botId === undefined ? undefined : String(botId)),
-        maxWaitMs: o.retry === false ? undefined : o.retry.maxRetryAfterMs,
-        ...o.cooldown,
-      }),
-    );
+    cooldowns = new Cooldowns({
+      store: o.limiter?.store,
+      namespace: o.limiter?.namespace ?? (botId === undefined ? undefined : String(botId)),
+      maxWaitMs: o.retry === false ? undefined : o.retry.maxRetryAfterMs,
+      ...o.cooldown,
+    });
+    chain.push(cooldown(cooldowns));
   }
-  if (o.limiter !== undefined) chain.push(floodLimit(o.limiter));
+  // A call that waited for its limiter slot checks the cool-downs again before it is sent.
+  if (o.limiter !== undefined) chain.push(floodLimit(o.limiter, cooldowns));
   return chain;
 }
 

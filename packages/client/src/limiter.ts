@@ -2,6 +2,7 @@
  * An optional flood limiter for Telegram's limits (about 30 messages/s overall, 1/s per private
  * chat, 20/min per group). Its state lives in a pluggable {@link RateLimitStore}.
  */
+import type { Cooldowns } from "./cooldown.js";
 import { OptionsError } from "./errors.js";
 import { MemoryRateLimitStore, type RateLimitStore, type RateRule } from "./rate-limit-store.js";
 import { type Clock, sleep, systemClock } from "./sleep.js";
@@ -117,15 +118,15 @@ export class FloodLimiter {
    * @param chatId The call's `chat_id`, if any.
    * @param signal Aborts the wait.
    * @param clock The clock to wait on (default: the wall clock).
-   * @returns When the call may go.
+   * @returns When the call may go, with how long it waited for its slot, in ms.
    */
   async acquire(
     method: string,
     chatId: unknown,
     signal?: AbortSignal,
     clock: Clock = systemClock,
-  ): Promise<void> {
-    if (!this.#isLimited(method)) return;
+  ): Promise<number> {
+    if (!this.#isLimited(method)) return 0;
     const rules: RateRule[] = [];
     if (this.#global) rules.push(rule(`${this.#namespace}:global`, this.#global));
     const key = this.#chatKey(chatId);
@@ -134,9 +135,10 @@ export class FloodLimiter {
       const rate = isPrivate ? this.#private : this.#group;
       if (rate) rules.push(rule(key, rate));
     }
-    if (rules.length === 0) return;
+    if (rules.length === 0) return 0;
     const wait = await this.#store.reserve(rules, this.#now());
     if (wait > 0) await sleep(wait, signal, method, clock);
+    return Math.max(0, wait);
   }
 }
 
@@ -146,13 +148,24 @@ function rule(key: string, rate: Rate): RateRule {
 
 /**
  * The flood-limit interceptor: each attempt waits for its slot in the limiter before it is sent.
+ * Given the client's cool-downs, an attempt that had to wait for its slot checks them again
+ * before it goes, so a 429 that another call met meanwhile (in this process or, with a shared
+ * store, in another) holds it back too.
  *
  * @param limiter The limiter.
+ * @param cooldowns The cool-downs to check again after a wait (the built-in chain passes its own).
  * @returns An interceptor for `ClientOptions.interceptors`.
  */
-export function floodLimit(limiter: FloodLimiter): Interceptor {
-  return (next, context) => (call: ApiCall) =>
-    limiter
-      .acquire(call.method, call.params?.chat_id, call.options?.signal, context.clock)
-      .then(() => next(call));
+export function floodLimit(limiter: FloodLimiter, cooldowns?: Cooldowns): Interceptor {
+  return (next, context) => {
+    const clock = cooldowns?.clock ?? context.clock ?? systemClock;
+    return (call: ApiCall) =>
+      limiter
+        .acquire(call.method, call.params?.chat_id, call.options?.signal, context.clock)
+        .then((waited) =>
+          waited > 0 && cooldowns !== undefined
+            ? cooldowns.wait(call, clock).then(() => next(call))
+            : next(call),
+        );
+  };
 }

@@ -9,6 +9,7 @@ import {
   ApiError,
   Client,
   type ClientOptions,
+  FloodLimiter,
   MemoryRateLimitStore,
   type RateLimitStore,
   type RateRule,
@@ -279,5 +280,32 @@ describe("a shared, asynchronous store", () => {
     } finally {
       await b.close();
     }
+  });
+});
+
+describe("the limiter and the cool-down together", () => {
+  it("does not send a call that waited for its limiter slot while a 429 cool-down began", async () => {
+    const store = new MemoryRateLimitStore();
+    const limiter = new FloodLimiter({ store, namespace: "b9", now: () => clock.now() });
+    const c = makeClient({ limiter, cooldown: { spreadMs: 0 } });
+    const chat = chats[0] as number;
+    emu.inject({ method: "sendMessage", fault: { type: "flood", retryAfter: 5 } });
+    const { attempts, stop } = recordAttempts();
+    try {
+      const start = clock.now();
+      // One message per second in a private chat: "b" and "c" wait 1 s and 2 s for their slots,
+      // and the 429 of "a" starts a 5 s cool-down meanwhile.
+      const sends = ["a", "b", "c"].map((text) => c.sendMessage({ chat_id: chat, text }));
+      await settle(Promise.all(sends), 50);
+      const at = attempts.filter((a) => a.method === "sendMessage").map((a) => a.at - start);
+      expect(at).toHaveLength(4);
+      const refused = at[0] as number;
+      expect(refused).toBeLessThan(1000);
+      // Nothing else went out inside the cool-down that the 429 began.
+      expect(Math.min(...at.slice(1)) - refused).toBeGreaterThanOrEqual(5000);
+    } finally {
+      stop();
+    }
+    expect(emu.chat(chat).messages.map((m) => m.text).filter((t) => t !== "/start")).toHaveLength(3);
   });
 });
