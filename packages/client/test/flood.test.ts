@@ -306,6 +306,11 @@ describe("the limiter and the cool-down together", () => {
     } finally {
       stop();
     }
-    expect(emu.chat(chat).messages.map((m) => m.text).filter((t) => t !== "/start")).toHaveLength(3);
+    expect(
+      emu
+        .chat(chat)
+        .messages.map((m) => m.text)
+        .filter((t) => t !== "/start"),
+    ).toHaveLength(3);
   });
 });
