@@ -8,7 +8,7 @@ import { RedisStorage } from "../src/index.js";
 import { RedisUpdateQueue } from "../src/queue/index.js";
 import { connect, dropPrefix, REDIS_URL, uniquePrefix } from "./helpers.js";
 import { PausableProxy } from "./proxy.js";
-import { checkLog, WorkerProcess, waitForLog } from "./queue-helpers.js";
+import { checkLog, message, WorkerProcess, waitForLog } from "./queue-helpers.js";
 
 const SECRET = "queue_webhook_secret_0123";
 let client: Awaited<ReturnType<typeof connect>>;
@@ -53,6 +53,41 @@ function worker(emu: Emulator, token: string, prefix: string, partitions: number
 }
 
 describe("ingest into the queue", () => {
+  it("webhook { queue } mode: a partition at its backlog limit answers 503 (Telegram resends), 200 again once drained", async () => {
+    const prefix = uniquePrefix("queue-backlog");
+    prefixes.push(prefix);
+    const queue = new RedisUpdateQueue({ client, name: "q", partitions: 1, prefix, maxBacklog: 2 });
+    const bot = new Bot("4242:queue-backlog-token", {
+      botInfo: { id: 4242, is_bot: true, first_name: "q", username: "q_bot" } as never,
+    });
+    bot.on("message", () => {});
+    const app = Fastify();
+    cleanups.push(() => app.close());
+    await app.register(webhook, {
+      bot,
+      path: "/hook",
+      secretToken: SECRET,
+      delivery: { queue },
+      healthCheck: false,
+    });
+    const base = await app.listen({ port: 0, host: "127.0.0.1" });
+    const post = async (id: number) =>
+      (
+        await fetch(`${base}/hook`, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            "x-telegram-bot-api-secret-token": SECRET,
+          },
+          body: JSON.stringify(message(id, 9)),
+        })
+      ).status;
+    expect([await post(1), await post(2), await post(3)]).toEqual([200, 200, 503]);
+    expect((await queue.stats()).depth).toBe(2);
+    await client.del(`${prefix}{queue:q:0}:s`);
+    expect(await post(3)).toBe(200);
+  });
+
   it("webhook { queue } mode through the emulator's delivery: Redis paused gives 5xx (Telegram resends), nothing lost after it returns", async () => {
     const prefix = uniquePrefix("queue-webhook");
     prefixes.push(prefix);
