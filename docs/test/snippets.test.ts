@@ -38,6 +38,14 @@ describe("getting started", () => {
   });
 });
 
+describe("routing", () => {
+  it("refuses a filter query with a typo when it is registered", async () => {
+    const { Bot } = await import("@bot/dispatcher");
+    const bot = new Bot("123:abc");
+    expect(() => bot.on("mesage:text" as "message:text", () => {})).toThrow();
+  });
+});
+
 describe("formatting", () => {
   it("sends entities and escaped markup", async () => {
     const r = await run(formattingBot);
