@@ -167,10 +167,10 @@ describe("worker processes", () => {
     const prefix = fresh("queue-crash");
     const list = workers(prefix, 4);
     await Promise.all(list.map((w) => w.waitFor("ready")));
-    const ids = await produce(prefix, 5_000, 200);
-    await waitForLog(client, prefix, 1_200);
+    const ids = await produce(prefix, 4_000, 200);
+    await waitForLog(client, prefix, 1_000);
     (list[0] as WorkerProcess).kill("SIGKILL");
-    await waitForLog(client, prefix, 3_200);
+    await waitForLog(client, prefix, 2_600);
     (list[1] as WorkerProcess).kill("SIGKILL");
     await waitForLog(client, prefix, ids.length);
     await drained(prefix);
@@ -182,7 +182,7 @@ describe("worker processes", () => {
       .flatMap((w) => w.events)
       .filter((e) => e.type === "claimed")
       .reduce((n, e) => n + (e.count ?? 0), 0);
-    console.log("[queue] kill -9 twice, 5k updates:", {
+    console.log("[queue] kill -9 twice, 4k updates:", {
       ...result,
       rerunSideEffects: result.duplicated,
       entriesClaimedFromOthers: claimed,
@@ -200,8 +200,8 @@ describe("worker processes", () => {
     const prefix = fresh("queue-graceful");
     const list = workers(prefix, 4);
     await Promise.all(list.map((w) => w.waitFor("ready")));
-    const ids = await produce(prefix, 4_000, 200);
-    await waitForLog(client, prefix, 1_500);
+    const ids = await produce(prefix, 3_000, 200);
+    await waitForLog(client, prefix, 1_000);
     const leaving = list[0] as WorkerProcess;
     const stopAt = Date.now();
     leaving.kill("SIGTERM");
@@ -226,7 +226,7 @@ describe("worker processes", () => {
     for (const w of others) w.kill("SIGTERM");
     await Promise.all(others.map((w) => w.exited));
     const result = await checkLog(client, prefix, ids);
-    console.log("[queue] graceful stop, 4k updates:", {
+    console.log("[queue] graceful stop, 3k updates:", {
       ...result,
       partitionsReleased: released.length,
       maxTakeoverMs: Math.max(...takeovers),
