@@ -274,7 +274,8 @@ export interface ConversationOptions<C, S extends string, D extends object> {
   /**
    * `false`: the conversation lives in this process's memory (its own `MemoryStorage`), even
    * when the bot's storage is Redis, and is forgotten on restart. Default `true`: the bot's
-   * storage (or `storage`). Not together with `storage`.
+   * storage (or `storage`). Not together with `storage` or `timeouts` (a durable timeout run
+   * by another replica would find nothing).
    */
   readonly persistent?: boolean | undefined;
   /** Lease settings of the underlying session. */
@@ -764,6 +765,12 @@ export function conversation<C extends Context, S extends string, D extends obje
     throw new ConversationError(
       "CONVERSATION_INVALID_OPTIONS",
       "persistent: false keeps the conversation in memory: do not pass a storage too",
+    );
+  }
+  if (!persistent && options.timeouts !== undefined) {
+    throw new ConversationError(
+      "CONVERSATION_INVALID_OPTIONS",
+      "persistent: false keeps the conversation in this process: use the in-process timer, not durable timeouts",
     );
   }
   const ownStorage = persistent ? options.storage : new MemoryStorage();

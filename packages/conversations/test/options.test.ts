@@ -316,6 +316,10 @@ describe("persistent: false", () => {
     expect(() =>
       conversation({ ...base, persistent: false, storage: new RedisStorage({ client, prefix }) }),
     ).toThrow(ConversationError);
+    const timeouts = { register() {}, schedule: async () => {}, cancel: async () => {} };
+    expect(() => conversation({ ...base, persistent: false, timeouts })).toThrow(
+      /in-process timer/,
+    );
     expect(() => conversation({ ...base, persistent: "no" as unknown as boolean })).toThrow(
       /persistent must be a boolean/,
     );

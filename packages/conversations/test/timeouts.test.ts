@@ -320,4 +320,30 @@ describe("a failing TIMEOUT handler fired by the timer", () => {
     lu.send("more"); // the deadline passed and nothing was saved: timed out at load now
     expect((await reply(lu)).text).toBe('timed out in ASKED after "more" (0)');
   });
+
+  it("is published on the channel when no single bot owns the client", async () => {
+    startBot(clock, (c) =>
+      quizWith({
+        clock: c,
+        onTimeout: async () => {
+          throw new Error("boom");
+        },
+      }),
+    );
+    const lu = emu.user({ first_name: "Lu" });
+    lu.send("/quiz");
+    await reply(lu);
+    // a second bot on the same client: whose bot.catch would it be? Neither: the channel
+    const other = new Bot<C>("", { client: bot.api, storage: bot.storage, botInfo: bot.botInfo });
+    other.catch((err) => void errors.push(err.error));
+    await handled(1);
+    clock.advance(5_000);
+    const failed = () => events.find((e) => (e as { type: string }).type === "error");
+    await until(() => failed() !== undefined);
+    expect(failed()).toMatchObject({
+      name: "quiz",
+      error: { code: "CONVERSATION_TIMEOUT_FAILED", cause: { message: "boom" } },
+    });
+    expect(caught).toEqual([]);
+  });
 });

@@ -31,6 +31,25 @@ describe("conversation types", () => {
     });
   });
 
+  it("takes the message key and persistent, and rejects unknown keys", () => {
+    const perMessage = conversation({
+      name: "menu",
+      key: "message",
+      persistent: false,
+      entry: [callbackQuery("go", async () => "A")],
+      states: { A: [callbackQuery("b", async () => "B")], B: [] },
+    });
+    expectTypeOf(perMessage.cancel).parameter(1).toHaveProperty("messageId");
+    expectTypeOf(perMessage.cancel).parameter(1).toHaveProperty("inlineMessageId");
+    conversation({
+      name: "bad",
+      // @ts-expect-error not a key kind
+      key: "msg",
+      entry: [],
+      states: { A: [], B: [] },
+    });
+  });
+
   it("rejects a state that does not exist, and states that do not match the names", () => {
     // @ts-expect-error "C" is not a state
     command("start", async () => "C");
