@@ -414,7 +414,7 @@ describe("the emulator's chat window in Chromium", () => {
     } finally {
       if (child.exitCode === null) child.kill("SIGKILL");
     }
-  });
+  }, 60_000);
 
   it("works with the example bot too", async () => {
     const other = await createEmulator({ ui: true });

@@ -434,7 +434,11 @@ function chatQuery() {
   });
 }
 
+/** Counts chat openings, so a slow answer for a chat left meanwhile is dropped. */
+let openSeq = 0;
+
 async function openChat() {
+  const seq = ++openSeq;
   replyTo(undefined);
   renderSidebar();
   const chat = visibleChats().find((c) => c.id === state.chatId);
@@ -443,6 +447,7 @@ async function openChat() {
   $("messages").replaceChildren();
   if (chat === undefined) return;
   const data = await api(`chat?${chatQuery()}`);
+  if (seq !== openSeq) return;
   for (const m of data.messages) showMessage(m);
   showReplyKeyboard(data.keyboard);
   showCommands(data.commands);
@@ -450,8 +455,9 @@ async function openChat() {
 
 async function refreshCommands() {
   if (state.chatId === undefined) return;
+  const seq = openSeq;
   const data = await api(`chat?${chatQuery()}`);
-  showCommands(data.commands);
+  if (seq === openSeq) showCommands(data.commands);
 }
 
 function target() {
@@ -532,12 +538,17 @@ async function upload(file) {
 // ---- inline mode ----
 
 let inlineTimer;
+/** Counts typed queries, so only the newest one's answer is shown. */
+let inlineSeq = 0;
+/** Recent answers by query id: an answer can arrive before the query's own response does. */
+const inlineAnswers = new Map();
 
 /** Sends `@bot query` as an inline query (debounced) while the text starts with the bot's name. */
 function typedInline(value) {
   const bot = currentBot();
   const prefix = bot === undefined ? undefined : `@${bot.username} `;
   clearTimeout(inlineTimer);
+  const seq = ++inlineSeq;
   if (prefix === undefined || !value.toLowerCase().startsWith(prefix.toLowerCase())) {
     state.inlineQuery = undefined;
     $("inline-results").hidden = true;
@@ -546,7 +557,10 @@ function typedInline(value) {
   inlineTimer = setTimeout(() => {
     api("inline", { bot: state.botId, user: state.userId, query: value.slice(prefix.length) })
       .then(({ queryId }) => {
+        if (seq !== inlineSeq) return;
         state.inlineQuery = queryId;
+        const early = inlineAnswers.get(queryId);
+        if (early !== undefined) showInlineResults(early);
       })
       .catch(fail);
   }, 300);
@@ -585,6 +599,8 @@ function onEvent(event) {
   }
   if (event.botId !== state.botId) return;
   if (event.type === "inline_answer") {
+    inlineAnswers.set(event.queryId, event.results);
+    setTimeout(() => inlineAnswers.delete(event.queryId), 10_000);
     if (event.queryId === state.inlineQuery) showInlineResults(event.results);
     return;
   }
