@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { createHash } from "node:crypto";
 import { createNodeRedisClient, type Job, Queue, Worker } from "bullmq";
 import type { JobRecord, JobsDriver, RunJob } from "./driver.js";
 import { nextRun } from "./schedule.js";
@@ -17,6 +18,8 @@ export interface BullMQRedisClient {
   hSet(key: string, field: string, value: string): Promise<unknown>;
   hDel(key: string, field: string): Promise<number>;
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  /** Used when present (node-redis has it): the script by its SHA1, sent in full only once. */
+  evalSha?(sha: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
 }
 
 /** Options of {@link BullMQDriver}. */
@@ -56,6 +59,8 @@ const CAS = `local v = redis.call('HGET', KEYS[1], ARGV[1])
 if v ~= ARGV[2] then return 0 end
 if ARGV[3] == '' then redis.call('HDEL', KEYS[1], ARGV[1]) else redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) end
 return 1`;
+
+const CAS_SHA = createHash("sha1").update(CAS).digest("hex");
 
 type RawClient = { close?(): Promise<void>; destroy?(): unknown; quit?(): Promise<unknown> };
 
@@ -208,7 +213,14 @@ export class BullMQDriver implements JobsDriver {
   }
 
   #cas(id: string, from: string, to: string): Promise<unknown> {
-    return this.#client.eval(CAS, { keys: [this.#records], arguments: [id, from, to] });
+    const options = { keys: [this.#records], arguments: [id, from, to] };
+    const client = this.#client;
+    if (typeof client.evalSha !== "function") return client.eval(CAS, options);
+    return client.evalSha(CAS_SHA, options).catch((error: unknown) => {
+      // not cached on this server yet (or flushed): EVAL sends it, and caches it
+      if (!String((error as Error)?.message ?? error).includes("NOSCRIPT")) throw error;
+      return client.eval(CAS, options);
+    });
   }
 
   async #process(run: RunJob, job: Job<RunData>): Promise<void> {

@@ -6,7 +6,12 @@
  */
 import { randomUUID } from "node:crypto";
 import { channel } from "node:diagnostics_channel";
-import { type DataSessionsMiddleware, dataSessions } from "@bot/dispatcher";
+import {
+  type DataFlavor,
+  type DataScope,
+  type DataSessionsMiddleware,
+  dataSessions,
+} from "@bot/dispatcher";
 import type { JobClock } from "./clock.js";
 import type { JobRecord, JobRun, JobsDriver, MisfirePolicy } from "./driver.js";
 import { JobsError } from "./errors.js";
@@ -494,44 +499,44 @@ export class Jobs<Api = unknown, D extends JobDataTypes = DefaultJobData> {
     if (diagnostics.hasSubscribers)
       diagnostics.publish({ type: "run", job: info(record), lateByMs, attempt });
     try {
-      const bot = this.#bot;
-      // the chat's and user's data as an update for them sees it, under the same lease
-      await this.#data.withData(
-        {
-          api: bot.api as object,
-          me: bot.isInited === true ? bot.me : undefined,
-          chatId: record.chatId,
-          userId: record.userId,
-          signal,
+      const data = new JobData<D>(this.#data, {
+        api: this.#bot.api as object,
+        me: this.#bot.isInited === true ? this.#bot.me : undefined,
+        chatId: record.chatId,
+        userId: record.userId,
+        signal,
+      });
+      const job: Job<Api, unknown, D> = {
+        api: this.#bot.api,
+        bot: this.#bot,
+        id: record.id,
+        name: record.name,
+        label: record.label ?? record.name,
+        chatId: record.chatId,
+        userId: record.userId,
+        data: record.data,
+        scheduledFor: new Date(dueAt),
+        lateByMs,
+        attempt,
+        signal,
+        get chatData() {
+          return data.open().then((d) => d.chatData);
         },
-        (data) => {
-          const job: Job<Api, unknown, D> = {
-            api: bot.api,
-            bot,
-            id: record.id,
-            name: record.name,
-            label: record.label ?? record.name,
-            chatId: record.chatId,
-            userId: record.userId,
-            data: record.data,
-            scheduledFor: new Date(dueAt),
-            lateByMs,
-            attempt,
-            signal,
-            get chatData() {
-              return data.chatData;
-            },
-            get userData() {
-              return data.userData;
-            },
-            get botData() {
-              return data.botData;
-            },
-            updateBotData: (update) => data.updateBotData(update),
-          };
-          return handler(job);
+        get userData() {
+          return data.open().then((d) => d.userData);
         },
-      );
+        get botData() {
+          return data.open().then((d) => d.botData);
+        },
+        updateBotData: (update) => data.open().then((d) => d.updateBotData(update)),
+      };
+      let failure: { error: unknown } | undefined;
+      try {
+        await handler(job);
+      } catch (error) {
+        failure = { error };
+      }
+      await data.close(failure);
     } catch (cause) {
       if (diagnostics.hasSubscribers)
         diagnostics.publish({ type: "failed", job: info(record), attempt, error: cause });
@@ -548,6 +553,58 @@ export class Jobs<Api = unknown, D extends JobDataTypes = DefaultJobData> {
       );
       throw cause;
     }
+  }
+}
+
+/**
+ * The chat's and user's data of one run, opened (`dataSessions().withData`) only when the
+ * handler first touches it, and saved (or dropped, when the handler failed) after it.
+ */
+class JobData<D extends JobDataTypes> {
+  readonly #sessions: DataSessionsMiddleware<D["chat"], D["user"], D["bot"]>;
+  readonly #where: DataScope;
+  #data: Promise<DataFlavor<D["chat"], D["user"], D["bot"]>> | undefined;
+  #settle: ((failure: { error: unknown } | undefined) => void) | undefined;
+  #saved: Promise<void> | undefined;
+  #closed = false;
+
+  constructor(sessions: DataSessionsMiddleware<D["chat"], D["user"], D["bot"]>, where: DataScope) {
+    this.#sessions = sessions;
+    this.#where = where;
+  }
+
+  open(): Promise<DataFlavor<D["chat"], D["user"], D["bot"]>> {
+    if (this.#data !== undefined) return this.#data;
+    if (this.#closed)
+      return Promise.reject(
+        new JobsError("BOT_JOBS_INVALID_OPTIONS", "job data was used after the job finished"),
+      );
+    const handled = new Promise<void>((resolve, reject) => {
+      this.#settle = (failure) => (failure === undefined ? resolve() : reject(failure.error));
+    });
+    this.#data = new Promise((resolve, reject) => {
+      this.#saved = this.#sessions
+        .withData(this.#where, (d) => {
+          resolve(d);
+          return handled;
+        })
+        .then(() => undefined);
+      // failing before the data was given (bad scope): the read fails, not hangs
+      this.#saved.catch(reject);
+    });
+    return this.#data;
+  }
+
+  /** Saves (or drops) the data once the handler settled; rejects when saving failed. */
+  async close(failure: { error: unknown } | undefined): Promise<void> {
+    this.#closed = true;
+    this.#settle?.(failure);
+    try {
+      await this.#saved;
+    } catch (error) {
+      if (failure === undefined) throw error;
+    }
+    if (failure !== undefined) throw failure.error;
   }
 }
 

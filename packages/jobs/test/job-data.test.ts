@@ -189,3 +189,50 @@ describe("job.chatData and updates in two processes on RedisStorage", () => {
     expect(n).toBe(UPDATES + runs);
   });
 });
+
+describe("job data rules", () => {
+  it("saves only after a handler that resolved, refuses data without a key or after the run", async () => {
+    const storage = new MemoryStorage();
+    const bot = new Bot<C>("77:jobs-data-rules", {
+      botInfo: { id: 77, is_bot: true, first_name: "b", username: "b_bot" } as never,
+      storage,
+    });
+    const data = dataSessions<Chat>({ initial: { chat: () => ({ n: 0 }) } });
+    const errors: unknown[] = [];
+    bot.catch((e) => {
+      errors.push(e.error);
+    });
+    const jobs = new Jobs<Client, { chat: Chat; user: object; bot: object }>({
+      bot,
+      data,
+      driver: new MemoryDriver(),
+    });
+    let kept: Promise<Chat> | undefined;
+    const outcomes: string[] = [];
+    jobs.define("inc", async (job) => {
+      (await job.chatData).n += 1;
+      if ((job.data as { fail?: boolean }).fail) throw new Error("failed after the write");
+    });
+    jobs.define("keyless", async (job) => {
+      await job.chatData.catch((e: { code: string }) => outcomes.push(e.code));
+    });
+    jobs.define("late", (job) => {
+      setTimeout(() => {
+        kept = job.chatData;
+        kept.catch(() => {}); // checked below
+      }, 0);
+    });
+    await jobs.start();
+    await jobs.runOnce("inc", { in: 0 }, { chatId: 1, data: {} });
+    await jobs.runOnce("inc", { in: 0 }, { chatId: 1, data: { fail: true } });
+    await jobs.runOnce("keyless", { in: 0 });
+    await jobs.runOnce("late", { in: 0 }, { chatId: 1 });
+    while ((await jobs.list()).length > 0 || kept === undefined) await sleep(5);
+    await jobs.stop();
+    const n = await data.withData({ api: bot.api, chatId: 1 }, async (d) => (await d.chatData).n);
+    expect(n).toBe(1); // the failed run's write was dropped
+    expect(outcomes).toEqual(["SESSION_NO_KEY"]);
+    await expect(kept).rejects.toMatchObject({ code: "BOT_JOBS_INVALID_OPTIONS" });
+    expect(errors).toHaveLength(1);
+  });
+});

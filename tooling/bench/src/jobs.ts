@@ -43,6 +43,10 @@ interface RoundFigures {
   readonly max: number;
   /** Whether scheduling was still going when the first job was due (the round is then unfair). */
   readonly scheduledLate: boolean;
+  /** Redis commands per job over the round (scheduling, firing, cleanup). */
+  readonly commands: number;
+  /** This process's CPU time per job from the first due time to the last run, µs. */
+  readonly cpu: number;
 }
 
 /** A subject: prepares, schedules `n` jobs at the given due times, resolves when all ran. */
@@ -62,7 +66,19 @@ function quantile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
 }
 
-async function round(subject: Subject, jobs: number, spreadMs: number): Promise<RoundFigures> {
+/** The commands the Redis server processed so far (`INFO stats`). */
+async function commandsSoFar(probe: NodeRedis): Promise<number> {
+  const info = await probe.info("stats");
+  return Number(/^total_commands_processed:(\d+)/m.exec(info)?.[1] ?? 0);
+}
+
+async function round(
+  subject: Subject,
+  jobs: number,
+  spreadMs: number,
+  probe: NodeRedis,
+): Promise<RoundFigures> {
+  const before = await commandsSoFar(probe);
   const late: number[] = [];
   let last = 0;
   let done!: () => void;
@@ -89,6 +105,10 @@ async function round(subject: Subject, jobs: number, spreadMs: number): Promise<
       }),
     );
     const scheduledLate = Date.now() > first;
+    let cpuAtFirst = process.cpuUsage();
+    const cpuTimer = setTimeout(() => {
+      cpuAtFirst = process.cpuUsage();
+    }, first - Date.now());
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
       all,
@@ -100,8 +120,15 @@ async function round(subject: Subject, jobs: number, spreadMs: number): Promise<
       }),
     ]);
     clearTimeout(timer);
+    clearTimeout(cpuTimer);
+    const used = process.cpuUsage(cpuAtFirst);
+    const cpu = (used.user + used.system) / jobs;
     late.sort((a, b) => a - b);
+    // other clients on the server count too: a rough figure, not one to gate on
+    const commands = ((await commandsSoFar(probe)) - before - 1) / jobs;
     return {
+      cpu,
+      commands,
       rate: jobs / (Math.max(1, last - first) / 1000),
       p50: quantile(late, 0.5),
       p99: quantile(late, 0.99),
@@ -210,11 +237,11 @@ export async function benchJobs(
   const figures = new Map<string, RoundFigures[]>(list.map((s) => [s.name, []]));
   try {
     // warm-up: connections, scripts, JIT
-    for (const s of list) await round(s, Math.min(jobs, 1_000), Math.min(spreadMs, 500));
+    for (const s of list) await round(s, Math.min(jobs, 1_000), Math.min(spreadMs, 500), client);
     for (let r = 0; r < rounds; r++) {
       for (let j = 0; j < list.length; j++) {
         const s = list[(r + j) % list.length] as Subject;
-        figures.get(s.name)?.push(await round(s, jobs, spreadMs));
+        figures.get(s.name)?.push(await round(s, jobs, spreadMs, client));
       }
     }
   } finally {
@@ -235,6 +262,8 @@ export async function benchJobs(
       "lateness p50 ms": med(s.name, (r) => r.p50),
       "lateness p99 ms": med(s.name, (r) => r.p99),
       "lateness max ms": med(s.name, (r) => r.max),
+      "CPU µs/job firing": Math.round(med(s.name, (r) => r.cpu)),
+      "Redis commands/job": Number(med(s.name, (r) => r.commands).toFixed(2)),
     };
     if (s.name !== raw) {
       extra["p99 vs raw"] = Number(
