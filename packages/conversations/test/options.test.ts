@@ -4,6 +4,7 @@
  * handler, against @bot/emulator (and the local Redis).
  */
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { Bot, type Context } from "@bot/dispatcher";
 import { createEmulator, type Emulator, type EmulatorBot, type UserActor } from "@bot/emulator";
 import { RedisStorage } from "@bot/persistence-redis";
@@ -17,6 +18,7 @@ import {
   END,
   steps,
 } from "../src/index.js";
+import { type OrderBotContext, orderBot } from "./fixtures/order.js";
 
 type C = Context & ConversationFlavor<{ clicks?: number }>;
 
@@ -225,6 +227,54 @@ describe('key: "message"', () => {
     expect(seen).toEqual(["inline:AAA", "inline:BBB", "again inline:AAA"]);
     expect(errors).toEqual([]);
     await b.api.close();
+  });
+});
+
+describe("the README's per-message order bot", () => {
+  it("is the README's code, line for line", () => {
+    const source = readFileSync(new URL("./fixtures/order.ts", import.meta.url), "utf8");
+    const body = source.slice(
+      source.indexOf("// README:begin") + 15,
+      source.indexOf("// README:end"),
+    );
+    const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+    for (const line of body.split("\n").map((l) => l.trim())) {
+      if (line !== "") expect(readme).toContain(line);
+    }
+  });
+
+  it("keeps two menus' orders apart", async () => {
+    const b = new Bot<OrderBotContext>(record.token, {
+      clientOptions: { apiRoot: emu.apiRoot, retry: false },
+    });
+    orderBot(b);
+    b.catch((err) => void errors.push(err.error));
+    const run = b.start();
+    try {
+      const ann = emu.user({ first_name: "Ann" });
+      ann.send("/menu");
+      const m1 = await ann.nextMessage({ timeoutMs: 10_000 });
+      ann.send("/menu");
+      const m2 = await ann.nextMessage({ timeoutMs: 10_000 });
+      const edit = async () => (await ann.nextEdit({ timeoutMs: 10_000 })).text;
+      ann.click("order", { message: m1 });
+      expect(await edit()).toBe("Size?");
+      ann.click("order", { message: m2 });
+      expect(await edit()).toBe("Size?");
+      ann.click("L", { message: m1 });
+      expect(await edit()).toBe("Crust?");
+      ann.click("S", { message: m2 });
+      expect(await edit()).toBe("Crust?");
+      ann.click("thin", { message: m2 });
+      expect(await edit()).toBe("Ordered: S, thin");
+      ann.click("thick", { message: m1 });
+      expect(await edit()).toBe("Ordered: L, thick");
+      expect(errors).toEqual([]);
+    } finally {
+      await b.stop();
+      await run;
+      await b.api.close();
+    }
   });
 });
 
