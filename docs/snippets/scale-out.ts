@@ -1,4 +1,5 @@
 import { Bot, type BotOptions, type Context } from "@bot/dispatcher";
+import { RedisStorage } from "@bot/persistence-redis";
 import { RedisUpdateQueue } from "@bot/persistence-redis/queue";
 import { webhook } from "@bot/webhook-fastify";
 import Fastify from "fastify";
@@ -16,7 +17,8 @@ export async function createBot(
   }).connect();
   // 16 partitions: each chat always lands in the same one, in arrival order
   const queue = new RedisUpdateQueue({ client: redis, name: "mybot", partitions: 16, prefix });
-  const bot = new Bot(token, options);
+  // Storage on Redis too: the workers' update_id dedup must be shared by all of them.
+  const bot = new Bot(token, { ...options, storage: new RedisStorage({ client: redis, prefix }) });
   bot.on("message:text", (ctx) => ctx.reply(ctx.message.text));
   // #endregion queue
   return { bot, queue, redis };
@@ -41,7 +43,7 @@ export async function poller(signal: AbortSignal): Promise<void> {
   // #region poll
   // No webhook? Long polling feeds the queue instead (one poller at a time, by a Redis lease).
   const { bot, queue } = await createBot();
-  await queue.poll(bot.api, { signal }); // until the signal aborts
+  await queue.poll(bot.api, { signal, allowedUpdates: bot.allowedUpdates() }); // until aborted
   // #endregion poll
 }
 

@@ -18,7 +18,11 @@ it("polls into the Redis queue and runs the updates on two workers, in order per
   const errors: unknown[] = [];
   for (const { bot } of roles) bot.catch((err) => void errors.push(err.error));
   const stopPolling = new AbortController();
-  const polling = ingest!.queue.poll(ingest!.bot.api, { signal: stopPolling.signal, timeout: 1 });
+  const polling = ingest!.queue.poll(ingest!.bot.api, {
+    signal: stopPolling.signal,
+    timeout: 1,
+    allowedUpdates: ingest!.bot.allowedUpdates(),
+  });
   const working = workers.map(({ bot, queue }) => bot.work(queue, { concurrency: 4 }));
   try {
     const names = ["Alice", "Bob", "Carol"];
