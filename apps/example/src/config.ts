@@ -6,8 +6,8 @@ export interface Config {
   readonly token: string | undefined;
   /** The Bot API server (default Telegram's). */
   readonly apiRoot: string | undefined;
-  /** `polling` (default) or `webhook`. */
-  readonly mode: "polling" | "webhook";
+  /** `polling` (default), `webhook`, or `worker` (RedisUpdateQueue + `bot.work`, needs Redis). */
+  readonly mode: "polling" | "webhook" | "worker";
   /** The public HTTPS URL Telegram posts to, in webhook mode. */
   readonly webhookUrl: string | undefined;
   /** The webhook secret token, in webhook mode. */
@@ -34,13 +34,8 @@ const Env = v.pipe(
       ),
     ),
     BOT_API_ROOT: v.optional(v.pipe(v.string(), v.url("BOT_API_ROOT must be a URL"))),
-    // TODO(issue 17): BOT_MODE=worker (workers on the scale-out queue, RedisUpdateQueue from
-    // @bot/persistence-redis/queue and bot.work(queue)) once that queue has landed.
     BOT_MODE: v.optional(
-      v.picklist(
-        ["polling", "webhook"],
-        "BOT_MODE must be polling or webhook (worker: not available yet, see README)",
-      ),
+      v.picklist(["polling", "webhook", "worker"], "BOT_MODE must be polling, webhook or worker"),
       "polling",
     ),
     REDIS_URL: v.optional(
@@ -94,6 +89,10 @@ const Env = v.pipe(
       e.BOT_MODE !== "webhook" ||
       (e.WEBHOOK_URL !== undefined && e.WEBHOOK_SECRET !== undefined && e.BOT_TOKEN !== undefined),
     "BOT_MODE=webhook needs BOT_TOKEN, WEBHOOK_URL and WEBHOOK_SECRET",
+  ),
+  v.check(
+    (e) => e.BOT_MODE !== "worker" || e.REDIS_URL !== undefined,
+    "BOT_MODE=worker needs REDIS_URL (the update queue lives in Redis)",
   ),
 );
 

@@ -5,6 +5,7 @@ import type { Message } from "@bot/types";
 import { createExampleBot, type ExampleContext, publishCommands } from "./bot.ts";
 import { describeDelay, parseReminder } from "./reminders.ts";
 import { createServices, type Services } from "./services.ts";
+import { runWorker } from "./worker.ts";
 
 /** A running offline demo: the emulator, the example bot polling it, and a demo user. */
 export interface Demo {
@@ -33,6 +34,8 @@ export interface DemoOptions {
   readonly redisPrefix?: string;
   /** Whether the emulator serves its chat window (`emulator.uiUrl`). */
   readonly ui?: boolean;
+  /** Run as a worker on the Redis update queue instead of plain long polling (needs `redisUrl`). */
+  readonly worker?: boolean;
 }
 
 /**
@@ -63,16 +66,24 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   await bot.init();
   await publishCommands(bot);
   await jobs.start();
-  let live!: () => void;
-  const started = new Promise<void>((resolve) => {
-    live = resolve;
-  });
-  const polling = bot.start({
-    timeout: 10,
-    signals: options.signals ? ["SIGINT", "SIGTERM"] : false,
-    onStart: () => live(),
-  });
-  await Promise.race([started, polling]);
+  let polling: Promise<void>;
+  if (options.worker === true) {
+    if (services.queue === undefined) throw new Error("example: the worker mode needs Redis");
+    if (options.signals)
+      for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => void bot.stop());
+    polling = runWorker(bot, services.queue);
+  } else {
+    let live!: () => void;
+    const started = new Promise<void>((resolve) => {
+      live = resolve;
+    });
+    polling = bot.start({
+      timeout: 10,
+      signals: options.signals ? ["SIGINT", "SIGTERM"] : false,
+      onStart: () => live(),
+    });
+    await Promise.race([started, polling]);
+  }
   return {
     emulator,
     bot,

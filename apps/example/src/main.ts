@@ -38,10 +38,11 @@ async function main(): Promise<void> {
       ui,
       redisUrl: config.redisUrl,
       redisPrefix: config.redisPrefix,
+      worker: config.mode === "worker",
     });
     console.log(
       `Emulator listening at ${demo.emulator.url}; the bot polls it as @${demo.bot.me.username}` +
-        ` (${demo.services.kind} storage and jobs).\n`,
+        ` (${demo.services.kind} storage and jobs${config.mode === "worker" ? ", through the Redis update queue" : ""}).\n`,
     );
     await runScript(demo);
     if (ui) await chatWindow(demo);

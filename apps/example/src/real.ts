@@ -4,6 +4,7 @@ import Fastify from "fastify";
 import { createExampleBot, type ExampleContext, publishCommands } from "./bot.ts";
 import type { Config } from "./config.ts";
 import { createServices } from "./services.ts";
+import { runWorker } from "./worker.ts";
 
 /** Options of {@link serveWebhook}. */
 export interface WebhookServerOptions {
@@ -67,6 +68,15 @@ export async function runReal(config: Config): Promise<void> {
   await publishCommands(bot);
   await jobs.start();
   console.log(`Running as @${bot.me.username} (${config.mode}, ${services.kind} storage).`);
+  if (config.mode === "worker") {
+    const stop = () => void bot.stop(); // the worker ends gracefully, the jobs stop with the bot
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+    await runWorker(bot, services.queue as NonNullable<typeof services.queue>);
+    await bot.api.close();
+    await services.close();
+    return;
+  }
   if (config.mode === "polling") {
     await bot.start(); // stops on SIGINT/SIGTERM, and the jobs with it
     await bot.api.close();

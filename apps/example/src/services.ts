@@ -2,6 +2,7 @@ import { MemoryStorage, type Storage } from "@bot/dispatcher";
 import { type JobClock, type JobsDriver, MemoryDriver } from "@bot/jobs";
 import { BullMQDriver } from "@bot/jobs/bullmq";
 import { RedisStorage } from "@bot/persistence-redis";
+import { RedisUpdateQueue } from "@bot/persistence-redis/queue";
 import { createClient } from "redis";
 
 /** Where the example keeps sessions and reminders. */
@@ -12,6 +13,8 @@ export interface Services {
   readonly jobsDriver: JobsDriver;
   /** `"memory"` or `"redis"`. */
   readonly kind: "memory" | "redis";
+  /** The scale-out update queue (Redis Streams), with Redis only. */
+  readonly queue: RedisUpdateQueue | undefined;
   /** Closes the Redis connection (after the bot, and with it the jobs, stopped). */
   close(): Promise<void>;
 }
@@ -31,6 +34,7 @@ export async function createServices(
       storage: new MemoryStorage(),
       jobsDriver: new MemoryDriver(options.clock === undefined ? {} : { clock: options.clock }),
       kind: "memory",
+      queue: undefined,
       close: async () => {},
     };
   }
@@ -47,6 +51,7 @@ export async function createServices(
     storage: new RedisStorage({ client, prefix }),
     jobsDriver: new BullMQDriver({ client, prefix: `${prefix}jobs` }),
     kind: "redis",
+    queue: new RedisUpdateQueue({ client, name: "example", prefix, partitions: 16 }),
     close: async () => {
       await client.close();
     },

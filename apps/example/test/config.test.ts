@@ -59,7 +59,10 @@ describe("loadConfig", () => {
     expect(String((error as Error).stack)).not.toContain(secret);
   });
 
-  it("says that BOT_MODE=worker is not available yet", () => {
-    expect(() => loadConfig({ BOT_MODE: "worker" })).toThrow(/worker: not available yet/);
+  it("runs BOT_MODE=worker only with Redis (the update queue lives there)", () => {
+    expect(() => loadConfig({ BOT_MODE: "worker" })).toThrow(/BOT_MODE=worker needs REDIS_URL/);
+    expect(loadConfig({ BOT_MODE: "worker", REDIS_URL: "redis://127.0.0.1:6379" }).mode).toBe(
+      "worker",
+    );
   });
 });

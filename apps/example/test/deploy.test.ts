@@ -37,8 +37,24 @@ const interpolate = (value: string, shell: Record<string, string>) =>
   );
 
 describe("compose.yaml", () => {
-  it("has the bot and Redis, and nothing else", () => {
-    expect(Object.keys(compose.services).sort()).toEqual(["bot", "redis"]);
+  it("has the bot and Redis, and the workers behind the scale profile", () => {
+    expect(Object.keys(compose.services).sort()).toEqual(["bot", "redis", "worker"]);
+    const worker = compose.services.worker as ComposeService & {
+      profiles?: string[];
+      deploy?: { replicas: number };
+    };
+    expect(worker.profiles).toEqual(["scale"]);
+    expect(worker.deploy?.replicas).toBeGreaterThan(1);
+    expect(worker.build).toEqual(compose.services.bot?.build);
+    expect(worker.depends_on).toEqual({ redis: { condition: "service_healthy" } });
+    const env = Object.fromEntries(
+      Object.entries(worker.environment ?? {}).map(([k, v]) => [k, interpolate(String(v), {})]),
+    );
+    for (const name of Object.keys(env)) expect(ENV_VARS).toContain(name);
+    expect(loadConfig(env, false)).toMatchObject({
+      mode: "worker",
+      redisUrl: "redis://redis:6379",
+    });
   });
 
   it("runs Redis with a health check, persistence and no eviction", () => {

@@ -20,8 +20,8 @@ afterAll(async () => {
   await client.close();
 });
 
-async function demo(): Promise<Demo> {
-  const d = await startDemo({ redisUrl: REDIS_URL, redisPrefix: prefix });
+async function demo(worker = false): Promise<Demo> {
+  const d = await startDemo({ redisUrl: REDIS_URL, redisPrefix: prefix, worker });
   demos.push(d);
   return d;
 }
@@ -76,5 +76,27 @@ describe("with REDIS_URL", () => {
       "You are Linus, writing bots in Rust.",
     );
     await stop(second);
+  });
+
+  it("BOT_MODE=worker: the same script through RedisUpdateQueue and bot.work", async () => {
+    const d = await demo(true);
+    const queue = d.services.queue;
+    if (queue === undefined) throw new Error("no queue with Redis");
+    const text = (await runScript(d, () => {})).join("\n");
+    expect(text).toContain("bot: ⏰ Reminder: stretch your legs");
+    expect(text).toContain("bot offers: [Bold: hello] [Italic: hello]");
+    const stats = await queue.stats();
+    // one live worker (this process) owns the partitions; everything was acknowledged
+    expect(stats.workers).toHaveLength(1);
+    expect(stats.partitions).toHaveLength(16);
+    expect(stats.partitions.some((p) => p.owner === stats.workers[0])).toBe(true);
+    // the last update is acknowledged right after its handler returned
+    await expect.poll(async () => (await queue.stats()).depth, { timeout: 5_000 }).toBe(0);
+    const client = createClient({ url: REDIS_URL });
+    await client.connect();
+    const keys = await client.keys(`${prefix}*example*`);
+    await client.close();
+    expect(keys.length).toBeGreaterThan(0);
+    await stop(d);
   });
 });
