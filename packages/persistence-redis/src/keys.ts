@@ -1,6 +1,6 @@
 /**
  * Redis key names: the prefix, then the storage key inside one hash tag, so every key that
- * belongs to one storage key (its value, its lock, its fencing counter) lives in one Redis
+ * belongs to one storage key (or one queue partition) lives in one Redis
  * Cluster slot and a script may touch them together.
  *
  * @module
@@ -22,7 +22,7 @@ export function escapeKey(key: string): string {
  *
  * @param prefix The namespace (no braces).
  * @param key The storage key.
- * @param suffix `""` for the value, `":lock"` or `":fence"` for its lock.
+ * @param suffix `""` for the value (a hash with its lock, see `scripts.ts`); the update queue adds `":lock"`, `":fence"` and others.
  * @returns The Redis key.
  */
 export function redisKey(prefix: string, key: string, suffix = ""): string {

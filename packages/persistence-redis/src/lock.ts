@@ -1,11 +1,11 @@
 /**
  * The `Storage.lock` capability on Redis: leases with fencing tokens.
  *
- * Per storage key `k` there are three Redis keys in one hash tag: the value `{k}`, the lock
- * `{k}:lock` (the holder's id, with the lease TTL as `PX`) and the fencing counter `{k}:fence`
- * (the token of the newest lease on `k`). A lease on several keys takes them all in one Lua
- * script on a single Redis (all or nothing, so no deadlock), and one key after another in sorted
- * order on a Redis Cluster, where the keys may live in different slots.
+ * A storage key is one Redis hash holding its value, its lock (holder and expiry) and its
+ * fencing token (see `scripts.ts`), so locking and reading a key is one small script on one
+ * Redis key, and writing and releasing another. A lease on several keys takes them all in one
+ * Lua script on a single Redis (all or nothing, so no deadlock), and one key after another in
+ * sorted order on a Redis Cluster, where the keys may live in different slots.
  *
  * @module
  */
@@ -19,12 +19,17 @@ import type {
   StorageLockOptions,
 } from "@bot/dispatcher/advanced";
 import { type Script, script } from "./commander.js";
+import { COMMIT, EXTEND, FENCE, LOCK, RELEASE } from "./scripts.js";
 
+/*
+ * The key-per-part layout (`{k}:lock`, `{k}:fence`, value `{k}`), kept for the update queue,
+ * whose scripts check a partition's `:fence` key; its keys are a fixed, small set.
+ */
 /**
  * KEYS: n locks, n fences, n values. ARGV: holder id, ttl ms, the least token to hand out.
  * Returns `{0}` when a key is held, else `{token, v1, r1, v2, r2, ...}`.
  */
-export const LOCK = script(
+const K_LOCK = script(
   "lock",
   `local n = #KEYS / 3
 for i = 1, n do
@@ -47,7 +52,7 @@ return out`,
 );
 
 /** KEYS: fences. ARGV: token. Raises every fence to at least the token (Cluster path). */
-const FENCE = script(
+const K_FENCE = script(
   "fence",
   `for i = 1, #KEYS do
   local f = tonumber(redis.call('GET', KEYS[i]) or '0')
@@ -57,7 +62,7 @@ return 1`,
 );
 
 /** KEYS: locks. ARGV: holder id, ttl ms. Returns 1, or 0 when the lease is no longer held. */
-const EXTEND = script(
+const K_EXTEND = script(
   "extend",
   `for i = 1, #KEYS do
   if redis.call('GET', KEYS[i]) ~= ARGV[1] then return 0 end
@@ -67,7 +72,7 @@ return 1`,
 );
 
 /** KEYS: locks. ARGV: holder id. Deletes the locks this holder still holds; returns how many. */
-const RELEASE = script(
+const K_RELEASE = script(
   "release",
   `local n = 0
 for i = 1, #KEYS do
@@ -86,7 +91,7 @@ return n`,
  * lease is lost, `{0, i}` when write i's version does not match (nothing written), `{1}` after
  * writing.
  */
-const COMMIT = script(
+const K_COMMIT = script(
   "commit",
   `local holder = ARGV[1]
 local w = (#ARGV - 3) / 5
@@ -127,8 +132,16 @@ export interface LockHost {
   run(s: Script, keys: readonly string[], argv: readonly string[]): Promise<unknown>;
   /** Whether the keys of one lease may live in different slots (Redis Cluster). */
   readonly cluster: boolean;
-  /** The Redis key of a storage key, with a suffix (`""`, `":lock"`, `":fence"`). */
+  /**
+   * The Redis key of a storage key. With `layout: "hash"` one hash holds value, lock and fence
+   * (the suffix is unused); else a suffix (`""`, `":lock"`, `":fence"`) names each part.
+   */
   key(storageKey: string, suffix?: string): string;
+  /**
+   * `"hash"`: the value, lock and fence of a key in one Redis hash (`RedisStorage`). Default
+   * `"keys"`: three Redis keys per storage key (the update queue's partitions).
+   */
+  readonly layout?: "hash" | "keys" | undefined;
   /** A fresh version string. */
   version(): string;
   /** Serialises a value (contract errors for bad values). */
@@ -179,9 +192,17 @@ function checkLock(keys: readonly string[], options: StorageLockOptions): void {
 /** Takes leases on a {@link LockHost}. */
 export class RedisLocks {
   readonly #host: LockHost;
+  readonly #hash: boolean;
 
   constructor(host: LockHost) {
     this.#host = host;
+    this.#hash = host.layout === "hash";
+  }
+
+  /** The Redis keys one script gets for some storage keys: `keys` layout, `part` (":lock", ...). */
+  #keys(keys: readonly string[], part: string): string[] {
+    const host = this.#host;
+    return this.#hash ? keys.map((k) => host.key(k)) : keys.map((k) => host.key(k, part));
   }
 
   /**
@@ -210,12 +231,14 @@ export class RedisLocks {
           let reply: (string | number | null)[];
           try {
             reply = (await host.run(
-              LOCK,
-              [
-                ...group.map((k) => host.key(k, ":lock")),
-                ...group.map((k) => host.key(k, ":fence")),
-                ...group.map((k) => host.key(k)),
-              ],
+              this.#hash ? LOCK : K_LOCK,
+              this.#hash
+                ? this.#keys(group, "")
+                : [
+                    ...group.map((k) => host.key(k, ":lock")),
+                    ...group.map((k) => host.key(k, ":fence")),
+                    ...group.map((k) => host.key(k)),
+                  ],
               [holder, ttl, String(token + 1)],
             )) as (string | number | null)[];
           } catch (error) {
@@ -248,7 +271,8 @@ export class RedisLocks {
       }
       if (host.cluster && taken.length > 1) {
         // Every fence must pass the lease's token, so any later lease on any key gets a larger one.
-        for (const k of taken) await host.run(FENCE, [host.key(k, ":fence")], [String(token)]);
+        for (const k of taken)
+          await host.run(this.#hash ? FENCE : K_FENCE, this.#keys([k], ":fence"), [String(token)]);
       }
     } catch (error) {
       if (taken.length > 0) await this.#release(taken, holder).catch(() => 0);
@@ -281,11 +305,10 @@ export class RedisLocks {
             "@bot/persistence-redis: extend ttlMs must be a positive number",
           );
         for (const group of perNode()) {
-          const ok = await host.run(
-            EXTEND,
-            group.map((k) => host.key(k, ":lock")),
-            [holder, String(Math.ceil(ttlMs))],
-          );
+          const ok = await host.run(this.#hash ? EXTEND : K_EXTEND, this.#keys(group, ":lock"), [
+            holder,
+            String(Math.ceil(ttlMs)),
+          ]);
           if (ok !== 1) throw new LeaseLostError(keys);
         }
       },
@@ -300,11 +323,7 @@ export class RedisLocks {
     const groups = host.cluster ? keys.map((k) => [k]) : [[...keys]];
     for (const group of groups) {
       n += Number(
-        await host.run(
-          RELEASE,
-          group.map((k) => host.key(k, ":lock")),
-          [holder],
-        ),
+        await host.run(this.#hash ? RELEASE : K_RELEASE, this.#keys(group, ":lock"), [holder]),
       );
     }
     return n;
@@ -344,6 +363,66 @@ export class RedisLocks {
       ];
     };
     const planned = writes.map((w) => ({ w, args: argsOf(w) }));
+    if (!this.#hash) return this.#commitKeys(keys, holder, planned, versions, release);
+    const outcome = (
+      reply: unknown,
+      group: readonly { w: StorageLeaseWrite }[],
+    ): StorageCommitResult | undefined => {
+      const r = reply as number[];
+      if (Number(r[0]) === -1) throw new LeaseLostError(keys);
+      if (Number(r[0]) === 0)
+        return { ok: false, conflict: (group[Number(r[1]) - 1] as { w: StorageLeaseWrite }).w.key };
+      return undefined;
+    };
+    // The index (1-based) of a write's key among the KEYS of one script call.
+    const at = (list: readonly string[], p: { w: StorageLeaseWrite }) =>
+      String(list.indexOf(p.w.key) + 1);
+    if (!host.cluster || keys.length === 1) {
+      const reply = await host.run(
+        COMMIT,
+        keys.map((k) => host.key(k)),
+        [holder, release ? "1" : "0", "1", ...planned.flatMap((p) => [at(keys, p), ...p.args])],
+      );
+      return outcome(reply, planned) ?? { ok: true, versions };
+    }
+    // Cluster: the keys may be in different slots. Check every key first (lease held, version
+    // matches), then write key by key. Other lease holders cannot interleave (we hold every
+    // lock); only a writer that skips the lock could, between the two passes.
+    try {
+      for (const k of keys) {
+        const mine = planned.filter((p) => p.w.key === k);
+        const reply = await host.run(
+          COMMIT,
+          [host.key(k)],
+          [holder, "0", "0", ...mine.flatMap((p) => ["1", ...p.args])],
+        );
+        const failed = outcome(reply, mine);
+        if (failed !== undefined) return failed;
+      }
+      for (const p of planned) {
+        const reply = await host.run(
+          COMMIT,
+          [host.key(p.w.key)],
+          [holder, "0", "1", "1", ...p.args],
+        );
+        const failed = outcome(reply, [p]);
+        if (failed !== undefined) return failed;
+      }
+      return { ok: true, versions };
+    } finally {
+      if (release) await this.#release(keys, holder).catch(() => 0);
+    }
+  }
+
+  /** {@link RedisLocks.#commit} in the `keys` layout. */
+  async #commitKeys(
+    keys: readonly string[],
+    holder: string,
+    planned: readonly { w: StorageLeaseWrite; args: string[] }[],
+    versions: (string | undefined)[],
+    release: boolean,
+  ): Promise<StorageCommitResult> {
+    const host = this.#host;
     const outcome = (
       reply: unknown,
       group: readonly { w: StorageLeaseWrite }[],
@@ -356,20 +435,17 @@ export class RedisLocks {
     };
     if (!host.cluster) {
       const reply = await host.run(
-        COMMIT,
+        K_COMMIT,
         [...keys.map((k) => host.key(k, ":lock")), ...planned.map((p) => host.key(p.w.key))],
         [holder, release ? "1" : "0", "1", ...planned.flatMap((p) => p.args)],
       );
       return outcome(reply, planned) ?? { ok: true, versions };
     }
-    // Cluster: the keys may be in different slots. Check every key first (lease held, version
-    // matches), then write key by key. Other lease holders cannot interleave (we hold every
-    // lock); only a writer that skips the lock could, between the two passes.
     try {
       for (const k of keys) {
         const mine = planned.filter((p) => p.w.key === k);
         const reply = await host.run(
-          COMMIT,
+          K_COMMIT,
           [host.key(k, ":lock"), ...mine.map((p) => host.key(p.w.key))],
           [holder, "0", "0", ...mine.flatMap((p) => p.args)],
         );
@@ -378,7 +454,7 @@ export class RedisLocks {
       }
       for (const p of planned) {
         const reply = await host.run(
-          COMMIT,
+          K_COMMIT,
           [host.key(p.w.key, ":lock"), host.key(p.w.key)],
           [holder, "0", "1", ...p.args],
         );

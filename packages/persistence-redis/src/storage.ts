@@ -16,12 +16,13 @@ import { RedisStorageError } from "./errors.js";
 import { redisKey } from "./keys.js";
 import { RedisLocks } from "./lock.js";
 import { parseOptions, type RedisStorageOptions } from "./options.js";
-import { COMPARE_AND_SET, SET, SET_IF_ABSENT } from "./scripts.js";
+import { COMPARE_AND_SET, DELETE, GET, SET, SET_IF_ABSENT } from "./scripts.js";
 
 /**
  * The dispatcher's {@link Storage} on Redis, for sessions, dedup, callback data and any state
- * several processes share. Every call is one round trip: `get` is `HMGET`, writes are Lua
- * scripts sent by `EVALSHA`. Every command has a deadline (`commandTimeoutMs`, 2 s by
+ * several processes share. Every call is one round trip, a small Lua script sent by `EVALSHA`
+ * on the one Redis hash of the key (value, version, expiry, and the key's lock and fencing
+ * token, so nothing else is ever left in Redis). Every command has a deadline (`commandTimeoutMs`, 2 s by
  * default): a Redis that is down or hung gives a `StorageUnavailableError` within it.
  *
  * @example
@@ -83,7 +84,8 @@ export class RedisStorage implements Storage {
     this.#locks = new RedisLocks({
       run: async (s, keys, argv) => (await this.#commander()).run(s, keys, argv),
       cluster,
-      key: (k, suffix = "") => redisKey(this.#prefix, k, suffix),
+      layout: "hash",
+      key: (k) => redisKey(this.#prefix, k),
       version: () => this.#version(),
       serialise,
       parse,
@@ -116,9 +118,15 @@ export class RedisStorage implements Storage {
 
   async get<T = unknown>(key: string): Promise<StorageEntry<T> | undefined> {
     const k = redisKey(this.#prefix, checkKey(key));
-    const reply = (await (await this.#commander()).send(["HMGET", k, "v", "r"], k, true)) as
-      | [string | null, string | null]
+    const commander = await this.#commander();
+    let reply = (await commander.send(["HMGET", k, "v", "r", "e", "x"], k, true)) as
+      | (string | null)[]
       | null;
+    // A value with a TTL (`e`) under a lock (`x`) may have expired while the lock keeps the key
+    // alive: only Redis's clock can tell, so ask a script. Otherwise an existing key's value is live.
+    const held = reply?.[3];
+    if (reply?.[2] != null && held != null && held !== "0")
+      reply = (await commander.run(GET, [k], [])) as (string | null)[] | null;
     const json = reply?.[0];
     const version = reply?.[1];
     if (json === null || json === undefined || version === null || version === undefined)
@@ -135,7 +143,7 @@ export class RedisStorage implements Storage {
 
   async delete(key: string): Promise<boolean> {
     const k = redisKey(this.#prefix, checkKey(key));
-    return (await (await this.#commander()).send(["DEL", k], k)) === 1;
+    return Number(await (await this.#commander()).run(DELETE, [k], [])) === 1;
   }
 
   async compareAndSet(
