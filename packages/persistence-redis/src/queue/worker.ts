@@ -130,6 +130,14 @@ export class Worker {
     const index = Math.max(0, ids.indexOf(this.#id));
     const target = Math.floor(k / n) + (index < k % n ? 1 : 0);
     const active = [...this.#parts.values()].filter((p) => p.state === "active");
+    this.#publish({
+      type: "worker-tick",
+      workers: ids.length,
+      target,
+      owned: active.map((p) => p.p),
+      running: this.#scheduler.running,
+      queued: this.#scheduler.size,
+    });
     if (active.length > target) {
       // Give up the extras: others are waiting for their share.
       for (const part of active.slice(target)) void this.#giveUp(part);
