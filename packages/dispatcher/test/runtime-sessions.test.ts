@@ -18,6 +18,8 @@ import { BOT_INFO, sleep } from "./fixtures/polling-helpers.js";
 /** A real MemoryStorage that counts calls (and can be told to fail). */
 class CountingStorage extends MemoryStorage {
   readonly counts = { get: 0, set: 0, compareAndSet: 0, delete: 0, lock: 0, writes: 0 };
+  /** The keys of each lock call. */
+  readonly locked: string[][] = [];
   failLock = false;
   failWrite = false;
   override async get<T>(key: string) {
@@ -43,6 +45,7 @@ class CountingStorage extends MemoryStorage {
   }
   override async lock(keys: readonly string[], options: StorageLockOptions): Promise<StorageLease> {
     this.counts.lock += 1;
+    this.locked.push([...keys]);
     if (this.failLock) throw new Error("storage down (lock)");
     const lease = await super.lock(keys, options);
     return {
@@ -111,16 +114,38 @@ describe("dataSessions: chatData, userData, botData", () => {
       writes: 0,
     });
     await bot.handleUpdate(command(2, "/read"));
-    // chat and user data: one lock call (which reads both), nothing written
+    // chat, then user data: each locked (and read) when first read, in the lock order; nothing written
     expect(storage.counts).toEqual({
       get: 0,
       set: 0,
       compareAndSet: 0,
       delete: 0,
-      lock: 1,
+      lock: 2,
       writes: 0,
     });
+    expect(storage.locked).toEqual([["123:data:chat:-1"], ["123:data:user:1"]]);
     expect(storage.size).toBe(0);
+  });
+
+  it("locks only the data a handler reads, and what comes before it in the lock order", async () => {
+    const storage = new CountingStorage();
+    const { bot } = makeBot(storage);
+    bot.command("chat", async (ctx) => {
+      (await ctx.chatData).n += 1;
+    });
+    bot.command("user", async (ctx) => {
+      (await ctx.userData).visits += 1;
+      (await ctx.chatData).n += 1;
+    });
+    await bot.handleUpdate(command(1, "/chat"));
+    // only the chat's key: the user's stays free for other updates
+    expect(storage.locked).toEqual([["123:data:chat:-1"]]);
+    await bot.handleUpdate(command(2, "/user"));
+    // userData first: the chat key sorts before it, so both in one call (never chat after user)
+    expect(storage.locked[1]).toEqual(["123:data:chat:-1", "123:data:user:1"]);
+    expect(storage.locked).toHaveLength(2);
+    expect((await storage.get("123:data:chat:-1"))?.value).toEqual({ n: 2 });
+    expect((await storage.get("123:data:user:1"))?.value).toEqual({ visits: 1 });
   });
 
   it("writes once when changed, and keeps chat, user and bot data apart", async () => {
@@ -136,8 +161,8 @@ describe("dataSessions: chatData, userData, botData", () => {
     });
     await bot.handleUpdate(textUpdate(1, -1, "x")); // user 1 in chat -1
     await bot.handleUpdate(textUpdate(2, -2, "x")); // user 2 in chat -2
-    // per update: one lease on chat + user, one short lease on the bot's data
-    expect(storage.counts.lock).toBe(4);
+    // per update: a lease on chat, one on user (each when first read), a short one on the bot's data
+    expect(storage.counts.lock).toBe(6);
     expect(storage.counts.writes).toBe(6);
     expect(storage.counts.get).toBe(0);
     expect((await storage.get("123:data:chat:-1"))?.value).toEqual({ n: 2 });

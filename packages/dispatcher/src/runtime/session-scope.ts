@@ -72,6 +72,23 @@ function ordinalOf(storage: Storage): number {
   return n;
 }
 
+/** The storage key of a slot, or `undefined` when it has none (or computing it fails). */
+function keyOf(slot: SessionSlot): string | undefined {
+  try {
+    return slot.resolveKey();
+  } catch {
+    return undefined; // the error is recorded when the slot itself is locked
+  }
+}
+
+/** Whether `slot` comes before `read` in the lock order (storage ordinal, then key). */
+function before(slot: SessionSlot, read: SessionSlot): boolean {
+  if (slot.storage !== read.storage) return ordinalOf(slot.storage) < ordinalOf(read.storage);
+  const mine = keyOf(slot);
+  const theirs = keyOf(read);
+  return mine !== undefined && theirs !== undefined && mine < theirs;
+}
+
 /**
  * One session middleware's part in the {@link SessionScope} of an update: its slots, and the
  * call that says its handlers finished.
@@ -189,12 +206,30 @@ export class SessionScope {
     this.#pending.push(slot);
   }
 
-  /** Locks and loads every pending slot, after any batch in progress. */
-  lockPending(): void {
+  /**
+   * Locks and loads pending slots, after any batch in progress: the slot being read and every
+   * pending slot before it in the lock order (storage ordinal, then key), not the ones after it.
+   * An update so locks only the sessions it reads, and still in the one canonical order: every
+   * later batch is for a slot after everything held (all pending slots before an earlier read
+   * were taken with it), so two updates never wait for each other in a cycle. (A slot pended
+   * only after a first read, by a later middleware, may come before what is held; it is locked
+   * after it, as before.) Without `read`, every pending slot.
+   *
+   * @param read The slot a handler reads.
+   */
+  lockPending(read?: SessionSlot): void {
     // a slot whose middleware already finished is never read again: do not lock it
     let slots = this.#pending;
     if (slots.some((slot) => slot.closed)) slots = slots.filter((slot) => !slot.closed);
-    this.#pending = [];
+    let rest: SessionSlot[] = [];
+    if (read !== undefined && slots.length > 1) {
+      const taken = slots.filter((slot) => slot === read || before(slot, read));
+      if (taken.length < slots.length) {
+        rest = slots.filter((slot) => !taken.includes(slot));
+        slots = taken;
+      }
+    }
+    this.#pending = rest;
     const previous = this.#locking;
     this.#inFlight += 1;
     // no batch in progress: lock now (no extra turn of the promise chain)

@@ -105,10 +105,11 @@ export class SessionSlot<T = unknown> {
   /**
    * The value, once the scope loaded it.
    *
-   * @param scope Starts loading (`lockPending` locks every pending session of the update).
+   * @param scope Starts loading (`lockPending` locks this session and the update's pending
+   * sessions before it in the lock order).
    * @returns The mutable value.
    */
-  load(scope: { lockPending(): void }): Promise<T> {
+  load(scope: { lockPending(read?: SessionSlot): void }): Promise<T> {
     if (this.#loading !== undefined) return this.#loading;
     if (this.closed) {
       return Promise.reject(
@@ -118,7 +119,7 @@ export class SessionSlot<T = unknown> {
         ),
       );
     }
-    if (this.ready === undefined) scope.lockPending();
+    if (this.ready === undefined) scope.lockPending(this as SessionSlot);
     this.#loading = (this.ready as Promise<void>).then(() => {
       if (this.error !== undefined) throw this.error.error;
       if (this.key === undefined) {
