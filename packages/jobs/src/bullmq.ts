@@ -7,7 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import { createNodeRedisClient, type Job, Queue, Worker } from "bullmq";
-import type { JobRecord, JobsDriver, RunJob } from "./driver.js";
+import { indexTag, indexTags, type JobRecord, type JobsDriver, type RunJob } from "./driver.js";
 import { nextRun } from "./schedule.js";
 
 /** The part of a node-redis client (`createClient()` of `redis`) the driver uses. */
@@ -54,13 +54,44 @@ interface RunData {
   readonly record?: string | undefined;
 }
 
-/** Replaces field ARGV[1] with ARGV[3] only while it still holds ARGV[2] (ARGV[3] "": delete). */
+/**
+ * Replaces field ARGV[1] with ARGV[3] only while it still holds ARGV[2] (ARGV[3] "": delete it,
+ * and drop the id from the index sets KEYS[2..]).
+ */
 const CAS = `local v = redis.call('HGET', KEYS[1], ARGV[1])
 if v ~= ARGV[2] then return 0 end
-if ARGV[3] == '' then redis.call('HDEL', KEYS[1], ARGV[1]) else redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) end
+if ARGV[3] == '' then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+  for i = 2, #KEYS do redis.call('SREM', KEYS[i], ARGV[1]) end
+else redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) end
 return 1`;
 
-const CAS_SHA = createHash("sha1").update(CAS).digest("hex");
+/** Writes record ARGV[1] as ARGV[2] and adds its id to the index sets KEYS[2..]. */
+const PUT = `redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+for i = 2, #KEYS do redis.call('SADD', KEYS[i], ARGV[1]) end
+return 1`;
+
+/** Adds id ARGV[1] to the index sets KEYS[2..] while its record exists (does not write it). */
+const INDEX = `if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
+for i = 2, #KEYS do redis.call('SADD', KEYS[i], ARGV[1]) end
+return 1`;
+
+/** The records indexed in set KEYS[2]; ids whose record is gone are dropped from the set. */
+const FIND = `local ids = redis.call('SMEMBERS', KEYS[2])
+local out = {}
+for i = 1, #ids, 500 do
+  local chunk = {}
+  for j = i, math.min(i + 499, #ids) do chunk[#chunk + 1] = ids[j] end
+  local vals = redis.call('HMGET', KEYS[1], unpack(chunk))
+  for j = 1, #chunk do
+    if vals[j] then out[#out + 1] = vals[j] else redis.call('SREM', KEYS[2], chunk[j]) end
+  end
+end
+return out`;
+
+const sha = (script: string) => createHash("sha1").update(script).digest("hex");
+const SCRIPTS = { CAS, PUT, INDEX, FIND } as const;
+const SHAS = { CAS: sha(CAS), PUT: sha(PUT), INDEX: sha(INDEX), FIND: sha(FIND) } as const;
 
 type RawClient = { close?(): Promise<void>; destroy?(): unknown; quit?(): Promise<unknown> };
 
@@ -83,6 +114,8 @@ const runId = (id: string, at: number) => `${id}_${at}`;
 export class BullMQDriver implements JobsDriver {
   readonly #client: BullMQRedisClient;
   readonly #records: string;
+  /** The start of the index sets' keys, in the records' hash slot. */
+  readonly #index: string;
   readonly #prefix: string;
   readonly #name: string;
   readonly #options: BullMQDriverOptions;
@@ -103,6 +136,11 @@ export class BullMQDriver implements JobsDriver {
     this.#prefix = options.prefix ?? "bot:jobs";
     this.#name = options.queue ?? "jobs";
     this.#records = `${this.#prefix}:${this.#name}:records`;
+    this.#index = `${sameSlot(this.#records)}:index:`;
+  }
+
+  #indexKeys(record: JobRecord): string[] {
+    return indexTags(record).map((t) => this.#index + t);
   }
 
   #connection() {
@@ -137,8 +175,10 @@ export class BullMQDriver implements JobsDriver {
     await worker.waitUntilReady();
     // Re-adds every pending run (a no-op for those present): heals a crash between writing a
     // record and adding its run.
+    // It also indexes records written before the index existed.
     for (const json of await this.#client.hVals(this.#records)) {
       const r = JSON.parse(String(json)) as JobRecord;
+      await this.#script("INDEX", this.#indexKeys(r), [r.id]);
       if (!r.paused && r.nextRunAt !== undefined) await this.#enqueue(r, String(json));
     }
   }
@@ -181,22 +221,36 @@ export class BullMQDriver implements JobsDriver {
 
   async put(record: JobRecord): Promise<void> {
     const json = JSON.stringify(record);
-    await this.#client.hSet(this.#records, record.id, json);
+    await this.#script("PUT", this.#indexKeys(record), [record.id, json]);
     if (!record.paused && record.nextRunAt !== undefined) await this.#enqueue(record, json);
   }
 
   async remove(id: string): Promise<boolean> {
-    const raw = await this.#client.hGet(this.#records, id);
-    if (typeof raw !== "string") return false;
-    const removed = (await this.#client.hDel(this.#records, id)) > 0;
-    const at = (JSON.parse(raw) as JobRecord).nextRunAt;
-    // A pending run of a removed job is skipped when it fires anyway; this keeps Redis tidy.
-    if (at !== undefined) await this.#q.remove(runId(id, at)).catch(() => 0);
-    return removed;
+    // Deletes the record as read (with its index entries); read again if it changed meanwhile.
+    for (;;) {
+      const raw = await this.#client.hGet(this.#records, id);
+      if (typeof raw !== "string") return false;
+      const record = JSON.parse(raw) as JobRecord;
+      if (Number(await this.#cas(id, raw, "", this.#indexKeys(record))) !== 1) continue;
+      const at = record.nextRunAt;
+      // A pending run of a removed job is skipped when it fires anyway; this keeps Redis tidy.
+      if (at !== undefined) await this.#q.remove(runId(id, at)).catch(() => 0);
+      return true;
+    }
   }
 
   async list(): Promise<JobRecord[]> {
     return (await this.#client.hVals(this.#records)).map((v) => JSON.parse(String(v)));
+  }
+
+  async get(id: string): Promise<JobRecord | undefined> {
+    const raw = await this.#client.hGet(this.#records, id);
+    return typeof raw === "string" ? (JSON.parse(raw) as JobRecord) : undefined;
+  }
+
+  async find(tag: string, chatId?: number): Promise<JobRecord[]> {
+    const found = await this.#script("FIND", [this.#index + indexTag(tag, chatId)], []);
+    return (found as unknown[]).map((v) => JSON.parse(String(v)) as JobRecord);
   }
 
   /** Adds the record's next run; `json` is the record as stored (the run's copy of it). */
@@ -212,14 +266,20 @@ export class BullMQDriver implements JobsDriver {
     });
   }
 
-  #cas(id: string, from: string, to: string): Promise<unknown> {
-    const options = { keys: [this.#records], arguments: [id, from, to] };
+  /** `to` "" deletes the record, and its entries in the index sets `index`. */
+  #cas(id: string, from: string, to: string, index: string[] = []): Promise<unknown> {
+    return this.#script("CAS", index, [id, from, to]);
+  }
+
+  /** Runs a script on the records (KEYS[1]) and `keys`, by its SHA1 once the server has it. */
+  #script(name: keyof typeof SCRIPTS, keys: string[], args: string[]): Promise<unknown> {
+    const options = { keys: [this.#records, ...keys], arguments: args };
     const client = this.#client;
-    if (typeof client.evalSha !== "function") return client.eval(CAS, options);
-    return client.evalSha(CAS_SHA, options).catch((error: unknown) => {
+    if (typeof client.evalSha !== "function") return client.eval(SCRIPTS[name], options);
+    return client.evalSha(SHAS[name], options).catch((error: unknown) => {
       // not cached on this server yet (or flushed): EVAL sends it, and caches it
       if (!String((error as Error)?.message ?? error).includes("NOSCRIPT")) throw error;
-      return client.eval(CAS, options);
+      return client.eval(SCRIPTS[name], options);
     });
   }
 
@@ -234,7 +294,7 @@ export class BullMQDriver implements JobsDriver {
         record.nextRunAt = after(record, dueAt);
         const claimOnly = isClaimOnly(record);
         const advanced = claimOnly ? "" : JSON.stringify(record);
-        if (Number(await this.#cas(id, copy, advanced)) === 1) {
+        if (Number(await this.#cas(id, copy, advanced, this.#indexKeys(record))) === 1) {
           if (record.nextRunAt !== undefined) await this.#enqueue(record, advanced);
           return this.#execute(run, job, record, claimOnly ? undefined : advanced);
         }
@@ -286,7 +346,7 @@ export class BullMQDriver implements JobsDriver {
     const attempt = job.attemptsMade + 1;
     const finish = async () => {
       if (record.nextRunAt === undefined && current !== undefined)
-        await this.#cas(record.id, current, "");
+        await this.#cas(record.id, current, "", this.#indexKeys(record));
     };
     try {
       await run({ record, dueAt: job.data.dueAt, attempt });
@@ -305,6 +365,17 @@ export class BullMQDriver implements JobsDriver {
 function after(record: JobRecord, dueAt: number): number | undefined {
   if (record.schedule.kind === "once") return undefined;
   return nextRun(record.schedule, Math.max(Date.now(), dueAt));
+}
+
+/**
+ * A key prefix in the same Redis Cluster hash slot as `key`: `key` itself when it has a hash
+ * tag (`{...}`), else `key` as the tag.
+ */
+function sameSlot(key: string): string {
+  const open = key.indexOf("{");
+  const close = open < 0 ? -1 : key.indexOf("}", open + 1);
+  if (close > open + 1) return key;
+  return key.includes("}") ? key : `{${key}}`;
 }
 
 /** A one-shot job without retries: claiming its run deletes it (nothing left to keep). */

@@ -67,4 +67,47 @@ export interface JobsDriver {
   remove(id: string): Promise<boolean>;
   /** Every job, in no particular order. */
   list(): Promise<JobRecord[]>;
+  /**
+   * Optional (without it `Jobs` reads `list()`): one job by id.
+   *
+   * @param id The job's id.
+   */
+  get?(id: string): Promise<JobRecord | undefined>;
+  /**
+   * Optional (without it `Jobs` filters `list()`): the jobs whose name or label is `tag`, of
+   * chat `chatId` when given, found by an index so the cost grows with the matches, not with
+   * all jobs. `Jobs` filters the result again, so a driver may return a superset.
+   *
+   * @param tag A handler name or label.
+   * @param chatId Only this chat's jobs.
+   */
+  find?(tag: string, chatId?: number): Promise<JobRecord[]>;
+}
+
+/**
+ * The index entries of a record (for drivers): `"*"` or the chat id, a colon, then the name or
+ * label. A record is found by each of its tags, for any chat and for its own chat.
+ *
+ * @param record The record.
+ * @returns The distinct entries.
+ */
+export function indexTags(record: Pick<JobRecord, "name" | "label" | "chatId">): string[] {
+  const tags = new Set([record.name, record.label ?? record.name]);
+  const out: string[] = [];
+  for (const t of tags) {
+    out.push(indexTag(t));
+    if (record.chatId !== undefined) out.push(indexTag(t, record.chatId));
+  }
+  return out;
+}
+
+/**
+ * The index entry a lookup by `tag` (and chat) reads.
+ *
+ * @param tag A handler name or label.
+ * @param chatId The chat, if any.
+ * @returns The entry.
+ */
+export function indexTag(tag: string, chatId?: number): string {
+  return `${chatId === undefined ? "*" : String(chatId)}:${tag}`;
 }

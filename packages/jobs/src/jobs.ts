@@ -311,7 +311,7 @@ export class Jobs<Api = unknown, D extends JobDataTypes = DefaultJobData> {
    */
   async cancel(idOrLabel: string, filter: { readonly chatId?: number } = {}): Promise<number> {
     let n = 0;
-    for (const r of await this.#driver.list()) {
+    for (const r of await this.#candidates(idOrLabel, filter.chatId, true)) {
       if (r.id !== idOrLabel && r.label !== idOrLabel) continue;
       if (filter.chatId !== undefined && r.chatId !== filter.chatId) continue;
       if (await this.#driver.remove(r.id)) n++;
@@ -328,7 +328,11 @@ export class Jobs<Api = unknown, D extends JobDataTypes = DefaultJobData> {
   async list(
     filter: { readonly name?: string; readonly chatId?: number } = {},
   ): Promise<JobInfo[]> {
-    return (await this.#driver.list())
+    const records =
+      filter.name === undefined
+        ? await this.#driver.list()
+        : await this.#candidates(filter.name, filter.chatId, false);
+    return records
       .filter((r) => filter.name === undefined || r.name === filter.name || r.label === filter.name)
       .filter((r) => filter.chatId === undefined || r.chatId === filter.chatId)
       .sort(
@@ -338,9 +342,28 @@ export class Jobs<Api = unknown, D extends JobDataTypes = DefaultJobData> {
       .map(info);
   }
 
+  /**
+   * The records that may match a name or label (and an id), through the driver's index when it
+   * has one: the cost grows with the matches, not with all jobs.
+   */
+  async #candidates(tag: string, chatId: number | undefined, byId: boolean): Promise<JobRecord[]> {
+    const d = this.#driver;
+    if (d.find === undefined || (byId && d.get === undefined)) return d.list();
+    const found = await d.find(tag, chatId);
+    const one = byId ? await d.get?.(tag) : undefined;
+    if (one !== undefined && !found.some((r) => r.id === one.id)) found.push(one);
+    return found;
+  }
+
+  async #byId(id: string): Promise<JobRecord | undefined> {
+    const d = this.#driver;
+    if (d.get !== undefined) return d.get(id);
+    return (await d.list()).find((x) => x.id === id);
+  }
+
   /** Pauses a job: it does not run until resumed. */
   async pause(id: string): Promise<boolean> {
-    const r = (await this.#driver.list()).find((x) => x.id === id);
+    const r = await this.#byId(id);
     if (r === undefined) return false;
     r.paused = true;
     await this.#driver.put(r);
@@ -349,7 +372,7 @@ export class Jobs<Api = unknown, D extends JobDataTypes = DefaultJobData> {
 
   /** Resumes a paused job; a run that fell due meanwhile runs now (subject to its misfire policy). */
   async resume(id: string): Promise<boolean> {
-    const r = (await this.#driver.list()).find((x) => x.id === id);
+    const r = await this.#byId(id);
     if (r === undefined) return false;
     r.paused = false;
     await this.#driver.put(r);

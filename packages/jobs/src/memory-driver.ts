@@ -5,7 +5,7 @@
  * @module
  */
 import { type JobClock, type JobTimer, systemClock } from "./clock.js";
-import type { JobRecord, JobsDriver, RunJob } from "./driver.js";
+import { indexTag, indexTags, type JobRecord, type JobsDriver, type RunJob } from "./driver.js";
 import { nextRun } from "./schedule.js";
 
 interface Entry {
@@ -78,6 +78,8 @@ export interface MemoryDriverOptions {
 export class MemoryDriver implements JobsDriver {
   readonly #clock: JobClock;
   readonly #records = new Map<string, JobRecord>();
+  /** Index entry (see `indexTags`) to the ids of the records under it. */
+  readonly #index = new Map<string, Set<string>>();
   readonly #heap = new Heap();
   #seq = 0;
   #timer: JobTimer | undefined;
@@ -121,17 +123,60 @@ export class MemoryDriver implements JobsDriver {
   }
 
   async put(record: JobRecord): Promise<void> {
+    const old = this.#records.get(record.id);
+    if (old !== undefined) this.#unindex(old);
     this.#records.set(record.id, record);
+    for (const t of indexTags(record)) {
+      const ids = this.#index.get(t);
+      if (ids === undefined) this.#index.set(t, new Set([record.id]));
+      else ids.add(record.id);
+    }
     if (!record.paused && record.nextRunAt !== undefined)
       this.#schedule(record.id, record.nextRunAt);
   }
 
   async remove(id: string): Promise<boolean> {
-    return this.#records.delete(id);
+    return this.#delete(id);
   }
 
   async list(): Promise<JobRecord[]> {
     return [...this.#records.values()];
+  }
+
+  async get(id: string): Promise<JobRecord | undefined> {
+    return this.#records.get(id);
+  }
+
+  async find(tag: string, chatId?: number): Promise<JobRecord[]> {
+    const out: JobRecord[] = [];
+    for (const id of this.#index.get(indexTag(tag, chatId)) ?? []) {
+      const r = this.#records.get(id);
+      if (r !== undefined) out.push(r);
+    }
+    return out;
+  }
+
+  /** How many index entries there are (for tests: removed jobs leave none behind). */
+  get indexSize(): number {
+    let n = 0;
+    for (const ids of this.#index.values()) n += ids.size;
+    return n;
+  }
+
+  #delete(id: string): boolean {
+    const r = this.#records.get(id);
+    if (r === undefined) return false;
+    this.#records.delete(id);
+    this.#unindex(r);
+    return true;
+  }
+
+  #unindex(r: JobRecord): void {
+    for (const t of indexTags(r)) {
+      const ids = this.#index.get(t);
+      ids?.delete(r.id);
+      if (ids?.size === 0) this.#index.delete(t);
+    }
   }
 
   #schedule(id: string, at: number, retry?: Entry["retry"]): void {
@@ -170,7 +215,7 @@ export class MemoryDriver implements JobsDriver {
         record.schedule.kind === "once" ? undefined : nextRun(record.schedule, now);
       if (record.nextRunAt !== undefined) this.#schedule(record.id, record.nextRunAt);
       // A one-shot job without retries leaves the list when its run starts (as with BullMQ).
-      else if (record.attempts <= 1) this.#records.delete(record.id);
+      else if (record.attempts <= 1) this.#delete(record.id);
       this.#execute(run, record, e.at, 1);
     }
     this.#arm();
@@ -180,7 +225,7 @@ export class MemoryDriver implements JobsDriver {
     // A job that will not run again is forgotten once its last run settled without a retry.
     const settle = () => {
       if (record.nextRunAt === undefined && this.#records.get(record.id) === record)
-        this.#records.delete(record.id);
+        this.#delete(record.id);
     };
     const p = run({ record, dueAt, attempt }).then(settle, () => {
       if (attempt >= record.attempts || this.#run === undefined) return settle();
