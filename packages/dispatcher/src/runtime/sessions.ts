@@ -302,8 +302,8 @@ function deepFreeze<T>(value: T): T {
 /**
  * A custom keyed session: `ctx[name]` (default `ctx.session`) is a promise of the value for
  * `key(ctx)`. It is loaded only if a handler reads it, saved only if it changed, and taken
- * under a lease together with the update's other sessions (one fixed order, so updates never
- * deadlock; see `Storage.lock`). A storage without `lock` serialises in this process and a
+ * under a lease when first read, with the update's unread sessions that come before it in one
+ * fixed order (storage, then key), so updates never deadlock; see `Storage.lock`. A storage without `lock` serialises in this process and a
  * write from another process surfaces as a `SessionConflictError`. Changes are not saved when a
  * handler throws.
  *
@@ -368,7 +368,7 @@ const OUTSIDE_UPDATE: Update = Object.freeze({ update_id: 0 }) as Update;
 
 /**
  * PTB-style data: `ctx.chatData` and `ctx.userData`, each a promise of a mutable object loaded
- * on first access (both under one lease, see {@link session}) and saved after the handlers only
+ * on first access (each under a lease when first read, see {@link session}) and saved after the handlers only
  * if it changed; `ctx.botData`, a frozen snapshot read without a lock, and
  * `ctx.updateBotData(fn)` to change it atomically. A message with `migrate_to_chat_id` (group
  * upgraded to a supergroup) moves the chat's data to the new id once the handlers finished.

@@ -177,7 +177,9 @@ export interface Storage {
    * processes (a lost race surfaces as `SESSION_CONFLICT`).
    *
    * Deadlock freedom: an implementation takes the keys of one call atomically or in one fixed
-   * order (e.g. sorted), and the dispatcher takes all the keys of an update in one call.
+   * order (e.g. sorted). The dispatcher takes an update's keys in one canonical order (storage,
+   * then key): a session is locked when first read, with the update's unread sessions before it,
+   * so a later lease of an update is always for keys after every key it holds.
    *
    * @param keys Distinct, non-empty keys.
    * @param options TTL, wait deadline and abort signal.
