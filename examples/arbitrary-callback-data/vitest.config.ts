@@ -1,3 +1,5 @@
+import type { UserWorkspaceConfig } from "vitest/config";
 import { project } from "../../tooling/vitest.shared.ts";
 
-export default project("example-arbitrary-callback-data");
+const config: UserWorkspaceConfig = project("example-arbitrary-callback-data");
+export default config;

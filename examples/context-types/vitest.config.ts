@@ -1,3 +1,5 @@
+import type { UserWorkspaceConfig } from "vitest/config";
 import { project } from "../../tooling/vitest.shared.ts";
 
-export default project("example-context-types");
+const config: UserWorkspaceConfig = project("example-context-types");
+export default config;

@@ -1,3 +1,5 @@
+import type { UserWorkspaceConfig } from "vitest/config";
 import { project } from "../../tooling/vitest.shared.ts";
 
-export default project("example-deep-linking");
+const config: UserWorkspaceConfig = project("example-deep-linking");
+export default config;

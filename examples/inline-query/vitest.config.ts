@@ -1,3 +1,5 @@
+import type { UserWorkspaceConfig } from "vitest/config";
 import { project } from "../../tooling/vitest.shared.ts";
 
-export default project("example-inline-query");
+const config: UserWorkspaceConfig = project("example-inline-query");
+export default config;

@@ -1,3 +1,5 @@
+import type { UserWorkspaceConfig } from "vitest/config";
 import { project } from "../../tooling/vitest.shared.ts";
 
-export default project("conversations");
+const config: UserWorkspaceConfig = project("conversations");
+export default config;

@@ -1,3 +1,5 @@
+import type { UserWorkspaceConfig } from "vitest/config";
 import { project } from "../../tooling/vitest.shared.ts";
 
-export default project("persistence-redis");
+const config: UserWorkspaceConfig = project("persistence-redis");
+export default config;

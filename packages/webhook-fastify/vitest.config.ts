@@ -1,3 +1,5 @@
+import type { UserWorkspaceConfig } from "vitest/config";
 import { project } from "../../tooling/vitest.shared.ts";
 
-export default project("webhook-fastify");
+const config: UserWorkspaceConfig = project("webhook-fastify");
+export default config;

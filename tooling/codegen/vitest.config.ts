@@ -1,3 +1,5 @@
+import type { UserWorkspaceConfig } from "vitest/config";
 import { project } from "../../tooling/vitest.shared.ts";
 
-export default project("codegen");
+const config: UserWorkspaceConfig = project("codegen");
+export default config;

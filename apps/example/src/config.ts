@@ -125,7 +125,7 @@ export class ConfigError extends Error {
  */
 export function loadConfig(
   env: NodeJS.ProcessEnv = process.env,
-  isTty = process.stdin.isTTY === true,
+  isTty: boolean = process.stdin.isTTY === true,
 ): Config {
   const pick = (k: string) => (env[k] === "" ? undefined : env[k]);
   const raw = Object.fromEntries(ENV_VARS.map((k) => [k, pick(k)]));

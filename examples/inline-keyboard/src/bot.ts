@@ -1,7 +1,7 @@
 import { Bot, type BotOptions, type Context, InlineKeyboard } from "@bot/dispatcher";
 
 /** The menu /start sends: three options in a row, then one more below. */
-export const menu = new InlineKeyboard()
+export const menu: InlineKeyboard = new InlineKeyboard()
   .text("Option 1", "1")
   .text("Option 2", "2")
   .row()

@@ -2,12 +2,12 @@
  * `node:diagnostics_channel` channels the client publishes to. Subscribing costs nothing when no
  * one listens.
  */
-import { channel } from "node:diagnostics_channel";
+import { type Channel, channel } from "node:diagnostics_channel";
 
 /** Published before each HTTP attempt: `{ method, attempt }`. */
-export const requestChannel = channel("@bot/client:request");
+export const requestChannel: Channel = channel("@bot/client:request");
 /** Published after each HTTP attempt: `{ method, attempt, durationMs, ok, error? }`. */
-export const responseChannel = channel("@bot/client:response");
+export const responseChannel: Channel = channel("@bot/client:response");
 
 /** The message of {@link requestChannel}. */
 export interface RequestMessage {

@@ -312,15 +312,6 @@ export class Client {
   }
 
   /**
-   * A rendering without the token, for `util.inspect`.
-   *
-   * @returns A short description.
-   */
-  [Symbol.for("nodejs.util.inspect.custom")](): string {
-    return `Client { apiRoot: '${this.apiRoot}', token: '${REDACTED}' }`;
-  }
-
-  /**
    * A rendering without the token, for `JSON.stringify`.
    *
    * @returns The public settings.
@@ -338,5 +329,15 @@ export class Client {
     return `Client(${this.apiRoot})`;
   }
 }
+
+// A rendering without the token, for `util.inspect` (defined beside the class: a computed
+// member name would need inference from a declaration emitter).
+Object.defineProperty(Client.prototype, Symbol.for("nodejs.util.inspect.custom"), {
+  configurable: true,
+  writable: true,
+  value(this: Client): string {
+    return `Client { apiRoot: '${this.apiRoot}', token: '${REDACTED}' }`;
+  },
+});
 
 export type { ApiCall };

@@ -1,8 +1,9 @@
 /**
  * The error taxonomy of `@bot/client`. Every error has a stable `code` to switch on and a
- * `Symbol.for` brand so `instanceof` works across duplicate installs of this package.
+ * brand (`brand` of `@bot/types`: `Symbol.for("@bot/client.<Name>")`), so `instanceof` works
+ * across duplicate installs of this package.
  */
-import type { ResponseParameters } from "@bot/types";
+import { type Brand, brand, type ResponseParameters } from "@bot/types";
 
 /** Every stable error code this package throws. */
 export const ERROR_CODES = {
@@ -43,27 +44,15 @@ export type ApiErrorCode =
   | "BOT_API_SERVER_ERROR"
   | "BOT_API_ERROR";
 
-const BASE_BRAND = Symbol.for("@bot/client.ClientError");
-const API_BRAND = Symbol.for("@bot/client.ApiError");
-const NETWORK_BRAND = Symbol.for("@bot/client.NetworkError");
-const TIMEOUT_BRAND = Symbol.for("@bot/client.TimeoutError");
-const ABORT_BRAND = Symbol.for("@bot/client.AbortError");
-const OPTIONS_BRAND = Symbol.for("@bot/client.OptionsError");
-const INPUT_BRAND = Symbol.for("@bot/client.InputError");
-const CLOSED_BRAND = Symbol.for("@bot/client.ClosedError");
-const UPLOAD_SOURCE_BRAND = Symbol.for("@bot/client.UploadSourceError");
-
-function branded(value: unknown, brand: symbol): boolean {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    (value as Record<symbol, unknown>)[brand] === true
-  );
-}
-
-function brand(ctor: { prototype: object }, symbol: symbol): void {
-  Object.defineProperty(ctor.prototype, symbol, { value: true });
-}
+const BASE_BRAND: Brand<ClientError> = brand("@bot/client.ClientError");
+const API_BRAND: Brand<ApiError> = brand("@bot/client.ApiError");
+const NETWORK_BRAND: Brand<NetworkError> = brand("@bot/client.NetworkError");
+const TIMEOUT_BRAND: Brand<TimeoutError> = brand("@bot/client.TimeoutError");
+const ABORT_BRAND: Brand<AbortError> = brand("@bot/client.AbortError");
+const OPTIONS_BRAND: Brand<OptionsError> = brand("@bot/client.OptionsError");
+const INPUT_BRAND: Brand<InputError> = brand("@bot/client.InputError");
+const CLOSED_BRAND: Brand<ClosedError> = brand("@bot/client.ClosedError");
+const UPLOAD_SOURCE_BRAND: Brand<UploadSourceError> = brand("@bot/client.UploadSourceError");
 
 /** Options every error of this package accepts. */
 export interface ClientErrorOptions {
@@ -75,8 +64,6 @@ export interface ClientErrorOptions {
  * The base class of every error thrown by `@bot/client`.
  */
 export class ClientError extends Error {
-  /** The brand that `instanceof` looks for. */
-  static readonly brand: symbol = BASE_BRAND;
   /** A stable code to switch on; see the README for the list. */
   readonly code: ErrorCode;
 
@@ -93,17 +80,6 @@ export class ClientError extends Error {
   }
 
   /**
-   * Brand-based `instanceof`, so errors from another copy of this package match too.
-   *
-   * @param value Any value.
-   * @returns Whether the value carries this class's brand.
-   */
-  static override [Symbol.hasInstance](this: { brand: symbol }, value: unknown): boolean {
-    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass being tested against
-    return branded(value, this.brand);
-  }
-
-  /**
    * A plain rendering for `JSON.stringify`.
    *
    * @returns The name, code and message.
@@ -112,7 +88,7 @@ export class ClientError extends Error {
     return { name: this.name, code: this.code, message: this.message };
   }
 }
-brand(ClientError, BASE_BRAND);
+BASE_BRAND.brandClass(ClientError);
 Object.defineProperty(ClientError.prototype, "name", { value: "ClientError", writable: true });
 
 /** What the Bot API said when it refused a call. */
@@ -149,7 +125,6 @@ function apiCode(errorCode: number, parameters: ResponseParameters | undefined):
  * The Bot API answered `ok: false`. Switch on `code`, or read `errorCode` (the HTTP-style number).
  */
 export class ApiError extends ClientError {
-  static override readonly brand: symbol = API_BRAND;
   declare readonly code: ApiErrorCode;
   /** The method that was called. */
   readonly method: string;
@@ -195,7 +170,7 @@ export class ApiError extends ClientError {
     };
   }
 }
-brand(ApiError, API_BRAND);
+API_BRAND.brandClass(ApiError);
 Object.defineProperty(ApiError.prototype, "name", { value: "ApiError", writable: true });
 
 /**
@@ -203,7 +178,6 @@ Object.defineProperty(ApiError.prototype, "name", { value: "ApiError", writable:
  * is not a Bot API envelope (`code` `BOT_BAD_RESPONSE`).
  */
 export class NetworkError extends ClientError {
-  static override readonly brand: symbol = NETWORK_BRAND;
   declare readonly code: "BOT_NETWORK" | "BOT_BAD_RESPONSE";
   /** The method that was called. */
   readonly method: string;
@@ -240,12 +214,11 @@ export class NetworkError extends ClientError {
     return { ...super.toJSON(), method: this.method, sent: this.sent };
   }
 }
-brand(NetworkError, NETWORK_BRAND);
+NETWORK_BRAND.brandClass(NetworkError);
 Object.defineProperty(NetworkError.prototype, "name", { value: "NetworkError", writable: true });
 
 /** A call took longer than its timeout. */
 export class TimeoutError extends ClientError {
-  static override readonly brand: symbol = TIMEOUT_BRAND;
   declare readonly code: "BOT_TIMEOUT";
   /** The method that was called. */
   readonly method: string;
@@ -264,12 +237,11 @@ export class TimeoutError extends ClientError {
     this.timeoutMs = timeoutMs;
   }
 }
-brand(TimeoutError, TIMEOUT_BRAND);
+TIMEOUT_BRAND.brandClass(TimeoutError);
 Object.defineProperty(TimeoutError.prototype, "name", { value: "TimeoutError", writable: true });
 
 /** The caller's `AbortSignal` fired. `cause` holds the signal's reason. */
 export class AbortError extends ClientError {
-  static override readonly brand: symbol = ABORT_BRAND;
   declare readonly code: "BOT_ABORTED";
   /** The method that was called. */
   readonly method: string;
@@ -289,12 +261,11 @@ export class AbortError extends ClientError {
     this.method = method;
   }
 }
-brand(AbortError, ABORT_BRAND);
+ABORT_BRAND.brandClass(AbortError);
 Object.defineProperty(AbortError.prototype, "name", { value: "AbortError", writable: true });
 
 /** Options given to the client (or one of its parts) are invalid. */
 export class OptionsError extends ClientError {
-  static override readonly brand: symbol = OPTIONS_BRAND;
   declare readonly code: "BOT_CLIENT_OPTIONS";
 
   /**
@@ -306,12 +277,11 @@ export class OptionsError extends ClientError {
     super("BOT_CLIENT_OPTIONS", message);
   }
 }
-brand(OptionsError, OPTIONS_BRAND);
+OPTIONS_BRAND.brandClass(OptionsError);
 Object.defineProperty(OptionsError.prototype, "name", { value: "OptionsError", writable: true });
 
 /** A call's input cannot be sent as given (for example a file where none is allowed). */
 export class InputError extends ClientError {
-  static override readonly brand: symbol = INPUT_BRAND;
   declare readonly code: "BOT_CLIENT_INPUT";
 
   /**
@@ -324,12 +294,11 @@ export class InputError extends ClientError {
     super("BOT_CLIENT_INPUT", message, options);
   }
 }
-brand(InputError, INPUT_BRAND);
+INPUT_BRAND.brandClass(InputError);
 Object.defineProperty(InputError.prototype, "name", { value: "InputError", writable: true });
 
 /** The client was closed; no new calls are accepted. */
 export class ClosedError extends ClientError {
-  static override readonly brand: symbol = CLOSED_BRAND;
   declare readonly code: "BOT_CLIENT_CLOSED";
 
   /**
@@ -341,7 +310,7 @@ export class ClosedError extends ClientError {
     super("BOT_CLIENT_CLOSED", `${method} failed: the client is closed`);
   }
 }
-brand(ClosedError, CLOSED_BRAND);
+CLOSED_BRAND.brandClass(ClosedError);
 Object.defineProperty(ClosedError.prototype, "name", { value: "ClosedError", writable: true });
 
 /** The `code` of an {@link UploadSourceError}. */
@@ -359,7 +328,6 @@ export type UploadSourceErrorCode =
  * (`BOT_UPLOAD_SOURCE_NETWORK`). Nothing was sent to Telegram when it is thrown before the call.
  */
 export class UploadSourceError extends ClientError {
-  static override readonly brand: symbol = UPLOAD_SOURCE_BRAND;
   declare readonly code: UploadSourceErrorCode;
   /** The HTTP status the source answered, for `BOT_UPLOAD_SOURCE_STATUS`. */
   readonly status: number | undefined;
@@ -380,7 +348,7 @@ export class UploadSourceError extends ClientError {
     this.status = options?.status;
   }
 }
-brand(UploadSourceError, UPLOAD_SOURCE_BRAND);
+UPLOAD_SOURCE_BRAND.brandClass(UploadSourceError);
 Object.defineProperty(UploadSourceError.prototype, "name", {
   value: "UploadSourceError",
   writable: true,
@@ -393,7 +361,7 @@ Object.defineProperty(UploadSourceError.prototype, "name", {
  * @returns Whether it is a {@link ClientError}.
  */
 export function isClientError(value: unknown): value is ClientError {
-  return branded(value, BASE_BRAND);
+  return BASE_BRAND.is(value);
 }
 
 /**
@@ -403,7 +371,7 @@ export function isClientError(value: unknown): value is ClientError {
  * @returns Whether the Bot API refused the call.
  */
 export function isApiError(value: unknown): value is ApiError {
-  return branded(value, API_BRAND);
+  return API_BRAND.is(value);
 }
 
 /**
@@ -413,7 +381,7 @@ export function isApiError(value: unknown): value is ApiError {
  * @returns Whether the request failed below the Bot API.
  */
 export function isNetworkError(value: unknown): value is NetworkError {
-  return branded(value, NETWORK_BRAND);
+  return NETWORK_BRAND.is(value);
 }
 
 /**
@@ -423,7 +391,7 @@ export function isNetworkError(value: unknown): value is NetworkError {
  * @returns Whether a call timed out.
  */
 export function isTimeoutError(value: unknown): value is TimeoutError {
-  return branded(value, TIMEOUT_BRAND);
+  return TIMEOUT_BRAND.is(value);
 }
 
 /**
@@ -433,5 +401,5 @@ export function isTimeoutError(value: unknown): value is TimeoutError {
  * @returns Whether a call was aborted by its signal.
  */
 export function isAbortError(value: unknown): value is AbortError {
-  return branded(value, ABORT_BRAND);
+  return ABORT_BRAND.is(value);
 }

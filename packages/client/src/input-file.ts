@@ -28,7 +28,7 @@ export interface OpenFileOptions {
 }
 
 /** Telegram's limit for a file uploaded by a bot: 50 MB. The default `maxBytes` of `fromUrl`. */
-export const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
+export const MAX_UPLOAD_BYTES: number = 50 * 1024 * 1024;
 
 /** Options of {@link InputFile.fromUrl}. */
 export interface FromUrlOptions {
@@ -86,18 +86,62 @@ function toAsyncIterable(stream: unknown): AsyncIterable<Uint8Array> | undefined
 }
 
 /**
+ * The symbol-keyed members of {@link InputFile}. They are declared here and defined in the
+ * class's static block: a computed member name in a class body would need type inference from
+ * a declaration emitter (`isolatedDeclarations`).
+ */
+export interface InputFile {
+  /** The brand that marks an uploadable file (see `isInputFile` in `@bot/types`). */
+  readonly [INPUT_FILE]: true;
+  /**
+   * The string sent instead of bytes (a `file_id`, or a URL Telegram fetches), if any:
+   * `undefined` when the file is uploaded.
+   */
+  readonly [FILE_REFERENCE]: string | undefined;
+  /**
+   * Opens the bytes for one upload. Internal to the client.
+   *
+   * @param options The call's signal and timeout.
+   * @returns The bytes.
+   */
+  [OPEN_FILE](options?: OpenFileOptions): Promise<FileBytes>;
+}
+
+/**
  * A file to send. Build one with a static factory: `fromPath`, `fromBuffer`, `fromStream`,
  * `fromUrl` or `fromFileId`.
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface above declares the symbol-keyed members
 export class InputFile implements InputFileShape {
-  /** The brand that marks an uploadable file (see `isInputFile` in `@bot/types`). */
-  readonly [INPUT_FILE] = true as const;
+  static {
+    Object.defineProperty(InputFile.prototype, FILE_REFERENCE, {
+      configurable: true,
+      get(this: InputFile): string | undefined {
+        return this.#source.kind === "reference" ? this.#source.reference : undefined;
+      },
+    });
+    Object.defineProperty(InputFile.prototype, OPEN_FILE, {
+      configurable: true,
+      writable: true,
+      value(this: InputFile, options?: OpenFileOptions): Promise<FileBytes> {
+        return this.#open(options);
+      },
+    });
+  }
+
   /** The file name sent with the upload. */
   readonly filename: string;
   readonly #source: Source;
   #consumed = false;
 
   private constructor(source: Source, filename: string) {
+    // An own enumerable property, as a class field would be.
+    Object.defineProperty(this, INPUT_FILE, {
+      value: true,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
     this.#source = source;
     this.filename = filename;
   }
@@ -204,27 +248,13 @@ export class InputFile implements InputFileShape {
     return new InputFile({ kind: "reference", reference: fileId }, "file");
   }
 
-  /**
-   * The string sent instead of bytes (a `file_id`, or a URL Telegram fetches), if any.
-   *
-   * @returns The reference, or `undefined` when the file is uploaded.
-   */
-  get [FILE_REFERENCE](): string | undefined {
-    return this.#source.kind === "reference" ? this.#source.reference : undefined;
-  }
-
   /** Whether the bytes can be read again (false for a stream that was already read). */
   get reusable(): boolean {
     return this.#source.kind !== "stream" || !this.#consumed;
   }
 
-  /**
-   * Opens the bytes for one upload. Internal to the client.
-   *
-   * @param options The call's signal and timeout.
-   * @returns The bytes.
-   */
-  async [OPEN_FILE](options: OpenFileOptions = {}): Promise<FileBytes> {
+  /** The implementation of `[OPEN_FILE]`. */
+  async #open(options: OpenFileOptions = {}): Promise<FileBytes> {
     const source = this.#source;
     switch (source.kind) {
       case "buffer":

@@ -11,7 +11,11 @@ import { retry } from "./retry.js";
  * `[retry(retryOptions), cooldown(cooldownOptions), floodLimit(limiter)]` (the last only with a
  * limiter), outermost first.
  */
-export const interceptors = {
+export const interceptors: {
+  readonly retry: typeof retry;
+  readonly cooldown: typeof cooldown;
+  readonly floodLimit: typeof floodLimit;
+} = {
   /** Repeats failed attempts: 5xx, network errors and timeouts with backoff, 429 after `retry_after`. */
   retry,
   /** Records 429 cool-downs in a store and holds calls back while their chat or the bot cools down. */

@@ -6,7 +6,9 @@
  *   takes), the keyed queue (`KeyedScheduler`), the one dedup (`UpdateDedup`), and the update
  *   keys (`updateChatId`, `updateUserId`, `updateKey`) that decide which updates run in order.
  * - Polling: `Poller` and the `PollingHost`/`PollingApi` it drives.
- * - Storage authors: `storageKey` and `escapeKeyPart`, the key scheme sessions and dedup share.
+ * - Storage authors: `storageKey` and `escapeKeyPart`, the key scheme sessions and dedup share,
+ *   and `STORAGE_UNAVAILABLE`, the brand `isStorageUnavailable` checks.
+ * - Package authors: `brand` (from `@bot/types`), the one brand idiom of the `@bot` errors.
  * - Tools: the compiled filters (`compileFilter`), triggers and command parsing, and the
  *   `diagnostics_channel` names.
  *
@@ -42,6 +44,10 @@ export type { PollingApi, PollingHost } from "./runtime/polling-options.js";
 
 // -- Storage authors --
 export { escapeKeyPart, storageKey } from "./runtime/storage-key.js";
+export { STORAGE_UNAVAILABLE } from "./runtime/errors.js";
+
+// -- Package authors: the one brand idiom (re-exported from @bot/types) --
+export { type Brand, type BrandKey, brand } from "@bot/types";
 export type {
   StorageCommitResult,
   StorageLease,

@@ -325,7 +325,7 @@ describe("FormatError", () => {
   it("is recognised across copies through its Symbol.for brand", () => {
     const foreign = Object.assign(new Error("x"), { code: "KEYBOARD_INVALID_BUTTON" });
     expect(foreign).not.toBeInstanceOf(FormatError);
-    Object.defineProperty(foreign, Symbol.for("@bot/dispatcher/format-error"), { value: true });
+    Object.defineProperty(foreign, Symbol.for("@bot/dispatcher.FormatError"), { value: true });
     expect(foreign).toBeInstanceOf(FormatError);
     expect(new FormatError("FORMAT_INVALID_ARGUMENT", "x")).toBeInstanceOf(Error);
   });

@@ -15,7 +15,7 @@ export interface UploadedFile {
 export type RawParams = Record<string, unknown>;
 
 /** The largest body the emulator reads (Telegram's multipart cap on the cloud API is 50 MB). */
-export const MAX_BODY_BYTES = 52 * 1024 * 1024;
+export const MAX_BODY_BYTES: number = 52 * 1024 * 1024;
 
 /**
  * Whether a value is an uploaded file part.

@@ -59,7 +59,7 @@ export class ManualClock implements TimerClock {
    *
    * @param start The start time in milliseconds since the epoch (default 2026-01-01T00:00:00Z).
    */
-  constructor(start = Date.UTC(2026, 0, 1)) {
+  constructor(start: number = Date.UTC(2026, 0, 1)) {
     this.#now = start;
   }
 

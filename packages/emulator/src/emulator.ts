@@ -1,4 +1,4 @@
-import { channel } from "node:diagnostics_channel";
+import { type Channel, channel } from "node:diagnostics_channel";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Message, Update, User } from "@bot/types";
@@ -18,7 +18,7 @@ import { ChatWindow } from "./ui.js";
 import { type WebhookConfig, WebhookDelivery, type WebhookTiming } from "./webhook.js";
 
 /** Published once per Bot API call: `{ method, botId, status }` (never the token). */
-export const callChannel = channel("@bot/emulator:call");
+export const callChannel: Channel = channel("@bot/emulator:call");
 
 /** A bot created in the emulator. */
 export interface EmulatorBot {

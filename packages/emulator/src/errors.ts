@@ -1,3 +1,5 @@
+import { type Brand, brand } from "@bot/types";
+
 /** Extra fields Telegram may attach to a failed call. */
 export interface FailureParameters {
   retry_after?: number;
@@ -51,8 +53,6 @@ export type EmulatorErrorCode =
   | "EMULATOR_TIMEOUT"
   | "EMULATOR_CLOSED";
 
-const BRAND = Symbol.for("@bot/emulator/EmulatorError");
-
 /** A misuse of the emulator's programmatic API (not a Bot API failure). */
 export class EmulatorError extends Error {
   /** A stable code to match on. */
@@ -70,11 +70,6 @@ export class EmulatorError extends Error {
     this.code = code;
   }
 
-  /** Marks instances across duplicate installs. */
-  get [BRAND](): true {
-    return true;
-  }
-
   /**
    * Whether a value is an {@link EmulatorError}, across duplicate installs.
    *
@@ -82,10 +77,8 @@ export class EmulatorError extends Error {
    * @returns `true` for an emulator error.
    */
   static is(value: unknown): value is EmulatorError {
-    return (
-      typeof value === "object" &&
-      value !== null &&
-      (value as Record<symbol, unknown>)[BRAND] === true
-    );
+    return EMULATOR_ERROR.is(value);
   }
 }
+const EMULATOR_ERROR: Brand<EmulatorError> = brand("@bot/emulator.EmulatorError");
+EMULATOR_ERROR.brandClass(EmulatorError);

@@ -95,12 +95,12 @@ function randomId(bytes: number): string {
 export class World {
   readonly clock: Clock;
   readonly events: EventLog;
-  readonly bots = new Map<number, BotRecord>();
-  readonly botsByToken = new Map<string, BotRecord>();
-  readonly users = new Map<number, User>();
-  readonly chats = new Map<number, ChatRecord>();
-  readonly files = new Map<string, FileRecord>();
-  readonly filesByPath = new Map<string, FileRecord>();
+  readonly bots: Map<number, BotRecord> = new Map();
+  readonly botsByToken: Map<string, BotRecord> = new Map();
+  readonly users: Map<number, User> = new Map();
+  readonly chats: Map<number, ChatRecord> = new Map();
+  readonly files: Map<string, FileRecord> = new Map();
+  readonly filesByPath: Map<string, FileRecord> = new Map();
   readonly #boxes = new Map<string, MessageBox>();
   #nextBotId = 7_000_000_001;
   #nextUserId = 100_000_001;

@@ -17,7 +17,7 @@ export type JobsErrorCode =
   /** A job handler threw (the cause is the thrown value). */
   | "BOT_JOBS_HANDLER_FAILED";
 
-const BRAND = Symbol.for("@bot/jobs:error");
+import { type Brand, brand } from "@bot/dispatcher/advanced";
 
 /** An error of `@bot/jobs`; match on `code`. */
 export class JobsError extends Error {
@@ -44,14 +44,8 @@ export class JobsError extends Error {
    * @returns `true` for a `JobsError`.
    */
   static is(value: unknown): value is JobsError {
-    return (
-      typeof value === "object" &&
-      value !== null &&
-      (value as Record<symbol, unknown>)[BRAND] === true
-    );
-  }
-
-  get [BRAND](): true {
-    return true;
+    return JOBS_ERROR.is(value);
   }
 }
+const JOBS_ERROR: Brand<JobsError> = brand("@bot/jobs.JobsError");
+JOBS_ERROR.brandClass(JobsError);

@@ -17,9 +17,7 @@ export type RedisStorageErrorCode =
   /** An update queue partition holds its backlog limit: the update was not appended. */
   | "BOT_REDIS_QUEUE_FULL";
 
-const BRAND = Symbol.for("@bot/persistence-redis:error");
-/** The dispatcher's brand of transient storage failures (see its `isStorageUnavailable`). */
-const UNAVAILABLE = Symbol.for("@bot/dispatcher.StorageUnavailable");
+import { type Brand, brand, STORAGE_UNAVAILABLE } from "@bot/dispatcher/advanced";
 
 /** An error of `@bot/persistence-redis`; match on `code`. */
 export class RedisStorageError extends Error {
@@ -46,17 +44,13 @@ export class RedisStorageError extends Error {
    * @returns `true` for a `RedisStorageError`.
    */
   static is(value: unknown): value is RedisStorageError {
-    return (
-      typeof value === "object" &&
-      value !== null &&
-      (value as Record<symbol, unknown>)[BRAND] === true
-    );
-  }
-
-  get [BRAND](): true {
-    return true;
+    return REDIS_STORAGE_ERROR.is(value);
   }
 }
+const REDIS_STORAGE_ERROR: Brand<RedisStorageError> = brand(
+  "@bot/persistence-redis.RedisStorageError",
+);
+REDIS_STORAGE_ERROR.brandClass(RedisStorageError);
 
 /**
  * Redis is down, unreachable or too slow: the command did not complete within its deadline.
@@ -78,9 +72,6 @@ export class StorageUnavailableError extends RedisStorageError {
     this.name = "StorageUnavailableError";
     this.command = command;
   }
-
-  /** Recognised by `@bot/dispatcher`'s `isStorageUnavailable` as a transient storage failure. */
-  get [UNAVAILABLE](): true {
-    return true;
-  }
 }
+// Recognised by `@bot/dispatcher`'s `isStorageUnavailable` as a transient storage failure.
+STORAGE_UNAVAILABLE.brandClass(StorageUnavailableError);

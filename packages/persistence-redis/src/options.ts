@@ -22,7 +22,15 @@ export interface RedisStorageOptions {
   readonly commandTimeoutMs?: number | undefined;
 }
 
-const Schema = v.pipe(
+/** The options after validation, with defaults. */
+export interface ParsedOptions {
+  readonly client?: RedisClientLike | undefined;
+  readonly url?: string | undefined;
+  readonly prefix: string;
+  readonly commandTimeoutMs: number;
+}
+
+const Schema: v.GenericSchema<unknown, ParsedOptions> = v.pipe(
   v.strictObject({
     client: v.optional(
       v.custom<RedisClientLike>(
@@ -55,9 +63,6 @@ const Schema = v.pipe(
     "give exactly one of client and url",
   ),
 );
-
-/** The options after validation, with defaults. */
-export type ParsedOptions = v.InferOutput<typeof Schema>;
 
 /**
  * Validates the options.

@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { script } from "./commander.js";
+import { type Script, script } from "./commander.js";
 
 /**
  * Shared Lua helpers: a lazy clock (`TIME` only when needed), the state of a key (one `HMGET`),
@@ -86,7 +86,7 @@ end
 `;
 
 /** Returns `{json, version}`, or an empty array when absent or expired. */
-export const GET = script(
+export const GET: Script = script(
   "get",
   `${LIB}
 local h = redis.call('HMGET', KEYS[1], 'v', 'r', 'e')
@@ -95,7 +95,7 @@ return {}`,
 );
 
 /** ARGV: json, version, ttl ('' for none). Always writes (a lock on the key stays). */
-export const SET = script(
+export const SET: Script = script(
   "set",
   `${LIB}
 local s = state(KEYS[1])
@@ -104,7 +104,7 @@ return 1`,
 );
 
 /** ARGV: expected version ('' = must be absent), json, version, ttl. Returns 1 when written. */
-export const COMPARE_AND_SET = script(
+export const COMPARE_AND_SET: Script = script(
   "compareAndSet",
   `${LIB}
 local s = state(KEYS[1])
@@ -118,7 +118,7 @@ return 1`,
 );
 
 /** ARGV: json, version, ttl. Returns 1 when written, 0 when the key has a value. */
-export const SET_IF_ABSENT = script(
+export const SET_IF_ABSENT: Script = script(
   "setIfAbsent",
   `${LIB}
 local s = state(KEYS[1])
@@ -128,7 +128,7 @@ return 1`,
 );
 
 /** Deletes the value (a lock on the key stays). Returns 1 when there was one. */
-export const DELETE = script(
+export const DELETE: Script = script(
   "delete",
   `${LIB}
 local s = state(KEYS[1])
@@ -142,7 +142,7 @@ return 1`,
  * is held, else `{token, v1, r1, v2, r2, ...}`. The token is at least the Redis clock in
  * microseconds and above every key's fence, so it grows even across a key that was deleted.
  */
-export const LOCK = script(
+export const LOCK: Script = script(
   "lock",
   `${LIB}
 local n = #KEYS
@@ -170,7 +170,7 @@ return out`,
 );
 
 /** KEYS: keys. ARGV: token. Raises every fence to at least the token (Cluster path). */
-export const FENCE = script(
+export const FENCE: Script = script(
   "fence",
   `for i = 1, #KEYS do
   local f = tonumber(redis.call('HGET', KEYS[i], 'f') or '0')
@@ -180,7 +180,7 @@ return 1`,
 );
 
 /** KEYS: keys. ARGV: holder id, ttl ms. Returns 1, or 0 when the lease is no longer held. */
-export const EXTEND = script(
+export const EXTEND: Script = script(
   "extend",
   `${LIB}
 local st = {}
@@ -199,7 +199,7 @@ return 1`,
 );
 
 /** KEYS: keys. ARGV: holder id. Frees the keys this holder still holds; returns how many. */
-export const RELEASE = script(
+export const RELEASE: Script = script(
   "release",
   `${LIB}
 local n = 0
@@ -220,7 +220,7 @@ return n`,
  * version, ttl ('' = none). Returns `{-1}` when the lease is lost, `{0, j}` when write j's
  * version does not match (nothing written), `{1}` after writing.
  */
-export const COMMIT = script(
+export const COMMIT: Script = script(
   "commit",
   `${LIB}
 local holder = ARGV[1]

@@ -1,10 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { createClient } from "redis";
 
-export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+/** A node-redis client as `createClient({ url })` makes it. */
+export type TestClient = ReturnType<typeof createClient<{}, {}, {}, 3, {}>>;
+
+export const REDIS_URL: string = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 
 /** A connected client on the test Redis. */
-export async function connect() {
+export async function connect(): Promise<TestClient> {
   const client = createClient({ url: REDIS_URL });
   client.on("error", () => {});
   await client.connect();

@@ -11,6 +11,7 @@
  * @module
  */
 
+export { type Brand, type BrandableClass, type BrandKey, brand } from "./brand.js";
 export {
   type EntityFormatted,
   expandFormatted,

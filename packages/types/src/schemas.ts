@@ -7,6 +7,7 @@
  * @module
  */
 import * as v from "valibot";
+import { type Brand, brand } from "./brand.js";
 import { isCleanUpdate } from "./generated/guards.js";
 import { UpdateSchema } from "./generated/schemas.js";
 import type { Update } from "./generated/types.js";
@@ -22,8 +23,6 @@ export interface UpdateIssue {
   /** What was wrong, in valibot's words. */
   readonly message: string;
 }
-
-const BRAND = Symbol.for("@bot/types/UpdateValidationError");
 
 /**
  * The stable codes of {@link UpdateValidationError}:
@@ -56,16 +55,12 @@ export class UpdateValidationError extends Error {
     this.issues = issues;
     this.path = first.path;
   }
-
-  /** `instanceof` that survives duplicate installs. */
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return typeof value === "object" && value !== null && BRAND in value;
-  }
-
-  get [BRAND](): true {
-    return true;
-  }
 }
+// `instanceof` that survives duplicate installs.
+const UPDATE_VALIDATION_ERROR: Brand<UpdateValidationError> = brand(
+  "@bot/types.UpdateValidationError",
+);
+UPDATE_VALIDATION_ERROR.brandClass(UpdateValidationError);
 
 /**
  * Turns valibot issues into dotted paths and messages.

@@ -6,7 +6,7 @@ import { buildModel, type Spec } from "@bot/codegen";
  * enums by their documented constants. Used to feed the schemas one valid update
  * of every kind without hand-writing 27 fixtures.
  */
-export function sampler(spec: Spec) {
+export function sampler(spec: Spec): (type: string, depth?: number) => unknown {
   const model = buildModel(spec);
   const sample = (type: string, depth = 0): unknown => {
     if (type.startsWith("Array of ")) return [sample(type.slice(9), depth + 1)];

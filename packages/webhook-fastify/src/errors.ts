@@ -1,4 +1,4 @@
-const BRAND = Symbol.for("@bot/webhook-fastify/WebhookError");
+import { type Brand, brand } from "@bot/types";
 
 /** The stable codes of {@link WebhookError}. */
 export type WebhookErrorCode =
@@ -29,19 +29,7 @@ export class WebhookError extends Error {
     this.name = "WebhookError";
     this.code = code;
   }
-
-  /**
-   * `instanceof` that survives duplicate installs of this package.
-   *
-   * @param value Any value.
-   * @returns Whether it is a {@link WebhookError}.
-   */
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return typeof value === "object" && value !== null && BRAND in value;
-  }
-
-  /** The brand behind `instanceof`. */
-  get [BRAND](): true {
-    return true;
-  }
 }
+// `instanceof` that survives duplicate installs of this package.
+const WEBHOOK_ERROR: Brand<WebhookError> = brand("@bot/webhook-fastify.WebhookError");
+WEBHOOK_ERROR.brandClass(WebhookError);

@@ -228,7 +228,7 @@ async function webhookPlugin(instance: FastifyInstance, input: WebhookOptions): 
  * await app.register(webhook, { bot, path: "/telegram", secretToken: process.env.WEBHOOK_SECRET, delivery: "await" });
  * ```
  */
-export const webhook = fp(webhookPlugin, {
+export const webhook: typeof webhookPlugin = fp(webhookPlugin, {
   name: "@bot/webhook-fastify",
   fastify: "5.x",
   encapsulate: true,

@@ -25,7 +25,7 @@ export function messageUpdate(updateId: number, chatId = 42, text = `hello ${upd
 /** Log lines of a Fastify instance, as parsed JSON and as raw text. */
 export class LogSink {
   readonly lines: string[] = [];
-  readonly stream = new Writable({
+  readonly stream: Writable = new Writable({
     write: (chunk: Buffer, _enc, cb) => {
       for (const line of chunk.toString("utf8").split("\n")) if (line) this.lines.push(line);
       cb();
@@ -40,7 +40,7 @@ export class LogSink {
 }
 
 /** A Fastify app with a captured log. */
-export function makeApp(logs = new LogSink()): { app: FastifyInstance; logs: LogSink } {
+export function makeApp(logs: LogSink = new LogSink()): { app: FastifyInstance; logs: LogSink } {
   const app = Fastify({ logger: { level: "info", stream: logs.stream } });
   return { app, logs };
 }
@@ -49,7 +49,7 @@ export function makeApp(logs = new LogSink()): { app: FastifyInstance; logs: Log
 export async function withWebhook(
   bot: WebhookBot,
   extra: Partial<WebhookOptions> = {},
-  logs = new LogSink(),
+  logs: LogSink = new LogSink(),
 ): Promise<{ app: FastifyInstance; logs: LogSink }> {
   const { app } = makeApp(logs);
   await app.register(webhook, {

@@ -18,7 +18,7 @@ const TOKEN = BENCH_TOKEN;
 const BOT_INFO = BENCH_BOT_INFO;
 
 /** The 10 commands. */
-export const COMMANDS = [
+export const COMMANDS: readonly string[] = [
   "start",
   "help",
   "settings",
@@ -31,7 +31,7 @@ export const COMMANDS = [
   "about",
 ];
 /** The 5 regexes for text. */
-export const TEXT_PATTERNS = [
+export const TEXT_PATTERNS: readonly RegExp[] = [
   /^order (\d+)$/,
   /^track ([A-Z0-9]{6})$/,
   /^(\d+) ?\+ ?(\d+)$/,
@@ -46,7 +46,7 @@ const TEXT_SAMPLES = [
   "what is the weather in Paris",
 ];
 /** The 10 callback-data patterns. */
-export const CALLBACK_PATTERNS = [
+export const CALLBACK_PATTERNS: readonly RegExp[] = [
   "like",
   "dislike",
   "page",
@@ -72,7 +72,7 @@ const CALLBACK_PREFIXES = [
 ];
 
 /** Handler names, in the order every subject registers them. */
-export const HANDLERS = [
+export const HANDLERS: readonly string[] = [
   ...COMMANDS.map((c) => `cmd:${c}`),
   ...TEXT_PATTERNS.map((_, i) => `re:${i}`),
   "text",

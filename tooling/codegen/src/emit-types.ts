@@ -249,10 +249,13 @@ export function emitUpdateKinds(model: Model): string {
   out += "/** The name of an update kind, as used in `allowed_updates`. */\n";
   out += "export type UpdateKind = keyof typeof UPDATE_KINDS;\n\n";
   out += "/** The payload type of each update kind. */\n";
-  out += "export const UPDATE_PAYLOAD_TYPES = {\n";
-  for (const f of update.fields) {
-    if (f.name !== "update_id") out += `  ${f.name}: ${lit(f.types[0] as string)},\n`;
-  }
+  // The annotation spells the literal types out, so a declaration emitter needs no inference
+  // (isolatedDeclarations); `satisfies` still checks that every kind is present.
+  const payloads = update.fields.filter((f) => f.name !== "update_id");
+  out += "export const UPDATE_PAYLOAD_TYPES: {\n";
+  for (const f of payloads) out += `  readonly ${f.name}: ${lit(f.types[0] as string)};\n`;
+  out += "} = {\n";
+  for (const f of payloads) out += `  ${f.name}: ${lit(f.types[0] as string)},\n`;
   out += "} as const satisfies Record<UpdateKind, string>;\n\n";
   const entity = model.enums.get("MessageEntity.type");
   if (!entity) throw new CodegenError("codegen: MessageEntity.type has no values");

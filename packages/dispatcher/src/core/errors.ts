@@ -1,9 +1,19 @@
-import type { Update } from "@bot/types";
+import { type Brand, brand, type Update } from "@bot/types";
+import type { FormatErrorCode } from "../format/errors.js";
+import type { RuntimeErrorCode } from "../runtime/errors.js";
 
-const BRAND: unique symbol = Symbol.for("@bot/dispatcher/error");
+const PREFIX = "@bot/dispatcher: ";
 
-/** The stable codes of {@link DispatcherError}. */
-export type DispatcherErrorCode =
+/**
+ * The stable codes of {@link DispatcherError}, the base of every error of this package: its
+ * own (bad filters, `next` called twice, a missing chat), the runtime's
+ * ({@link RuntimeErrorCode}: storage, sessions, scheduler, polling) and the formatting
+ * helpers' ({@link FormatErrorCode}).
+ */
+export type DispatcherErrorCode = CoreErrorCode | RuntimeErrorCode | FormatErrorCode;
+
+/** The codes of errors raised by the dispatcher's core (`Bot`, `Composer`, `Context`). */
+export type CoreErrorCode =
   | "INVALID_FILTER"
   | "INVALID_TRIGGER"
   | "INVALID_OPTIONS"
@@ -15,8 +25,10 @@ export type DispatcherErrorCode =
   | "HANDLER_ERROR";
 
 /**
- * An error raised by the dispatcher itself (a bad filter, `next` called twice, a missing chat).
- * `instanceof` survives duplicate installs through a `Symbol.for` brand; match on `code`.
+ * The base class of every error of `@bot/dispatcher`: raised by the dispatcher itself (a bad
+ * filter, `next` called twice, a missing chat), by the runtime (`RuntimeError` and its
+ * subclasses) and by the formatting helpers (`FormatError`). Match on `code`. `instanceof`
+ * survives duplicate installs through the brand `Symbol.for("@bot/dispatcher.DispatcherError")`.
  */
 export class DispatcherError extends Error {
   /** A stable machine-readable code. */
@@ -30,32 +42,24 @@ export class DispatcherError extends Error {
    * @param options Standard error options (`cause`).
    */
   constructor(code: DispatcherErrorCode, message: string, options?: ErrorOptions) {
-    super(`@bot/dispatcher: ${message}`, options);
+    super(message.startsWith(PREFIX) ? message : `${PREFIX}${message}`, options);
     this.name = "DispatcherError";
     this.code = code;
   }
 
-  /** Brand check that works across duplicate installs. */
-  get [BRAND](): true {
-    return true;
-  }
-
   /**
-   * Tells whether a value is a `DispatcherError` (from any copy of this package).
+   * Tells whether a value is a `DispatcherError` (from any copy of this package), like
+   * `instanceof DispatcherError`.
    *
    * @param value Any value.
    * @returns Whether it carries the brand.
    */
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    // biome-ignore lint/complexity/noThisInStatic: subclasses (BotError) keep the plain prototype check
-    if (this !== DispatcherError) return Function.prototype[Symbol.hasInstance].call(this, value);
-    return (
-      typeof value === "object" &&
-      value !== null &&
-      (value as Record<symbol, unknown>)[BRAND] === true
-    );
+  static is(value: unknown): value is DispatcherError {
+    return DISPATCHER_ERROR.is(value);
   }
 }
+const DISPATCHER_ERROR: Brand<DispatcherError> = brand("@bot/dispatcher.DispatcherError");
+DISPATCHER_ERROR.brandClass(DispatcherError);
 
 /** Where an error reported to `bot.catch` came from. */
 export type ErrorSource = "handler" | "polling" | "session" | "job" | "other";

@@ -42,7 +42,7 @@ const emojiReaction = (r: unknown): unknown =>
  * update is about and passes the rest through. Their types and documentation are in
  * `ContextShortcuts` (shortcut-types.ts).
  */
-export const SHORTCUTS = {
+export const SHORTCUTS: { readonly [Name in keyof ContextShortcuts]: Shortcut } = {
   reply: { method: "sendMessage", target: "chat", args: ["text"] },
   replyWithPhoto: { method: "sendPhoto", target: "chat", args: ["photo"] },
   replyWithDocument: { method: "sendDocument", target: "chat", args: ["document"] },

@@ -4,7 +4,8 @@
  * @module
  */
 
-const FORMAT_ERROR_BRAND: unique symbol = Symbol.for("@bot/dispatcher/format-error") as never;
+import { type Brand, brand } from "@bot/types";
+import { DispatcherError } from "../core/errors.js";
 
 /** Stable codes carried by {@link FormatError}. */
 export type FormatErrorCode =
@@ -33,11 +34,12 @@ export type FormatErrorCode =
 
 /**
  * The error thrown by `fmt`, the escaping helpers, the keyboard builders and the
- * callback-data codecs. Match on `code`; `instanceof` works across duplicate installs.
+ * callback-data codecs (a `DispatcherError`). Match on `code`; `instanceof` works across
+ * duplicate installs.
  */
-export class FormatError extends Error {
+export class FormatError extends DispatcherError {
   /** The stable code; see {@link FormatErrorCode}. */
-  readonly code: FormatErrorCode;
+  declare readonly code: FormatErrorCode;
 
   /**
    * Creates the error.
@@ -46,23 +48,9 @@ export class FormatError extends Error {
    * @param message What went wrong, without the package prefix.
    */
   constructor(code: FormatErrorCode, message: string) {
-    super(`@bot/dispatcher: ${message}`);
+    super(code, message);
     this.name = "FormatError";
-    this.code = code;
-    Object.defineProperty(this, FORMAT_ERROR_BRAND, { value: true });
-  }
-
-  /**
-   * Recognises a `FormatError` from any copy of this package.
-   *
-   * @param value The value to test.
-   * @returns Whether `value` is a `FormatError`.
-   */
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return (
-      typeof value === "object" &&
-      value !== null &&
-      (value as Record<symbol, unknown>)[FORMAT_ERROR_BRAND] === true
-    );
   }
 }
+const FORMAT_ERROR: Brand<FormatError> = brand("@bot/dispatcher.FormatError");
+FORMAT_ERROR.brandClass(FormatError);

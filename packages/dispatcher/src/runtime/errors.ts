@@ -1,4 +1,5 @@
-const BRAND = Symbol.for("@bot/dispatcher.RuntimeError");
+import { type Brand, brand } from "@bot/types";
+import { DispatcherError } from "../core/errors.js";
 
 /** Stable codes of the errors raised by storage, sessions, the scheduler and polling. */
 export type RuntimeErrorCode =
@@ -29,12 +30,13 @@ export type RuntimeErrorCode =
   | "WORK_INVALID_OPTIONS";
 
 /**
- * Base class of every error raised by the runtime part of `@bot/dispatcher`. Match on `code`;
- * `RuntimeError.is(err)` also works across duplicate installs.
+ * Base class of every error raised by the runtime part of `@bot/dispatcher` (a
+ * `DispatcherError`). Match on `code`; `RuntimeError.is(err)` and `instanceof` also work across
+ * duplicate installs.
  */
-export class RuntimeError extends Error {
+export class RuntimeError extends DispatcherError {
   /** A stable machine-readable code. */
-  readonly code: RuntimeErrorCode;
+  declare readonly code: RuntimeErrorCode;
 
   /**
    * Creates a runtime error.
@@ -44,10 +46,8 @@ export class RuntimeError extends Error {
    * @param options The underlying cause, if any.
    */
   constructor(code: RuntimeErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(code, message, options);
     this.name = "RuntimeError";
-    this.code = code;
-    Object.defineProperty(this, BRAND, { value: true });
   }
 
   /**
@@ -56,10 +56,12 @@ export class RuntimeError extends Error {
    * @param value The value to test.
    * @returns `true` for a `RuntimeError`.
    */
-  static is(value: unknown): value is RuntimeError {
-    return typeof value === "object" && value !== null && BRAND in value;
+  static override is(value: unknown): value is RuntimeError {
+    return RUNTIME_ERROR.is(value);
   }
 }
+const RUNTIME_ERROR: Brand<RuntimeError> = brand("@bot/dispatcher.RuntimeError");
+RUNTIME_ERROR.brandClass(RuntimeError);
 
 /**
  * A session could not be saved because another process changed the same key since it was
@@ -182,7 +184,12 @@ export class HandlerTimeoutError extends RuntimeError {
   }
 }
 
-const UNAVAILABLE = Symbol.for("@bot/dispatcher.StorageUnavailable");
+/**
+ * The brand of transient storage failures, `Symbol.for("@bot/dispatcher.StorageUnavailable")`:
+ * a storage adapter brands its "down or too slow" error class with it
+ * (`STORAGE_UNAVAILABLE.brandClass(MyError)`), and {@link isStorageUnavailable} checks it.
+ */
+export const STORAGE_UNAVAILABLE: Brand<Error> = brand("@bot/dispatcher.StorageUnavailable");
 
 /**
  * Tells whether an error means "the storage is down or too slow right now" (a transient
@@ -195,11 +202,7 @@ const UNAVAILABLE = Symbol.for("@bot/dispatcher.StorageUnavailable");
  * @returns `true` for an error branded as a transient storage failure.
  */
 export function isStorageUnavailable(value: unknown): boolean {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    (value as Record<symbol, unknown>)[UNAVAILABLE] === true
-  );
+  return STORAGE_UNAVAILABLE.is(value);
 }
 
 /**

@@ -49,7 +49,11 @@ export function serialise(key: string, value: unknown): string {
 }
 
 /** Checks a key and a TTL and returns the expiry time. */
-export function checkWrite(key: string, options: StorageWriteOptions | undefined, now: number) {
+export function checkWrite(
+  key: string,
+  options: StorageWriteOptions | undefined,
+  now: number,
+): number {
   if (typeof key !== "string" || key.length === 0) {
     throw new RuntimeError(
       "STORAGE_INVALID_KEY",

@@ -38,7 +38,35 @@ export const UPDATE_KINDS = {
 export type UpdateKind = keyof typeof UPDATE_KINDS;
 
 /** The payload type of each update kind. */
-export const UPDATE_PAYLOAD_TYPES = {
+export const UPDATE_PAYLOAD_TYPES: {
+  readonly message: "Message";
+  readonly edited_message: "Message";
+  readonly channel_post: "Message";
+  readonly edited_channel_post: "Message";
+  readonly business_connection: "BusinessConnection";
+  readonly business_message: "Message";
+  readonly edited_business_message: "Message";
+  readonly deleted_business_messages: "BusinessMessagesDeleted";
+  readonly guest_message: "Message";
+  readonly message_reaction: "MessageReactionUpdated";
+  readonly message_reaction_count: "MessageReactionCountUpdated";
+  readonly inline_query: "InlineQuery";
+  readonly chosen_inline_result: "ChosenInlineResult";
+  readonly callback_query: "CallbackQuery";
+  readonly shipping_query: "ShippingQuery";
+  readonly pre_checkout_query: "PreCheckoutQuery";
+  readonly purchased_paid_media: "PaidMediaPurchased";
+  readonly poll: "Poll";
+  readonly poll_answer: "PollAnswer";
+  readonly my_chat_member: "ChatMemberUpdated";
+  readonly chat_member: "ChatMemberUpdated";
+  readonly chat_join_request: "ChatJoinRequest";
+  readonly chat_boost: "ChatBoostUpdated";
+  readonly removed_chat_boost: "ChatBoostRemoved";
+  readonly managed_bot: "ManagedBotUpdated";
+  readonly subscription: "BotSubscriptionUpdated";
+  readonly stopped_message_generation: "MessageGenerationStopped";
+} = {
   message: "Message",
   edited_message: "Message",
   channel_post: "Message",
