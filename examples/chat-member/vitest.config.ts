@@ -1,3 +1,5 @@
+import type { UserWorkspaceConfig } from "vitest/config";
 import { project } from "../../tooling/vitest.shared.ts";
 
-export default project("example-chat-member");
+const config: UserWorkspaceConfig = project("example-chat-member");
+export default config;

@@ -1,3 +1,5 @@
+import type { UserWorkspaceConfig } from "vitest/config";
 import { project } from "../../tooling/vitest.shared.ts";
 
-export default project("example-persistent-conversation");
+const config: UserWorkspaceConfig = project("example-persistent-conversation");
+export default config;

@@ -1,4 +1,11 @@
-import { type ConversationFlavor, conversation, END, steps } from "@bot/conversations";
+import {
+  type Conversation,
+  type ConversationFlavor,
+  conversation,
+  type DataOf,
+  END,
+  steps,
+} from "@bot/conversations";
 import { Bot, type BotOptions, type Context } from "@bot/dispatcher";
 
 /** What the conversation collects about the user. */
@@ -19,7 +26,7 @@ const { command, hears, on } = steps<ProfileContext, State>();
  * The conversation: `/start` asks for a gender (a one-time reply keyboard), then a photo or
  * `/skip`, a location or `/skip`, then a short bio; `/cancel` ends it from any step.
  */
-export const profile = conversation({
+export const profile: Conversation<ProfileContext, State, DataOf<ProfileContext>> = conversation({
   name: "profile",
   entry: [
     command("start", async (ctx) => {

@@ -1,4 +1,11 @@
-import { type ConversationFlavor, conversation, END, steps } from "@bot/conversations";
+import {
+  type Conversation,
+  type ConversationFlavor,
+  conversation,
+  type DataOf,
+  END,
+  steps,
+} from "@bot/conversations";
 import { Bot, type BotOptions, type Context, type DataFlavor, dataSessions } from "@bot/dispatcher";
 
 /** What the user told the bot, by category ("Age": "30"). Kept in `userData`, across conversations. */
@@ -16,7 +23,7 @@ type State = "CHOOSING" | "TYPING_CHOICE" | "TYPING_REPLY";
 const { command, hears } = steps<FactsContext, State>();
 
 /** The reply keyboard of the CHOOSING step. */
-export const choices = {
+const choices = {
   keyboard: [
     [{ text: "Age" }, { text: "Favourite colour" }],
     [{ text: "Number of siblings" }, { text: "Something else..." }],
@@ -56,7 +63,7 @@ async function askFor(ctx: FactsContext, choice: string): Promise<State> {
  * step and the facts (in `userData`) both live in the bot's storage, so a restart in the middle
  * resumes the same step.
  */
-export const facts = conversation({
+export const facts: Conversation<FactsContext, State, DataOf<FactsContext>> = conversation({
   name: "facts",
   entry: [
     command("start", async (ctx) => {

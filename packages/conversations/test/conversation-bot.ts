@@ -2,8 +2,15 @@
  * python-telegram-bot's conversationbot.py, written with @bot/conversations. The lines between
  * the markers are the README's, word for word (a test checks it).
  */
-import type { Bot, Context, MiddlewareFn } from "@bot/dispatcher";
-import { type ConversationFlavor, conversation, END, steps } from "../src/index.js";
+import type { Bot, Context } from "@bot/dispatcher";
+import {
+  type Conversation,
+  type ConversationFlavor,
+  conversation,
+  type DataOf,
+  END,
+  steps,
+} from "../src/index.js";
 
 // biome-ignore format: these are the README's lines, verbatim
 // README:begin
@@ -12,7 +19,7 @@ export type MyContext = Context & ConversationFlavor<Profile>;
 type State = "GENDER" | "PHOTO" | "LOCATION" | "BIO";
 const { command, hears, on } = steps<MyContext, State>();
 
-export const profile: MiddlewareFn<MyContext> = conversation({
+export const profile: Conversation<MyContext, State, DataOf<MyContext>> = conversation({
   name: "profile",
   entry: [
     command("start", async (ctx) => {

@@ -8,7 +8,7 @@ import type { EmulatorEvent } from "./events.js";
 import type { BotRecord, ChatRecord, World } from "./state.js";
 
 /** The page's Content-Security-Policy: its own scripts, styles and images only. */
-export const UI_CSP = [
+export const UI_CSP: string = [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self'",

@@ -23,12 +23,12 @@ export interface Caught {
 /** A gate the handler of a message "slow" waits on, after it read its session. */
 export class Gate {
   #open: () => void = () => {};
-  readonly opened = new Promise<void>((resolve) => {
+  readonly opened: Promise<void> = new Promise<void>((resolve) => {
     this.#open = resolve;
   });
   #reach: () => void = () => {};
   /** Resolves once the handler read its session and waits at the gate. */
-  readonly reached = new Promise<void>((resolve) => {
+  readonly reached: Promise<void> = new Promise<void>((resolve) => {
     this.#reach = resolve;
   });
   open(): void {

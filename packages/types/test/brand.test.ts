@@ -19,7 +19,7 @@ describe("brand", () => {
     expect(new CopyB() instanceof CopyA).toBe(true);
     expect(new CopyA() instanceof CopyB).toBe(true);
     expect(new Error() instanceof CopyA).toBe(false);
-    expect(null instanceof CopyA).toBe(false);
+    expect((null as unknown as object) instanceof CopyA).toBe(false);
     expect(brand("@bot/test.CopyError").is(new CopyB())).toBe(true);
   });
 

@@ -229,8 +229,7 @@ export function causedByStorageOutage(value: unknown): boolean {
  * @returns The same error.
  */
 export function brandStorageUnavailable<E extends object>(error: E): E {
-  Object.defineProperty(error, UNAVAILABLE, { value: true });
-  return error;
+  return STORAGE_UNAVAILABLE.mark(error);
 }
 
 /**
