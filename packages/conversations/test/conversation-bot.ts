@@ -19,7 +19,7 @@ export type MyContext = Context & ConversationFlavor<Profile>;
 type State = "GENDER" | "PHOTO" | "LOCATION" | "BIO";
 const { command, hears, on } = steps<MyContext, State>();
 
-export const profile: Conversation<MyContext, State, DataOf<MyContext>> = conversation({
+const profile = conversation({
   name: "profile",
   entry: [
     command("start", async (ctx) => {
@@ -87,6 +87,9 @@ export const profile: Conversation<MyContext, State, DataOf<MyContext>> = conver
   ],
 });
 // README:end
+
+/** The conversation, for the tests that inspect it (`active`). */
+export const profileConversation: Conversation<MyContext, State, DataOf<MyContext>> = profile;
 
 /** Installs the conversation, then a catch-all that shows what was passed on. */
 export function install(bot: Bot<MyContext>): void {

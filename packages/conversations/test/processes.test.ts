@@ -12,7 +12,7 @@ import { RedisStorage } from "@bot/persistence-redis";
 import type { Message, Update } from "@bot/types";
 import { createClient } from "redis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { profile } from "./conversation-bot.js";
+import { profileConversation as profile } from "./conversation-bot.js";
 import { quiz } from "./fixtures/quiz.js";
 
 const REDIS_URL = "redis://127.0.0.1:6379";
