@@ -6,7 +6,15 @@
  * reachable from inside the child.
  */
 import { type Bot, type Context, InlineKeyboard } from "@bot/dispatcher";
-import { type ConversationFlavor, child, conversation, END, steps } from "../src/index.js";
+import {
+  type Conversation,
+  type ConversationFlavor,
+  child,
+  conversation,
+  type DataOf,
+  END,
+  steps,
+} from "../src/index.js";
 
 interface Member {
   level?: string;
@@ -103,7 +111,7 @@ const addMember = child({
   mapToParent: { [END]: "SELECTING_ACTION", SHOWING: "SHOWING", STOPPING: END },
 });
 
-export const family = conversation({
+export const family: Conversation<FamilyContext, Top, DataOf<FamilyContext>> = conversation({
   name: "family",
   entry: [
     top.command("start", async (ctx) => {

@@ -46,7 +46,19 @@ const int = (name: string, min: number, max: number) =>
     v.maxValue(max, `${name} must be at most ${max}`),
   );
 
-const Schema = v.strictObject({
+/** The options after validation, with defaults. */
+export interface ParsedQueueOptions {
+  readonly client: RedisClientLike;
+  readonly name: string;
+  readonly partitions: number;
+  readonly prefix: string;
+  readonly commandTimeoutMs: number;
+  readonly leaseMs: number;
+  readonly maxBacklog: number;
+  readonly readCount: number;
+}
+
+const Schema: v.GenericSchema<unknown, ParsedQueueOptions> = v.strictObject({
   client: v.custom<RedisClientLike>(
     (c) =>
       typeof c === "object" &&
@@ -68,9 +80,6 @@ const Schema = v.strictObject({
   maxBacklog: v.optional(int("maxBacklog", 0, Number.MAX_SAFE_INTEGER), 100_000),
   readCount: v.optional(int("readCount", 1, 10_000), 100),
 });
-
-/** The options after validation, with defaults. */
-export type ParsedQueueOptions = v.InferOutput<typeof Schema>;
 
 /**
  * Validates the options.

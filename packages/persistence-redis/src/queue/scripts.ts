@@ -7,14 +7,14 @@
  *
  * @module
  */
-import { script } from "../commander.js";
+import { type Script, script } from "../commander.js";
 
 /**
  * KEYS: stream. ARGV: backlog limit ('0' none), then per entry: update JSON, append time (ms),
  * ordering key ('' none). Appends all or none: returns -1 when the backlog would pass the
  * limit, else the entry ids.
  */
-export const APPEND = script(
+export const APPEND: Script = script(
   "queueAppend",
   `local n = (#ARGV - 1) / 3
 local limit = tonumber(ARGV[1])
@@ -33,7 +33,7 @@ const FENCED = `if tonumber(redis.call('GET', KEYS[1]) or '0') ~= tonumber(ARGV[
  * KEYS: fence, stream. ARGV: token, group, consumer, count. Reads new entries for the owner of
  * the partition: -1 when a newer lease exists (fenced out), else the entries (`{id, fields}`).
  */
-export const READ = script(
+export const READ: Script = script(
   "queueRead",
   `${FENCED}
 local r = redis.call('XREADGROUP', 'GROUP', ARGV[2], ARGV[3], 'COUNT', ARGV[4], 'STREAMS', KEYS[2], '>')
@@ -46,7 +46,7 @@ return r[1][2]`,
  * missing, then takes over every pending entry (`XAUTOCLAIM` with idle 0: the partition's lease
  * says its previous owner is gone). Returns -1 when fenced out, else `{next cursor, entries}`.
  */
-export const CLAIM = script(
+export const CLAIM: Script = script(
   "queueClaim",
   `${FENCED}
 redis.pcall('XGROUP', 'CREATE', KEYS[2], ARGV[2], '0', 'MKSTREAM')
@@ -58,7 +58,7 @@ return {r[1], r[2]}`,
  * KEYS: stream. ARGV: group, ids. Acknowledges and deletes handled entries. Not fenced: a
  * handler that finished is done, whoever owns the partition now. Returns how many were pending.
  */
-export const ACK = script(
+export const ACK: Script = script(
   "queueAck",
   `local ids = {}
 for i = 2, #ARGV do ids[#ids + 1] = ARGV[i] end
@@ -71,7 +71,7 @@ return n`,
  * KEYS: registry (sorted set). ARGV: worker id, ttl ms, '1' to leave. Drops expired workers,
  * refreshes (or removes) this one on the server's clock, returns the live worker ids, sorted.
  */
-export const HEARTBEAT = script(
+export const HEARTBEAT: Script = script(
   "queueHeartbeat",
   `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -86,7 +86,7 @@ return redis.call('ZRANGE', KEYS[1], 0, -1)`,
 );
 
 /** KEYS: owner. ARGV: worker id, ttl ms, op ('set' or 'del'). The owner label of a partition. */
-export const OWNER = script(
+export const OWNER: Script = script(
   "queueOwner",
   `if ARGV[3] == 'set' then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
@@ -100,7 +100,7 @@ return 1`,
  * KEYS: stream, owner. ARGV: group. Returns `{depth, pending, owner}`: depth is `XLEN` (the
  * invariant above), pending what workers hold unacknowledged, owner the label or false.
  */
-export const STATS = script(
+export const STATS: Script = script(
   "queueStats",
   `local depth = redis.call('XLEN', KEYS[1])
 local pending = 0
