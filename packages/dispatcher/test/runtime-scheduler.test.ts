@@ -1,4 +1,3 @@
-import type { Update } from "@bot/types";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { KeyedScheduler, type SchedulerTask, type TaskHandle } from "../src/advanced.js";
 import { HandlerTimeoutError, RuntimeError } from "../src/index.js";
