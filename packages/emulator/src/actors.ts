@@ -292,6 +292,13 @@ export class UserActor {
     return first as Message;
   }
 
+  /** Whether this user is in the chat: its own private chat, or a current member of a group. */
+  #isIn(record: ChatRecord): boolean {
+    if (record.chat.type === "private") return record.chat.id === this.user.id;
+    const status = record.members.get(this.user.id);
+    return status !== undefined && status !== "left" && status !== "kicked";
+  }
+
   #botsIn(record: ChatRecord, only: BotTarget | undefined): BotRecord[] {
     const onlyId = only === undefined ? undefined : this.#host.botFor(only).id;
     const out: BotRecord[] = [];
@@ -417,13 +424,7 @@ export class UserActor {
     const record = rec === undefined ? undefined : this.#world.chats.get(rec.chatId);
     if (bot === undefined || rec === undefined || record === undefined)
       throw new EmulatorError("EMULATOR_NOT_FOUND", "unknown poll");
-    const status =
-      record.chat.type === "private"
-        ? record.chat.id === this.user.id
-          ? "member"
-          : undefined
-        : record.members.get(this.user.id);
-    if (status === undefined || status === "left" || status === "kicked")
+    if (!this.#isIn(record))
       throw new EmulatorError("EMULATOR_INVALID_OPTIONS", "the user is not in the poll's chat");
     const box = this.#world.box(bot.id, record.chat);
     const message = box.messages.get(rec.messageId);
@@ -502,13 +503,7 @@ export class UserActor {
     const record = this.#world.chats.get(invoice.chat.id);
     if (bot === undefined || rec === undefined || record === undefined)
       throw new EmulatorError("EMULATOR_NOT_FOUND", "not an invoice a bot sent");
-    const status =
-      record.chat.type === "private"
-        ? record.chat.id === this.user.id
-          ? "member"
-          : undefined
-        : record.members.get(this.user.id);
-    if (status === undefined || status === "left" || status === "kicked")
+    if (!this.#isIn(record))
       throw new EmulatorError("EMULATOR_INVALID_OPTIONS", "the user is not in the invoice's chat");
     const tip = options.tip ?? 0;
     if (!Number.isInteger(tip) || tip < 0 || tip > rec.maxTipAmount)
