@@ -74,3 +74,6 @@ export type { UpdateHolder } from "./format/callback-data.js";
 // -- Formatting internals: entity nesting rules and the shapes of asCaption()/asInputText() --
 export { canContain, type FormattedCaption, type FormattedInputText } from "./format/entities.js";
 export type { MarkupCaption, MarkupParseMode } from "./format/escape.js";
+
+// -- Update sources for bot.work(): what a queue implements (RedisUpdateQueue does) --
+export type { UpdateSource, UpdateSourceHandler, UpdateSourceRunOptions } from "./runtime/work.js";

@@ -28,12 +28,7 @@ export { type Filter, type FilterQuery, matchFilter } from "./core/filter.js";
 export type { Middleware, MiddlewareFn, MiddlewareObj, NextFunction } from "./core/middleware.js";
 export type { Trigger, TriggerMatch } from "./core/trigger.js";
 export type { PollingOptions } from "./runtime/polling-options.js";
-export type {
-  UpdateSource,
-  UpdateSourceHandler,
-  UpdateSourceRunOptions,
-  WorkOptions,
-} from "./runtime/work.js";
+export type { WorkOptions } from "./runtime/work.js";
 export {
   BotError,
   DispatcherError,

@@ -1,12 +1,7 @@
 import type { Update } from "@bot/types";
 import { describe, expect, it } from "vitest";
-import {
-  Bot,
-  MemoryStorage,
-  type UpdateSource,
-  type UpdateSourceHandler,
-  type UpdateSourceRunOptions,
-} from "../src/index.js";
+import type { UpdateSource, UpdateSourceHandler, UpdateSourceRunOptions } from "../src/advanced.js";
+import { Bot, MemoryStorage } from "../src/index.js";
 
 const botInfo = { id: 7, is_bot: true, first_name: "w", username: "w_bot" } as never;
 

@@ -4,8 +4,12 @@
  * @module
  */
 import diagnostics from "node:diagnostics_channel";
-import type { UpdateSource, UpdateSourceHandler, UpdateSourceRunOptions } from "@bot/dispatcher";
 import { LockTimeoutError } from "@bot/dispatcher";
+import type {
+  UpdateSource,
+  UpdateSourceHandler,
+  UpdateSourceRunOptions,
+} from "@bot/dispatcher/advanced";
 import { updateKey } from "@bot/dispatcher/advanced";
 import type { Update } from "@bot/types";
 import { Commander } from "../commander.js";

@@ -5,13 +5,12 @@
  * @module
  */
 import { hostname } from "node:os";
-import {
-  LeaseLostError,
-  LockTimeoutError,
-  type UpdateSourceHandler,
-  type UpdateSourceRunOptions,
-} from "@bot/dispatcher";
-import type { StorageLease } from "@bot/dispatcher/advanced";
+import { LeaseLostError, LockTimeoutError } from "@bot/dispatcher";
+import type {
+  StorageLease,
+  UpdateSourceHandler,
+  UpdateSourceRunOptions,
+} from "@bot/dispatcher/advanced";
 import { KeyedScheduler, type SchedulerTask, type TaskHandle } from "@bot/dispatcher/advanced";
 import type { Update } from "@bot/types";
 import { RedisStorageError } from "../errors.js";
