@@ -12,8 +12,8 @@ import {
   type Storage,
   session,
 } from "../src/index.js";
-import { textUpdate } from "./fixtures/fake-bot-api.js";
 import { BOT_INFO, sleep } from "./fixtures/polling-helpers.js";
+import { textUpdate } from "./fixtures/updates.js";
 
 /** A real MemoryStorage that counts calls (and can be told to fail). */
 class CountingStorage extends MemoryStorage {
