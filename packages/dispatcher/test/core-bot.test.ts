@@ -1,30 +1,32 @@
+/**
+ * The Bot itself against `@bot/emulator`: init (getMe), errors, options and a start/stop of
+ * long polling. The emulator's bot has the canary token, so a leak would show.
+ */
 import diagnostics from "node:diagnostics_channel";
 import { inspect } from "node:util";
-import type { Update } from "@bot/types";
+import { type ApiCall, Client } from "@bot/client";
+import { createEmulator, type Emulator } from "@bot/emulator";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { DISPATCHER_CHANNEL } from "../src/advanced.js";
 import { Bot, BotError, type Context, DispatcherError } from "../src/index.js";
-import {
-  type FakeApi,
-  ME,
-  type SeenCall,
-  startFakeApi,
-  TOKEN,
-  textUpdate,
-} from "./core-helpers.js";
+import { ME, TOKEN, textUpdate } from "./core-helpers.js";
 
-let api: FakeApi;
-let pending: Update[] = [];
+let emu: Emulator;
+let api: { client: Client; calls: ApiCall[] };
 beforeEach(async () => {
-  pending = [];
-  api = await startFakeApi((call: SeenCall) => {
-    if (call.method !== "getUpdates") return true;
-    const offset = Number(call.params.offset ?? 0);
-    return pending.filter((u) => u.update_id >= offset);
+  emu = await createEmulator();
+  emu.createBot({ token: TOKEN, username: ME.username, first_name: ME.first_name });
+  const calls: ApiCall[] = [];
+  const client = new Client(TOKEN, { apiRoot: emu.apiRoot, retry: false });
+  client.use((call, next) => {
+    calls.push(call);
+    return next(call);
   });
+  api = { client, calls };
 });
 afterEach(async () => {
-  await api.close();
+  await api.client.close();
+  await emu.close();
 });
 
 describe("init", () => {
@@ -149,7 +151,9 @@ describe("long polling", () => {
     const texts: string[] = [];
     bot.command("start", () => void texts.push("start"));
     bot.on("message:text", (ctx) => void texts.push(ctx.message.text));
-    pending = [textUpdate("a"), textUpdate("b")];
+    const alice = emu.user({ first_name: "Alice" });
+    alice.send("a");
+    alice.send("b");
     const done = bot.start({ signals: false, timeout: 0 });
     while (texts.length < 2) await new Promise((r) => setTimeout(r, 5));
     expect(bot.isRunning).toBe(true);
@@ -157,7 +161,7 @@ describe("long polling", () => {
     await done;
     expect(texts).toEqual(["a", "b"]);
     const polls = api.calls.filter((c) => c.method === "getUpdates");
-    expect(polls[0]?.params.allowed_updates).toEqual(["message", "channel_post"]);
+    expect(polls[0]?.params?.allowed_updates).toEqual(["message", "channel_post"]);
     expect(bot.isRunning).toBe(false);
   });
 });
