@@ -112,7 +112,7 @@ export function isNonPublicAddress(address: string): boolean {
 
 function blocked(host: string, address: string): UploadSourceError {
   return new UploadSourceError(
-    "BOT_UPLOAD_SOURCE_BLOCKED",
+    "BOT_CLIENT_UPLOAD_SOURCE_BLOCKED",
     `@bot/client: refusing to fetch an upload from ${host}: it resolves to a non-public address (${address}); pass allowPrivateNetworks: true to allow it`,
   );
 }

@@ -179,7 +179,7 @@ export function cooldown(options: Cooldowns | CooldownOptions = {}): Interceptor
   return (next, context) => {
     const clock = cooldowns.clock ?? context.clock ?? systemClock;
     context.onAttemptError((call, error) => {
-      if (!(error instanceof ApiError) || error.code !== "BOT_API_TOO_MANY_REQUESTS") return;
+      if (!(error instanceof ApiError) || error.code !== "BOT_CLIENT_API_TOO_MANY_REQUESTS") return;
       const recorded = cooldowns.record(call.params?.chat_id, error.retryAfter ?? 1, clock.now());
       if (recorded !== undefined) recorded.catch(() => undefined);
     });

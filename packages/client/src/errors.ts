@@ -7,26 +7,26 @@ import { type Brand, brand, type ResponseParameters } from "@bot/types";
 
 /** Every stable error code this package throws. */
 export const ERROR_CODES = {
-  badRequest: "BOT_API_BAD_REQUEST",
-  unauthorized: "BOT_API_UNAUTHORIZED",
-  forbidden: "BOT_API_FORBIDDEN",
-  notFound: "BOT_API_NOT_FOUND",
-  conflict: "BOT_API_CONFLICT",
-  tooManyRequests: "BOT_API_TOO_MANY_REQUESTS",
-  chatMigrated: "BOT_API_CHAT_MIGRATED",
-  serverError: "BOT_API_SERVER_ERROR",
-  other: "BOT_API_ERROR",
-  network: "BOT_NETWORK",
-  badResponse: "BOT_BAD_RESPONSE",
-  timeout: "BOT_TIMEOUT",
-  aborted: "BOT_ABORTED",
+  badRequest: "BOT_CLIENT_API_BAD_REQUEST",
+  unauthorized: "BOT_CLIENT_API_UNAUTHORIZED",
+  forbidden: "BOT_CLIENT_API_FORBIDDEN",
+  notFound: "BOT_CLIENT_API_NOT_FOUND",
+  conflict: "BOT_CLIENT_API_CONFLICT",
+  tooManyRequests: "BOT_CLIENT_API_TOO_MANY_REQUESTS",
+  chatMigrated: "BOT_CLIENT_API_CHAT_MIGRATED",
+  serverError: "BOT_CLIENT_API_SERVER_ERROR",
+  other: "BOT_CLIENT_API_ERROR",
+  network: "BOT_CLIENT_NETWORK",
+  badResponse: "BOT_CLIENT_BAD_RESPONSE",
+  timeout: "BOT_CLIENT_TIMEOUT",
+  aborted: "BOT_CLIENT_ABORTED",
   options: "BOT_CLIENT_OPTIONS",
   input: "BOT_CLIENT_INPUT",
   closed: "BOT_CLIENT_CLOSED",
-  uploadSourceStatus: "BOT_UPLOAD_SOURCE_STATUS",
-  uploadSourceTooLarge: "BOT_UPLOAD_SOURCE_TOO_LARGE",
-  uploadSourceBlocked: "BOT_UPLOAD_SOURCE_BLOCKED",
-  uploadSourceNetwork: "BOT_UPLOAD_SOURCE_NETWORK",
+  uploadSourceStatus: "BOT_CLIENT_UPLOAD_SOURCE_STATUS",
+  uploadSourceTooLarge: "BOT_CLIENT_UPLOAD_SOURCE_TOO_LARGE",
+  uploadSourceBlocked: "BOT_CLIENT_UPLOAD_SOURCE_BLOCKED",
+  uploadSourceNetwork: "BOT_CLIENT_UPLOAD_SOURCE_NETWORK",
 } as const;
 
 /** The `code` of an error thrown by `@bot/client`. */
@@ -34,15 +34,15 @@ export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
 
 /** The `code` of an {@link ApiError}: one per kind of refusal by the Bot API. */
 export type ApiErrorCode =
-  | "BOT_API_BAD_REQUEST"
-  | "BOT_API_UNAUTHORIZED"
-  | "BOT_API_FORBIDDEN"
-  | "BOT_API_NOT_FOUND"
-  | "BOT_API_CONFLICT"
-  | "BOT_API_TOO_MANY_REQUESTS"
-  | "BOT_API_CHAT_MIGRATED"
-  | "BOT_API_SERVER_ERROR"
-  | "BOT_API_ERROR";
+  | "BOT_CLIENT_API_BAD_REQUEST"
+  | "BOT_CLIENT_API_UNAUTHORIZED"
+  | "BOT_CLIENT_API_FORBIDDEN"
+  | "BOT_CLIENT_API_NOT_FOUND"
+  | "BOT_CLIENT_API_CONFLICT"
+  | "BOT_CLIENT_API_TOO_MANY_REQUESTS"
+  | "BOT_CLIENT_API_CHAT_MIGRATED"
+  | "BOT_CLIENT_API_SERVER_ERROR"
+  | "BOT_CLIENT_API_ERROR";
 
 const BASE_BRAND: Brand<ClientError> = brand("@bot/client.ClientError");
 const API_BRAND: Brand<ApiError> = brand("@bot/client.ApiError");
@@ -102,22 +102,22 @@ export interface ApiErrorInit {
 }
 
 function apiCode(errorCode: number, parameters: ResponseParameters | undefined): ApiErrorCode {
-  if (parameters?.migrate_to_chat_id !== undefined) return "BOT_API_CHAT_MIGRATED";
+  if (parameters?.migrate_to_chat_id !== undefined) return "BOT_CLIENT_API_CHAT_MIGRATED";
   switch (errorCode) {
     case 400:
-      return "BOT_API_BAD_REQUEST";
+      return "BOT_CLIENT_API_BAD_REQUEST";
     case 401:
-      return "BOT_API_UNAUTHORIZED";
+      return "BOT_CLIENT_API_UNAUTHORIZED";
     case 403:
-      return "BOT_API_FORBIDDEN";
+      return "BOT_CLIENT_API_FORBIDDEN";
     case 404:
-      return "BOT_API_NOT_FOUND";
+      return "BOT_CLIENT_API_NOT_FOUND";
     case 409:
-      return "BOT_API_CONFLICT";
+      return "BOT_CLIENT_API_CONFLICT";
     case 429:
-      return "BOT_API_TOO_MANY_REQUESTS";
+      return "BOT_CLIENT_API_TOO_MANY_REQUESTS";
     default:
-      return errorCode >= 500 ? "BOT_API_SERVER_ERROR" : "BOT_API_ERROR";
+      return errorCode >= 500 ? "BOT_CLIENT_API_SERVER_ERROR" : "BOT_CLIENT_API_ERROR";
   }
 }
 
@@ -134,9 +134,9 @@ export class ApiError extends ClientError {
   readonly description: string;
   /** Telegram's `parameters`, when given. */
   readonly parameters: ResponseParameters | undefined;
-  /** Seconds to wait before repeating, for `BOT_API_TOO_MANY_REQUESTS`. */
+  /** Seconds to wait before repeating, for `BOT_CLIENT_API_TOO_MANY_REQUESTS`. */
   readonly retryAfter: number | undefined;
-  /** The supergroup id the chat moved to, for `BOT_API_CHAT_MIGRATED`. */
+  /** The supergroup id the chat moved to, for `BOT_CLIENT_API_CHAT_MIGRATED`. */
   readonly migrateToChatId: number | undefined;
 
   /**
@@ -175,10 +175,10 @@ Object.defineProperty(ApiError.prototype, "name", { value: "ApiError", writable:
 
 /**
  * The request failed below the Bot API: connection refused or reset, DNS, TLS, or a reply that
- * is not a Bot API envelope (`code` `BOT_BAD_RESPONSE`).
+ * is not a Bot API envelope (`code` `BOT_CLIENT_BAD_RESPONSE`).
  */
 export class NetworkError extends ClientError {
-  declare readonly code: "BOT_NETWORK" | "BOT_BAD_RESPONSE";
+  declare readonly code: "BOT_CLIENT_NETWORK" | "BOT_CLIENT_BAD_RESPONSE";
   /** The method that was called. */
   readonly method: string;
   /** Whether the request may have reached the server (false: it provably never left). */
@@ -191,14 +191,14 @@ export class NetworkError extends ClientError {
    * @param message What failed, without secrets.
    * @param sent Whether the request may have reached the server.
    * @param options The cause.
-   * @param code `BOT_NETWORK` or `BOT_BAD_RESPONSE`.
+   * @param code `BOT_CLIENT_NETWORK` or `BOT_CLIENT_BAD_RESPONSE`.
    */
   constructor(
     method: string,
     message: string,
     sent: boolean,
     options?: ClientErrorOptions,
-    code: "BOT_NETWORK" | "BOT_BAD_RESPONSE" = "BOT_NETWORK",
+    code: "BOT_CLIENT_NETWORK" | "BOT_CLIENT_BAD_RESPONSE" = "BOT_CLIENT_NETWORK",
   ) {
     super(code, `${method} failed: ${message}`, options);
     this.method = method;
@@ -219,7 +219,7 @@ Object.defineProperty(NetworkError.prototype, "name", { value: "NetworkError", w
 
 /** A call took longer than its timeout. */
 export class TimeoutError extends ClientError {
-  declare readonly code: "BOT_TIMEOUT";
+  declare readonly code: "BOT_CLIENT_TIMEOUT";
   /** The method that was called. */
   readonly method: string;
   /** The timeout that ran out, in milliseconds. */
@@ -232,7 +232,7 @@ export class TimeoutError extends ClientError {
    * @param timeoutMs The timeout that ran out.
    */
   constructor(method: string, timeoutMs: number) {
-    super("BOT_TIMEOUT", `${method} timed out after ${timeoutMs} ms`);
+    super("BOT_CLIENT_TIMEOUT", `${method} timed out after ${timeoutMs} ms`);
     this.method = method;
     this.timeoutMs = timeoutMs;
   }
@@ -242,7 +242,7 @@ Object.defineProperty(TimeoutError.prototype, "name", { value: "TimeoutError", w
 
 /** The caller's `AbortSignal` fired. `cause` holds the signal's reason. */
 export class AbortError extends ClientError {
-  declare readonly code: "BOT_ABORTED";
+  declare readonly code: "BOT_CLIENT_ABORTED";
   /** The method that was called. */
   readonly method: string;
 
@@ -254,7 +254,7 @@ export class AbortError extends ClientError {
    */
   constructor(method: string, reason?: unknown) {
     super(
-      "BOT_ABORTED",
+      "BOT_CLIENT_ABORTED",
       `${method} was aborted`,
       reason === undefined ? undefined : { cause: reason },
     );
@@ -315,21 +315,22 @@ Object.defineProperty(ClosedError.prototype, "name", { value: "ClosedError", wri
 
 /** The `code` of an {@link UploadSourceError}. */
 export type UploadSourceErrorCode =
-  | "BOT_UPLOAD_SOURCE_STATUS"
-  | "BOT_UPLOAD_SOURCE_TOO_LARGE"
-  | "BOT_UPLOAD_SOURCE_BLOCKED"
-  | "BOT_UPLOAD_SOURCE_NETWORK";
+  | "BOT_CLIENT_UPLOAD_SOURCE_STATUS"
+  | "BOT_CLIENT_UPLOAD_SOURCE_TOO_LARGE"
+  | "BOT_CLIENT_UPLOAD_SOURCE_BLOCKED"
+  | "BOT_CLIENT_UPLOAD_SOURCE_NETWORK";
 
 /**
- * The source of `InputFile.fromUrl(url, { upload: true })` could not be used: it answered a
- * non-2xx status (`BOT_UPLOAD_SOURCE_STATUS`, also for redirects, which are not followed), sent
- * more than `maxBytes` (`BOT_UPLOAD_SOURCE_TOO_LARGE`), resolved to a loopback, private or
- * link-local address (`BOT_UPLOAD_SOURCE_BLOCKED`), or could not be reached
- * (`BOT_UPLOAD_SOURCE_NETWORK`). Nothing was sent to Telegram when it is thrown before the call.
+ * The source of `InputFile.fromUrl(url, { upload: true })` could not be used: it answered a non-2xx
+ * status (`BOT_CLIENT_UPLOAD_SOURCE_STATUS`, also for redirects, which are not followed), sent more
+ * than `maxBytes` (`BOT_CLIENT_UPLOAD_SOURCE_TOO_LARGE`), resolved to a loopback, private or
+ * link-local address (`BOT_CLIENT_UPLOAD_SOURCE_BLOCKED`), or could not be reached
+ * (`BOT_CLIENT_UPLOAD_SOURCE_NETWORK`). Nothing was sent to Telegram when it is thrown before the
+ * call.
  */
 export class UploadSourceError extends ClientError {
   declare readonly code: UploadSourceErrorCode;
-  /** The HTTP status the source answered, for `BOT_UPLOAD_SOURCE_STATUS`. */
+  /** The HTTP status the source answered, for `BOT_CLIENT_UPLOAD_SOURCE_STATUS`. */
   readonly status: number | undefined;
 
   /**

@@ -49,14 +49,14 @@ export interface FromUrlOptions {
   /**
    * With `upload: true`, the most bytes accepted from the URL (default 50 MB, Telegram's upload
    * limit). A larger `content-length`, or more bytes than announced, fails the call with
-   * `BOT_UPLOAD_SOURCE_TOO_LARGE`.
+   * `BOT_CLIENT_UPLOAD_SOURCE_TOO_LARGE`.
    */
   readonly maxBytes?: number;
   /**
    * With `upload: true`, allow loopback, private, link-local and other non-public addresses
    * (`127.0.0.1`, `10.0.0.0/8`, `169.254.169.254`, `::1`, `fc00::/7`, `::ffff:10.0.0.1`...).
-   * Default `false`: such a URL fails with `BOT_UPLOAD_SOURCE_BLOCKED`. The check applies to the
-   * address actually connected to, after DNS resolution.
+   * Default `false`: such a URL fails with `BOT_CLIENT_UPLOAD_SOURCE_BLOCKED`. The check applies to
+   * the address actually connected to, after DNS resolution.
    */
   readonly allowPrivateNetworks?: boolean;
 }
@@ -316,7 +316,7 @@ async function openUrl(source: UrlSource, options: OpenFileOptions): Promise<Fil
     const host = url.hostname.replace(/^\[|\]$/g, "");
     if (isIP(host) !== 0 && isNonPublicAddress(host)) {
       throw new UploadSourceError(
-        "BOT_UPLOAD_SOURCE_BLOCKED",
+        "BOT_CLIENT_UPLOAD_SOURCE_BLOCKED",
         `@bot/client: refusing to fetch an upload from ${host}: not a public address; pass allowPrivateNetworks: true to allow it`,
       );
     }
@@ -351,7 +351,7 @@ async function openUrl(source: UrlSource, options: OpenFileOptions): Promise<Fil
     const refused = findUploadSourceError(error);
     if (refused) throw refused;
     throw new UploadSourceError(
-      "BOT_UPLOAD_SOURCE_NETWORK",
+      "BOT_CLIENT_UPLOAD_SOURCE_NETWORK",
       `@bot/client: cannot fetch the upload from ${shown(url)}`,
       { cause: error },
     );
@@ -366,7 +366,7 @@ async function openUrl(source: UrlSource, options: OpenFileOptions): Promise<Fil
     body.destroy();
     const redirect = status >= 300 && status < 400 ? " (redirects are not followed)" : "";
     throw new UploadSourceError(
-      "BOT_UPLOAD_SOURCE_STATUS",
+      "BOT_CLIENT_UPLOAD_SOURCE_STATUS",
       `@bot/client: downloading ${shown(url)} gave HTTP ${status}${redirect}`,
       { status },
     );
@@ -381,7 +381,7 @@ async function openUrl(source: UrlSource, options: OpenFileOptions): Promise<Fil
 
 function tooLarge(url: URL, maxBytes: number): UploadSourceError {
   return new UploadSourceError(
-    "BOT_UPLOAD_SOURCE_TOO_LARGE",
+    "BOT_CLIENT_UPLOAD_SOURCE_TOO_LARGE",
     `@bot/client: the upload from ${shown(url)} is larger than maxBytes (${maxBytes})`,
   );
 }

@@ -59,7 +59,10 @@ export interface ClientOptions {
   readonly dispatcher?: Dispatcher;
   /** Connections of the client's own pool (default 64). */
   readonly connections?: number;
-  /** The largest Bot API reply accepted, in bytes (default 64 MiB); larger ones fail with `BOT_BAD_RESPONSE`. */
+  /**
+   * The largest Bot API reply accepted, in bytes (default 64 MiB); larger ones fail with
+   * `BOT_CLIENT_BAD_RESPONSE`.
+   */
   readonly maxResponseBytes?: number;
   /** The retry policy, or `false` for no automatic retries. */
   readonly retry?: RetryOptions | false;

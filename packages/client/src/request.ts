@@ -162,7 +162,7 @@ class CallHandler implements Dispatcher.DispatchHandler {
           `the reply is larger than ${this.#maxBytes} bytes`,
           true,
           undefined,
-          "BOT_BAD_RESPONSE",
+          "BOT_CLIENT_BAD_RESPONSE",
         ),
       );
       return;
@@ -218,7 +218,7 @@ class CallHandler implements Dispatcher.DispatchHandler {
         `HTTP ${this.#status} is not a Bot API reply`,
         true,
         undefined,
-        "BOT_BAD_RESPONSE",
+        "BOT_CLIENT_BAD_RESPONSE",
       ),
     );
   }

@@ -87,7 +87,7 @@ export class RetryPolicy {
   delay(method: string, error: unknown, state: RetryState): number {
     if (typeof error !== "object" || error === null || bodyWasConsumed(error)) return -1;
     if (error instanceof ApiError) {
-      if (error.code === "BOT_API_TOO_MANY_REQUESTS") {
+      if (error.code === "BOT_CLIENT_API_TOO_MANY_REQUESTS") {
         state.flood++;
         const wait = (error.retryAfter ?? 1) * 1000;
         if (wait > this.#maxRetryAfterMs || state.flood >= this.#maxFloodAttempts) return -1;
@@ -95,7 +95,7 @@ export class RetryPolicy {
         state.floodWaitedMs += wait;
         return wait + Math.floor(this.#random() * this.#floodSpreadMs);
       }
-      if (error.code === "BOT_API_SERVER_ERROR" && this.#isSafeToRepeat(method)) {
+      if (error.code === "BOT_CLIENT_API_SERVER_ERROR" && this.#isSafeToRepeat(method)) {
         return this.#backoff(++state.transient);
       }
       return -1;

@@ -17,16 +17,16 @@ import { type FakeServer, startFakeServer } from "./fake-server.js";
 
 describe("ApiError kinds", () => {
   const table = [
-    [400, undefined, "BOT_API_BAD_REQUEST"],
-    [401, undefined, "BOT_API_UNAUTHORIZED"],
-    [403, undefined, "BOT_API_FORBIDDEN"],
-    [404, undefined, "BOT_API_NOT_FOUND"],
-    [409, undefined, "BOT_API_CONFLICT"],
-    [429, { retry_after: 3 }, "BOT_API_TOO_MANY_REQUESTS"],
-    [400, { migrate_to_chat_id: -1001234567890 }, "BOT_API_CHAT_MIGRATED"],
-    [500, undefined, "BOT_API_SERVER_ERROR"],
-    [503, undefined, "BOT_API_SERVER_ERROR"],
-    [418, undefined, "BOT_API_ERROR"],
+    [400, undefined, "BOT_CLIENT_API_BAD_REQUEST"],
+    [401, undefined, "BOT_CLIENT_API_UNAUTHORIZED"],
+    [403, undefined, "BOT_CLIENT_API_FORBIDDEN"],
+    [404, undefined, "BOT_CLIENT_API_NOT_FOUND"],
+    [409, undefined, "BOT_CLIENT_API_CONFLICT"],
+    [429, { retry_after: 3 }, "BOT_CLIENT_API_TOO_MANY_REQUESTS"],
+    [400, { migrate_to_chat_id: -1001234567890 }, "BOT_CLIENT_API_CHAT_MIGRATED"],
+    [500, undefined, "BOT_CLIENT_API_SERVER_ERROR"],
+    [503, undefined, "BOT_CLIENT_API_SERVER_ERROR"],
+    [418, undefined, "BOT_CLIENT_API_ERROR"],
   ] as const;
 
   it.each(table)("error_code %i with %o is %s, over the wire", async (status, parameters, code) => {
@@ -69,7 +69,7 @@ describe("ApiError kinds", () => {
       maxResponseBytes: 4096,
     });
     try {
-      await expect(client.getMe()).rejects.toMatchObject({ code: "BOT_BAD_RESPONSE" });
+      await expect(client.getMe()).rejects.toMatchObject({ code: "BOT_CLIENT_BAD_RESPONSE" });
       const roomy = new Client("1:errors", { apiRoot: server.url, maxResponseBytes: 8192 });
       await expect(roomy.getMe()).resolves.toHaveLength(5000);
       await roomy.close();
@@ -79,11 +79,14 @@ describe("ApiError kinds", () => {
     }
   });
 
-  it("maps a 2xx reply that is not an envelope to BOT_BAD_RESPONSE", async () => {
+  it("maps a 2xx reply that is not an envelope to BOT_CLIENT_BAD_RESPONSE", async () => {
     const server = await startFakeServer(() => ({ body: "not json" }));
     const client = new Client("1:errors", { apiRoot: server.url, retry: false });
     try {
-      await expect(client.getMe()).rejects.toMatchObject({ code: "BOT_BAD_RESPONSE", sent: true });
+      await expect(client.getMe()).rejects.toMatchObject({
+        code: "BOT_CLIENT_BAD_RESPONSE",
+        sent: true,
+      });
     } finally {
       await client.close();
       await server.close();
@@ -125,7 +128,7 @@ describe("brands", () => {
     expect(all.map(isAbortError)).toEqual([false, false, false, true]);
     expect(all.every(isClientError)).toBe(true);
     expect(isClientError(new Error("plain"))).toBe(false);
-    expect(isApiError({ code: "BOT_API_BAD_REQUEST" })).toBe(false);
+    expect(isApiError({ code: "BOT_CLIENT_API_BAD_REQUEST" })).toBe(false);
     expect(new Error("x")).not.toBeInstanceOf(ClientError);
   });
 });

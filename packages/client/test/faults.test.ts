@@ -64,7 +64,7 @@ describe("429 and the shared cool-down", () => {
     const wave2: Promise<unknown>[] = [];
     const onResponse = (m: unknown): void => {
       const r = m as ResponseMessage;
-      if (r.code === "BOT_API_TOO_MANY_REQUESTS" && wave2.length === 0) {
+      if (r.code === "BOT_CLIENT_API_TOO_MANY_REQUESTS" && wave2.length === 0) {
         for (let i = 0; i < 50; i++) wave2.push(c.sendMessage({ chat_id: 77, text: `w2-${i}` }));
       }
     };
@@ -130,7 +130,7 @@ describe("429 and the shared cool-down", () => {
     const error = await c.sendMessage({ chat_id: 1, text: "x" }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect(error).toMatchObject({
-      code: "BOT_API_TOO_MANY_REQUESTS",
+      code: "BOT_CLIENT_API_TOO_MANY_REQUESTS",
       errorCode: 429,
       retryAfter: 120,
     });
@@ -171,7 +171,7 @@ describe("5xx", () => {
     const { server: s, client: c } = await setup(failing(1));
     const error = await c.sendMessage({ chat_id: 1, text: "x" }).catch((e: unknown) => e);
     expect(error).toMatchObject({
-      code: "BOT_API_SERVER_ERROR",
+      code: "BOT_CLIENT_API_SERVER_ERROR",
       errorCode: 500,
       method: "sendMessage",
     });
@@ -184,7 +184,10 @@ describe("5xx", () => {
       status: 502,
       body: "<html>Bad Gateway</html>",
     }));
-    await expect(c.getMe()).rejects.toMatchObject({ code: "BOT_API_SERVER_ERROR", errorCode: 502 });
+    await expect(c.getMe()).rejects.toMatchObject({
+      code: "BOT_CLIENT_API_SERVER_ERROR",
+      errorCode: 502,
+    });
     expect(s.calls).toHaveLength(3);
   });
 
@@ -198,7 +201,7 @@ describe("5xx", () => {
       },
     }));
     await expect(c.getUpdates({ timeout: 0 })).rejects.toMatchObject({
-      code: "BOT_API_CONFLICT",
+      code: "BOT_CLIENT_API_CONFLICT",
       errorCode: 409,
     });
     expect(s.calls).toHaveLength(1);
@@ -220,7 +223,7 @@ describe("network faults", () => {
     const error = await client.sendMessage({ chat_id: 1, text: "x" }).catch((e: unknown) => e);
     unsubscribe("@bot/client:request", onRequest);
     expect(error).toBeInstanceOf(NetworkError);
-    expect(error).toMatchObject({ code: "BOT_NETWORK", sent: false });
+    expect(error).toMatchObject({ code: "BOT_CLIENT_NETWORK", sent: false });
     // The cause chain is kept: undici's own error, with its code.
     expect((error as NetworkError).cause).toMatchObject({ code: "ECONNREFUSED" });
     expect(attempts).toBe(3);
@@ -232,7 +235,7 @@ describe("network faults", () => {
     );
     const error = await c.sendMessage({ chat_id: 1, text: "once" }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NetworkError);
-    expect(error).toMatchObject({ code: "BOT_NETWORK", sent: true, method: "sendMessage" });
+    expect(error).toMatchObject({ code: "BOT_CLIENT_NETWORK", sent: true, method: "sendMessage" });
     await new Promise((r) => setTimeout(r, 200));
     expect(s.calls.filter((x) => x.method === "sendMessage")).toHaveLength(1);
   });
@@ -264,7 +267,7 @@ describe("uploads and retries", () => {
         certificate: InputFile.fromStream(Readable.from([Buffer.from("pem")]), "c.pem"),
       })
       .catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: "BOT_NETWORK", sent: true });
+    expect(error).toMatchObject({ code: "BOT_CLIENT_NETWORK", sent: true });
     expect(s.calls).toHaveLength(3);
   });
 });
@@ -274,7 +277,11 @@ describe("timeouts", () => {
     const { server: s, client: c } = await setup(() => "hang", { timeoutMs: 150 });
     const error = await c.sendMessage({ chat_id: 1, text: "x" }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TimeoutError);
-    expect(error).toMatchObject({ code: "BOT_TIMEOUT", timeoutMs: 150, method: "sendMessage" });
+    expect(error).toMatchObject({
+      code: "BOT_CLIENT_TIMEOUT",
+      timeoutMs: 150,
+      method: "sendMessage",
+    });
     expect(s.calls).toHaveLength(1);
   });
 
@@ -285,7 +292,7 @@ describe("timeouts", () => {
     });
     await expect(c.getUpdates({ timeout: 0 })).resolves.toEqual([]);
     await expect(c.getUpdates({ timeout: 0 }, { timeoutMs: 50 })).rejects.toMatchObject({
-      code: "BOT_TIMEOUT",
+      code: "BOT_CLIENT_TIMEOUT",
       timeoutMs: 50,
     });
     await expect(c.getMe(undefined, { timeoutMs: 0 })).rejects.toMatchObject({
@@ -301,7 +308,7 @@ describe("aborts", () => {
       .getMe(undefined, { signal: AbortSignal.abort("stop") })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AbortError);
-    expect(error).toMatchObject({ code: "BOT_ABORTED", cause: "stop" });
+    expect(error).toMatchObject({ code: "BOT_CLIENT_ABORTED", cause: "stop" });
     expect(s.calls).toHaveLength(0);
   });
 
@@ -331,7 +338,7 @@ describe("aborts", () => {
     while (s.calls.length === 0) await new Promise((r) => setTimeout(r, 5));
     await new Promise((r) => setTimeout(r, 20));
     controller.abort();
-    await expect(pending).rejects.toMatchObject({ code: "BOT_ABORTED" });
+    await expect(pending).rejects.toMatchObject({ code: "BOT_CLIENT_ABORTED" });
     expect(s.calls).toHaveLength(1);
   });
 });

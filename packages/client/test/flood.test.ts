@@ -119,7 +119,7 @@ describe("429 storms", () => {
         250,
       );
       expect(error).toBeInstanceOf(ApiError);
-      expect(error).toMatchObject({ code: "BOT_API_TOO_MANY_REQUESTS", retryAfter: 10 });
+      expect(error).toMatchObject({ code: "BOT_CLIENT_API_TOO_MANY_REQUESTS", retryAfter: 10 });
       // 10 s + 10 s waited; a third wait would make 30 s > 25 s.
       expect(attempts).toHaveLength(3);
       await c.close();
@@ -127,7 +127,7 @@ describe("429 storms", () => {
       const d = makeClient({ retry: { maxFloodAttempts: 2 } });
       await expect(
         settle(d.sendMessage({ chat_id: chats[1] as number, text: "y" }), 250),
-      ).rejects.toMatchObject({ code: "BOT_API_TOO_MANY_REQUESTS" });
+      ).rejects.toMatchObject({ code: "BOT_CLIENT_API_TOO_MANY_REQUESTS" });
       expect(attempts).toHaveLength(2);
     } finally {
       stop();
@@ -139,7 +139,7 @@ describe("bot-wide cool-downs", () => {
   it("holds every chat back after a 429 on a method without chat_id", async () => {
     const c = makeClient({ retry: false, cooldown: { spreadMs: 0 } });
     emu.inject({ method: "getMe", fault: { type: "flood", retryAfter: 5 } });
-    await expect(c.getMe()).rejects.toMatchObject({ code: "BOT_API_TOO_MANY_REQUESTS" });
+    await expect(c.getMe()).rejects.toMatchObject({ code: "BOT_CLIENT_API_TOO_MANY_REQUESTS" });
     const { attempts, stop } = recordAttempts();
     try {
       const sent = c.sendMessage({ chat_id: chats[3] as number, text: "later" });
@@ -164,7 +164,7 @@ describe("bot-wide cool-downs", () => {
     });
     for (const chat of flooded) {
       await expect(c.sendMessage({ chat_id: chat, text: "a" })).rejects.toMatchObject({
-        code: "BOT_API_TOO_MANY_REQUESTS",
+        code: "BOT_CLIENT_API_TOO_MANY_REQUESTS",
       });
     }
     const { attempts, stop } = recordAttempts();
@@ -192,7 +192,7 @@ describe("bot-wide cool-downs", () => {
     });
     for (const chat of flooded) {
       await expect(c.sendMessage({ chat_id: chat, text: "a" })).rejects.toMatchObject({
-        code: "BOT_API_TOO_MANY_REQUESTS",
+        code: "BOT_CLIENT_API_TOO_MANY_REQUESTS",
       });
     }
     await expect(c.sendMessage({ chat_id: chats[3] as number, text: "b" })).resolves.toMatchObject({
@@ -207,7 +207,7 @@ describe("bot-wide cool-downs", () => {
     const { attempts, stop } = recordAttempts();
     try {
       await expect(c.sendMessage({ chat_id: chats[0] as number, text: "x" })).rejects.toMatchObject(
-        { code: "BOT_API_TOO_MANY_REQUESTS", retryAfter: 60 },
+        { code: "BOT_CLIENT_API_TOO_MANY_REQUESTS", retryAfter: 60 },
       );
       expect(attempts).toEqual([]);
     } finally {
@@ -262,7 +262,7 @@ describe("a shared, asynchronous store", () => {
     try {
       emu.inject({ method: "sendMessage", fault: { type: "flood", retryAfter: 4 } });
       await expect(a.sendMessage({ chat_id: chats[0] as number, text: "a" })).rejects.toMatchObject(
-        { code: "BOT_API_TOO_MANY_REQUESTS" },
+        { code: "BOT_CLIENT_API_TOO_MANY_REQUESTS" },
       );
       expect(blocked).toEqual([`b7:cooldown:chat:${chats[0]}`]);
       const { attempts, stop } = recordAttempts();

@@ -142,7 +142,7 @@ describe("downloads", () => {
       await client.downloadTo("abc", dest);
       expect(await readFile(dest, "utf8")).toBe("remote file");
       await expect(client.download("missing")).rejects.toMatchObject({
-        code: "BOT_API_NOT_FOUND",
+        code: "BOT_CLIENT_API_NOT_FOUND",
         errorCode: 404,
       });
     } finally {

@@ -65,7 +65,7 @@ describe("transformers", () => {
       } catch (error) {
         if (
           error instanceof ApiError &&
-          error.code === "BOT_API_BAD_REQUEST" &&
+          error.code === "BOT_CLIENT_API_BAD_REQUEST" &&
           call.method === "getChat"
         ) {
           return next({ method: "getMe", params: undefined, options: call.options });
@@ -108,7 +108,7 @@ describe("diagnostics_channel", () => {
     ]);
     expect(responses.map((r) => [r.method, r.ok, r.code])).toEqual([
       ["sendMessage", true, undefined],
-      ["getChat", false, "BOT_API_BAD_REQUEST"],
+      ["getChat", false, "BOT_CLIENT_API_BAD_REQUEST"],
     ]);
     expect(responses.every((r) => typeof r.durationMs === "number" && r.durationMs >= 0)).toBe(
       true,
@@ -143,7 +143,7 @@ describe("interceptors", () => {
         body: { ok: false, error_code: 500, description: "Internal" },
       });
       await expect(bare.getChat({ chat_id: 1 })).rejects.toMatchObject({
-        code: "BOT_API_SERVER_ERROR",
+        code: "BOT_CLIENT_API_SERVER_ERROR",
       });
       expect(failing.calls).toHaveLength(3);
     } finally {

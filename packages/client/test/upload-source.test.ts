@@ -40,7 +40,7 @@ describe("a failing upload source never takes the process down", () => {
     ["500", 500],
     ["302", 302],
   ])(
-    "HTTP %s: the call rejects with BOT_UPLOAD_SOURCE_STATUS and the process lives on",
+    "HTTP %s: the call rejects with BOT_CLIENT_UPLOAD_SOURCE_STATUS and the process lives on",
     async (name, status) => {
       const run = await runScenario(name);
       expect(run.stderr).not.toMatch(/Unhandled|uncaught|RequestAbortedError/i);
@@ -48,7 +48,7 @@ describe("a failing upload source never takes the process down", () => {
       const outcome = JSON.parse(run.stdout.trim().split("\n").at(-1) as string);
       expect(outcome).toMatchObject({
         ok: false,
-        code: "BOT_UPLOAD_SOURCE_STATUS",
+        code: "BOT_CLIENT_UPLOAD_SOURCE_STATUS",
         status,
         sent: 0,
       });
@@ -113,7 +113,7 @@ describe("fromUrl(..., { upload: true }): addresses", () => {
         })
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(UploadSourceError);
-      expect(error).toMatchObject({ code: "BOT_UPLOAD_SOURCE_BLOCKED" });
+      expect(error).toMatchObject({ code: "BOT_CLIENT_UPLOAD_SOURCE_BLOCKED" });
     }
     expect(hits).toEqual([]);
     expect(sentMessages()).toBe(before);
@@ -128,7 +128,7 @@ describe("fromUrl(..., { upload: true }): addresses", () => {
         photo: InputFile.fromUrl(`http://localhost:${port}/a.jpg`, { upload: true }),
       })
       .catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: "BOT_UPLOAD_SOURCE_BLOCKED" });
+    expect(error).toMatchObject({ code: "BOT_CLIENT_UPLOAD_SOURCE_BLOCKED" });
     expect(hits).toEqual([]);
   });
 
@@ -139,7 +139,7 @@ describe("fromUrl(..., { upload: true }): addresses", () => {
     const error = await publicOnlyDispatcher()
       .request({ origin: base, path: "/a.jpg", method: "GET" })
       .catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: "BOT_UPLOAD_SOURCE_BLOCKED" });
+    expect(error).toMatchObject({ code: "BOT_CLIENT_UPLOAD_SOURCE_BLOCKED" });
     expect(hits).toEqual([]);
   });
 
@@ -206,7 +206,7 @@ describe("fromUrl(..., { upload: true }): size, signal and timeout", () => {
         photo: InputFile.fromUrl(`${base}/big.jpg`, { ...allow, maxBytes: 1000 }),
       })
       .catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: "BOT_UPLOAD_SOURCE_TOO_LARGE" });
+    expect(error).toMatchObject({ code: "BOT_CLIENT_UPLOAD_SOURCE_TOO_LARGE" });
     expect(sentMessages()).toBe(before);
   });
 
@@ -226,7 +226,7 @@ describe("fromUrl(..., { upload: true }): size, signal and timeout", () => {
         .catch((e: unknown) => e),
     );
     expect(error).toBeInstanceOf(UploadSourceError);
-    expect(codes(error)[0]).toBe("BOT_UPLOAD_SOURCE_TOO_LARGE");
+    expect(codes(error)[0]).toBe("BOT_CLIENT_UPLOAD_SOURCE_TOO_LARGE");
     expect(sentMessages()).toBe(before);
   });
 
@@ -242,7 +242,7 @@ describe("fromUrl(..., { upload: true }): size, signal and timeout", () => {
         )
         .catch((e: unknown) => e),
     );
-    expect(error).toMatchObject({ code: "BOT_ABORTED" });
+    expect(error).toMatchObject({ code: "BOT_CLIENT_ABORTED" });
   });
 
   it("gives up waiting for the source at the call's timeout", async () => {
@@ -255,7 +255,7 @@ describe("fromUrl(..., { upload: true }): size, signal and timeout", () => {
         )
         .catch((e: unknown) => e),
     );
-    expect(error).toMatchObject({ code: "BOT_TIMEOUT" });
+    expect(error).toMatchObject({ code: "BOT_CLIENT_TIMEOUT" });
   });
 });
 

@@ -168,7 +168,7 @@ describe("formatted text everywhere", () => {
   it("a formatted value with its own parse_mode is refused at run time with a typed error", async () => {
     alice.send("/conflict");
     const m = await alice.nextMessage({ timeoutMs: 5000 });
-    expect(m.text).toBe("conflict:BOT_FORMATTED_CONFLICT");
+    expect(m.text).toBe("conflict:BOT_TYPES_FORMATTED_CONFLICT");
   });
 });
 

@@ -6,6 +6,9 @@
  *
  * @module
  */
+
+import { type Brand, brand } from "./brand.js";
+import { TypesError } from "./errors.js";
 import type { MessageEntity, ParseMode } from "./generated/types.js";
 import { isInputFile } from "./input-file.js";
 
@@ -89,10 +92,13 @@ const TEXT_AS_MESSAGE: readonly [string, string] = ["entities", "parse_mode"];
 const TEXT_AS_FIELD: readonly [string, string] = ["text_entities", "text_parse_mode"];
 const MAX_DEPTH = 6;
 
-/** Thrown when a formatted value is combined with its own entities or parse mode. */
-export class FormattedConflictError extends TypeError {
+/**
+ * Thrown when a formatted value is combined with its own entities or parse mode (a
+ * `TypesError`, code `BOT_TYPES_FORMATTED_CONFLICT`).
+ */
+export class FormattedConflictError extends TypesError {
   /** A stable code to match on. */
-  readonly code = "BOT_FORMATTED_CONFLICT";
+  declare readonly code: "BOT_TYPES_FORMATTED_CONFLICT";
 
   /**
    * Creates the error.
@@ -102,11 +108,17 @@ export class FormattedConflictError extends TypeError {
    */
   constructor(field: string, other: string) {
     super(
+      "BOT_TYPES_FORMATTED_CONFLICT",
       `@bot/types: \`${field}\` holds formatted text, so \`${other}\` must be left out (it comes from the value)`,
     );
     this.name = "FormattedConflictError";
   }
 }
+// `instanceof` that survives duplicate installs.
+const FORMATTED_CONFLICT_ERROR: Brand<FormattedConflictError> = brand(
+  "@bot/types.FormattedConflictError",
+);
+FORMATTED_CONFLICT_ERROR.brandClass(FormattedConflictError);
 
 /**
  * Tells whether a value is a formatted text value (`{ text: string, entities? }` or

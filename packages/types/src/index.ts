@@ -12,6 +12,7 @@
  */
 
 export { type Brand, type BrandableClass, type BrandKey, brand } from "./brand.js";
+export { TypesError, type TypesErrorCode } from "./errors.js";
 export {
   type EntityFormatted,
   expandFormatted,

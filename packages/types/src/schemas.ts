@@ -8,6 +8,7 @@
  */
 import * as v from "valibot";
 import { type Brand, brand } from "./brand.js";
+import { TypesError } from "./errors.js";
 import { isCleanUpdate } from "./generated/guards.js";
 import { UpdateSchema } from "./generated/schemas.js";
 import type { Update } from "./generated/types.js";
@@ -26,18 +27,18 @@ export interface UpdateIssue {
 
 /**
  * The stable codes of {@link UpdateValidationError}:
- * - `BOT_INVALID_UPDATE`: a field has the wrong type or a required field is missing.
- * - `BOT_UPDATE_TOO_DEEP`: objects nest deeper than {@link MAX_OBJECT_DEPTH} levels (no real
+ * - `BOT_TYPES_INVALID_UPDATE`: a field has the wrong type or a required field is missing.
+ * - `BOT_TYPES_UPDATE_TOO_DEEP`: objects nest deeper than {@link MAX_OBJECT_DEPTH} levels (no real
  *   update does; the value was refused before it could exhaust the stack).
  *
  * Both mean "the sender's fault": a webhook answers them with 400.
  */
-export type UpdateValidationCode = "BOT_INVALID_UPDATE" | "BOT_UPDATE_TOO_DEEP";
+export type UpdateValidationCode = "BOT_TYPES_INVALID_UPDATE" | "BOT_TYPES_UPDATE_TOO_DEEP";
 
-/** Thrown by {@link parseUpdate} when an update does not match the schema. */
-export class UpdateValidationError extends Error {
+/** Thrown by {@link parseUpdate} when an update does not match the schema (a `TypesError`). */
+export class UpdateValidationError extends TypesError {
   /** A stable code to match on. */
-  readonly code: UpdateValidationCode;
+  declare readonly code: UpdateValidationCode;
   /** Every problem found. */
   readonly issues: readonly UpdateIssue[];
   /** The path of the first problem. */
@@ -45,13 +46,15 @@ export class UpdateValidationError extends Error {
 
   /**
    * @param issues The problems found; at least one.
-   * @param code What kind of problem; `BOT_INVALID_UPDATE` unless told.
+   * @param code What kind of problem; `BOT_TYPES_INVALID_UPDATE` unless told.
    */
-  constructor(issues: readonly UpdateIssue[], code: UpdateValidationCode = "BOT_INVALID_UPDATE") {
+  constructor(
+    issues: readonly UpdateIssue[],
+    code: UpdateValidationCode = "BOT_TYPES_INVALID_UPDATE",
+  ) {
     const first = issues[0] ?? { path: "", message: "invalid update" };
-    super(`Invalid update at ${first.path || "<root>"}: ${first.message}`);
+    super(code, `Invalid update at ${first.path || "<root>"}: ${first.message}`);
     this.name = "UpdateValidationError";
-    this.code = code;
     this.issues = issues;
     this.path = first.path;
   }
@@ -84,7 +87,7 @@ export type SafeParseUpdateResult =
  * Validates an untrusted value as an `Update` without throwing.
  *
  * The cost is linear in the size of the input, valid or not, and objects nested deeper
- * than {@link MAX_OBJECT_DEPTH} levels are refused with `BOT_UPDATE_TOO_DEEP`.
+ * than {@link MAX_OBJECT_DEPTH} levels are refused with `BOT_TYPES_UPDATE_TOO_DEEP`.
  *
  * @param input Any value, typically a parsed webhook body.
  * @returns The update, or an error naming the bad field.
@@ -101,7 +104,7 @@ export function safeParseUpdate(input: unknown): SafeParseUpdateResult {
     success: false,
     error: new UpdateValidationError(
       issues,
-      tooDeep ? "BOT_UPDATE_TOO_DEEP" : "BOT_INVALID_UPDATE",
+      tooDeep ? "BOT_TYPES_UPDATE_TOO_DEEP" : "BOT_TYPES_INVALID_UPDATE",
     ),
   };
 }

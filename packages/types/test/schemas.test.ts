@@ -171,7 +171,7 @@ describe("UpdateSchema: details", () => {
       caught = e;
     }
     expect(caught).toBeInstanceOf(UpdateValidationError);
-    expect((caught as UpdateValidationError).code).toBe("BOT_INVALID_UPDATE");
+    expect((caught as UpdateValidationError).code).toBe("BOT_TYPES_INVALID_UPDATE");
     expect((caught as UpdateValidationError).path).toBe("update_id");
     expect(new Error("x")).not.toBeInstanceOf(UpdateValidationError);
   });

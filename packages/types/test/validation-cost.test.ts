@@ -113,7 +113,7 @@ describe("validation cost is linear in the input (operations, not time)", () => 
     const { result, ops, values } = measure(update);
     expect(result.success).toBe(false);
     if (result.success) return;
-    expect(result.error.code).toBe("BOT_INVALID_UPDATE");
+    expect(result.error.code).toBe("BOT_TYPES_INVALID_UPDATE");
     expect(result.error.path).toBe(`message.${"reply_to_message.".repeat(16)}text`);
     expect(ops).toBeLessThanOrEqual(OPS_PER_VALUE * values);
   });
@@ -140,7 +140,7 @@ describe("validation cost is linear in the input (operations, not time)", () => 
           expect(ops).toBeLessThanOrEqual(OPS_PER_VALUE * values);
           expect(result.success).toBe(expectedPath === undefined);
           if (!result.success) {
-            expect(result.error.code).toBe("BOT_INVALID_UPDATE");
+            expect(result.error.code).toBe("BOT_TYPES_INVALID_UPDATE");
             expect(result.error.path.startsWith(expectedPath as string)).toBe(true);
           }
         },
@@ -182,13 +182,13 @@ describe(`objects nested deeper than MAX_OBJECT_DEPTH (${MAX_OBJECT_DEPTH})`, ()
     expect(safeParseUpdate(ok).success).toBe(true);
   });
 
-  it("refuses one level more with BOT_UPDATE_TOO_DEEP and the path of the deep object", () => {
+  it("refuses one level more with BOT_TYPES_UPDATE_TOO_DEEP and the path of the deep object", () => {
     const update = chain(replies(MAX_OBJECT_DEPTH - 2));
     expect(isCleanUpdate(update)).toBe(false);
     const { result, ops, values } = measure(update);
     expect(result.success).toBe(false);
     if (result.success) return;
-    expect(result.error.code).toBe("BOT_UPDATE_TOO_DEEP");
+    expect(result.error.code).toBe("BOT_TYPES_UPDATE_TOO_DEEP");
     expect(result.error.message).toContain(`deeper than ${MAX_OBJECT_DEPTH} levels`);
     // The object at level 33 is 32 keys below the update.
     expect(result.error.path.split(".")).toHaveLength(MAX_OBJECT_DEPTH);
@@ -207,7 +207,7 @@ describe(`objects nested deeper than MAX_OBJECT_DEPTH (${MAX_OBJECT_DEPTH})`, ()
     }).not.toThrow();
     expect(result?.success).toBe(false);
     if (result?.success !== false) return;
-    expect(result.error.code).toBe("BOT_UPDATE_TOO_DEEP");
+    expect(result.error.code).toBe("BOT_TYPES_UPDATE_TOO_DEEP");
   });
 });
 
@@ -218,7 +218,7 @@ describe("Integer fields are safe integers; update_id is not negative", () => {
       const result = safeParseUpdate({ update_id: bad });
       expect(result.success).toBe(false);
       if (result.success) return;
-      expect(result.error.code).toBe("BOT_INVALID_UPDATE");
+      expect(result.error.code).toBe("BOT_TYPES_INVALID_UPDATE");
       expect(result.error.path).toBe("update_id");
     });
   }
