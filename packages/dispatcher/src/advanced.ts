@@ -14,7 +14,6 @@
  *
  * @module
  */
-// biome-ignore-all assist/source/organizeImports: the exports are grouped by audience, not sorted
 
 // -- Webhook adapters and queues --
 export type { HandleUpdateOptions, WebhookReplySink } from "./core/context.js";

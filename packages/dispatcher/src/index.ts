@@ -8,7 +8,6 @@
  *
  * @module
  */
-// biome-ignore-all assist/source/organizeImports: the exports are grouped by audience, not sorted
 
 // -- Building a bot: the bot, routing, the context, errors --
 export type { BotInfo } from "./core/api.js";

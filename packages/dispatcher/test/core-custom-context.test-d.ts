@@ -24,6 +24,8 @@ describe("custom context: one pattern, no ceremony", () => {
       expectTypeOf((await ctx.chatData).count).toEqualTypeOf<number>();
       expectTypeOf((await ctx.session).step).toEqualTypeOf<string>();
     });
+    // the README's line
+    bot.on("message", async (ctx) => ctx.reply(`${ctx.shout} #${(await ctx.chatData).count}`));
   });
 
   it("flavors alone need no class", () => {

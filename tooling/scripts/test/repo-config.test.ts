@@ -100,6 +100,64 @@ describe("package manifests", () => {
   });
 });
 
+describe("the house rules of issue 12", () => {
+  const published = workspacePackages().filter(
+    (dir) => !JSON.parse(read(join(dir, "package.json"))).private,
+  );
+
+  it.each(published)(
+    "%s README links only to URLs and anchors (relative links break on npm)",
+    (dir) => {
+      const readme = read(join(dir, "README.md"));
+      const targets = [...readme.matchAll(/\]\(([^)\s]+)[^)]*\)/g)].map((m) => m[1] ?? "");
+      expect(targets.filter((t) => !/^(https?:\/\/|#)/.test(t))).toEqual([]);
+    },
+  );
+
+  it.each(published)(
+    "%s compiles with exactOptionalPropertyTypes and isolatedDeclarations",
+    (dir) => {
+      const tsconfig = JSON.parse(read(join(dir, "tsconfig.json")));
+      expect(tsconfig.extends).toBe("@bot/tsconfig/library.json");
+      expect(tsconfig.compilerOptions ?? {}).not.toHaveProperty("exactOptionalPropertyTypes");
+      expect(tsconfig.compilerOptions ?? {}).not.toHaveProperty("isolatedDeclarations");
+      const library = JSON.parse(read("tooling/tsconfig/library.json"));
+      expect(library.extends).toBe("./base.json");
+      expect(library.compilerOptions.isolatedDeclarations).toBe(true);
+      const base = JSON.parse(read("tooling/tsconfig/base.json"));
+      expect(base.compilerOptions.exactOptionalPropertyTypes).toBe(true);
+    },
+  );
+
+  it("Biome's import sorter is off for the entry points, whose exports are grouped by hand", () => {
+    const lint = JSON.parse(read("tooling/lint/base.json"));
+    const off = (lint.overrides as { includes: string[]; assist?: unknown }[])
+      .filter(
+        (o) =>
+          (o.assist as { actions?: { source?: { organizeImports?: string } } })?.actions?.source
+            ?.organizeImports === "off",
+      )
+      .flatMap((o) => o.includes);
+    const glob = (g: string) =>
+      new RegExp(
+        `^${g
+          .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+          .replace(/\*\*\//g, "\0")
+          .replace(/\*/g, "[^/]*")
+          .replace(/\0/g, "(.*/)?")}$`,
+      );
+    const entries = published.flatMap((dir) => {
+      const exports = JSON.parse(read(join(dir, "package.json"))).exports ?? {};
+      return Object.values(exports as Record<string, Record<string, string>>)
+        .map((e) => e["@bot/source"])
+        .filter((f): f is string => f !== undefined && /(^|\/)(index|advanced)\.ts$/.test(f))
+        .map((f) => join(dir, f));
+    });
+    expect(entries.length).toBeGreaterThan(published.length);
+    expect(entries.filter((f) => !off.some((g) => glob(g).test(f)))).toEqual([]);
+  });
+});
+
 describe("the example's Dockerfile", () => {
   const dockerfile = read("apps/example/Dockerfile");
   const from = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);
