@@ -32,6 +32,11 @@ export interface Script {
   readonly name: string;
   readonly source: string;
   readonly sha: string;
+  /**
+   * The same script run for many calls at once (see {@link batchable}): calls made in the same
+   * turn of the event loop are sent as one command on a single Redis.
+   */
+  readonly batch?: Script | undefined;
 }
 
 /**
@@ -45,14 +50,67 @@ export function script(name: string, source: string): Script {
   return { name, source, sha: createHash("sha1").update(source).digest("hex") };
 }
 
+/** Most calls one batched script runs (the rest go in the next command). */
+const BATCH_MAX = 64;
+
+/**
+ * Declares a Lua script that can also run as a batch: `body` is run once per call, with that
+ * call's `KEYS` and `ARGV`, after `prelude` (shared helpers, run once per command). The batch
+ * gets `KEYS` of all calls one after the other and `ARGV` = the number of calls, then per call
+ * its key and argument counts, then every call's arguments; it replies with one reply per call.
+ * The calls of one batch run one after another inside one script, so each sees what the ones
+ * before it wrote, exactly as separate scripts sent in that order would.
+ *
+ * @param name A name for errors and diagnostics.
+ * @param prelude Lua run once before the calls (local helpers).
+ * @param body The Lua of one call (it may `return`).
+ * @returns The script, with its batch form.
+ */
+export function batchable(name: string, prelude: string, body: string): Script {
+  // The batch runs `body` once per call as a function of where that call's keys and arguments
+  // start in KEYS and ARGV (no table per call): `KEYS[i]` becomes `KEYS[ko + i]`, `#KEYS` the
+  // call's key count, and the same for ARGV.
+  const relative = body
+    .replace(/#KEYS\b/g, "nk")
+    .replace(/#ARGV\b/g, "na")
+    .replace(/\bKEYS\[/g, "KEYS[ko + ")
+    .replace(/\bARGV\[/g, "ARGV[ao + ");
+  const batch = script(
+    `${name} (batch)`,
+    `${prelude}
+local function one(ko, nk, ao, na)
+${relative}
+end
+local n = tonumber(ARGV[1])
+local out, ko, ao = {}, 0, 1 + 2 * n
+for r = 1, n do
+  local nk, na = tonumber(ARGV[2 * r]), tonumber(ARGV[2 * r + 1])
+  out[r] = one(ko, nk, ao, na)
+  ko, ao = ko + nk, ao + na
+end
+return out`,
+  );
+  return { ...script(name, `${prelude}\n${body}`), batch };
+}
+
+/** Calls of one batchable script waiting for the next flush. */
+interface Queued {
+  readonly keys: readonly string[];
+  readonly argv: readonly string[];
+  readonly resolve: (reply: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
 const isCluster = (c: RedisClientLike): c is NodeRedisCluster => "masters" in c;
 
 /** Whether an error is a reply from Redis (it answered), not a transport failure. */
 function isReply(error: unknown): error is Error {
-  return (
-    error instanceof Error &&
-    (error.constructor.name === "ErrorReply" || error.name === "ErrorReply")
-  );
+  if (!(error instanceof Error)) return false;
+  // node-redis 5 throws `ErrorReply`; 6 throws its subclasses `SimpleError` and `BlobError`.
+  for (let c: unknown = error.constructor; typeof c === "function"; c = Object.getPrototypeOf(c)) {
+    if ((c as { name?: string }).name === "ErrorReply") return true;
+  }
+  return error.name === "ErrorReply";
 }
 
 /** Sends commands with a deadline and maps failures to typed errors. */
@@ -157,7 +215,61 @@ export class Commander {
    * @param argv Its arguments.
    * @returns The script's reply.
    */
-  async run(s: Script, keys: readonly string[], argv: readonly string[]): Promise<unknown> {
+  run(s: Script, keys: readonly string[], argv: readonly string[]): Promise<unknown> {
+    // On a Cluster the calls' keys may live in different slots: each is its own command.
+    if (s.batch === undefined || this.#cluster) return this.#eval(s, keys, argv);
+    return new Promise((resolve, reject) => {
+      let queue = this.#batches.get(s);
+      if (queue === undefined) {
+        queue = [];
+        this.#batches.set(s, queue);
+      }
+      queue.push({ keys, argv, resolve, reject });
+      if (!this.#flushing) {
+        this.#flushing = true;
+        // after the promise jobs of this turn: every call they make joins the batch
+        process.nextTick(() => this.#flush());
+      }
+    });
+  }
+
+  #batches = new Map<Script, Queued[]>();
+  #flushing = false;
+
+  /** Sends every queued call: alone as its script, or many as one batch command. */
+  #flush(): void {
+    this.#flushing = false;
+    const batches = this.#batches;
+    this.#batches = new Map();
+    for (const [s, queue] of batches) {
+      for (let start = 0; start < queue.length; start += BATCH_MAX) {
+        const calls = queue.slice(start, start + BATCH_MAX);
+        if (calls.length === 1) {
+          const [c] = calls as [Queued];
+          this.#eval(s, c.keys, c.argv).then(c.resolve, c.reject);
+          continue;
+        }
+        const keys: string[] = [];
+        const argv: string[] = [String(calls.length)];
+        for (const c of calls) {
+          argv.push(String(c.keys.length), String(c.argv.length));
+          for (const k of c.keys) keys.push(k);
+        }
+        for (const c of calls) for (const a of c.argv) argv.push(a);
+        this.#eval(s.batch as Script, keys, argv).then(
+          (replies) => {
+            const list = replies as unknown[];
+            calls.forEach((c, i) => c.resolve(list[i]));
+          },
+          (error: unknown) => {
+            for (const c of calls) c.reject(error);
+          },
+        );
+      }
+    }
+  }
+
+  async #eval(s: Script, keys: readonly string[], argv: readonly string[]): Promise<unknown> {
     const tail = [String(keys.length), ...keys, ...argv];
     try {
       return await this.send(["EVALSHA", s.sha, ...tail], keys[0]);

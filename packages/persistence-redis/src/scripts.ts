@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { type Script, script } from "./commander.js";
+import { batchable, type Script, script } from "./commander.js";
 
 /**
  * Shared Lua helpers: a lazy clock (`TIME` only when needed), the state of a key (one `HMGET`),
@@ -86,28 +86,28 @@ end
 `;
 
 /** Returns `{json, version}`, or an empty array when absent or expired. */
-export const GET: Script = script(
+export const GET: Script = batchable(
   "get",
-  `${LIB}
-local h = redis.call('HMGET', KEYS[1], 'v', 'r', 'e')
+  LIB,
+  `local h = redis.call('HMGET', KEYS[1], 'v', 'r', 'e')
 if h[1] and h[2] and (not h[3] or tonumber(h[3]) > now()) then return {h[1], h[2]} end
 return {}`,
 );
 
 /** ARGV: json, version, ttl ('' for none). Always writes (a lock on the key stays). */
-export const SET: Script = script(
+export const SET: Script = batchable(
   "set",
-  `${LIB}
-local s = state(KEYS[1])
+  LIB,
+  `local s = state(KEYS[1])
 store(KEYS[1], s, ARGV[1], ARGV[2], ARGV[3], false)
 return 1`,
 );
 
 /** ARGV: expected version ('' = must be absent), json, version, ttl. Returns 1 when written. */
-export const COMPARE_AND_SET: Script = script(
+export const COMPARE_AND_SET: Script = batchable(
   "compareAndSet",
-  `${LIB}
-local s = state(KEYS[1])
+  LIB,
+  `local s = state(KEYS[1])
 if ARGV[1] == '' then
   if s.r then return 0 end
 elseif s.r ~= ARGV[1] then
@@ -118,20 +118,20 @@ return 1`,
 );
 
 /** ARGV: json, version, ttl. Returns 1 when written, 0 when the key has a value. */
-export const SET_IF_ABSENT: Script = script(
+export const SET_IF_ABSENT: Script = batchable(
   "setIfAbsent",
-  `${LIB}
-local s = state(KEYS[1])
+  LIB,
+  `local s = state(KEYS[1])
 if s.r then return 0 end
 store(KEYS[1], s, ARGV[1], ARGV[2], ARGV[3], false)
 return 1`,
 );
 
 /** Deletes the value (a lock on the key stays). Returns 1 when there was one. */
-export const DELETE: Script = script(
+export const DELETE: Script = batchable(
   "delete",
-  `${LIB}
-local s = state(KEYS[1])
+  LIB,
+  `local s = state(KEYS[1])
 if not s.r then return 0 end
 remove(KEYS[1], s, false)
 return 1`,
@@ -142,10 +142,10 @@ return 1`,
  * is held, else `{token, v1, r1, v2, r2, ...}`. The token is at least the Redis clock in
  * microseconds and above every key's fence, so it grows even across a key that was deleted.
  */
-export const LOCK: Script = script(
+export const LOCK: Script = batchable(
   "lock",
-  `${LIB}
-local n = #KEYS
+  LIB,
+  `local n = #KEYS
 local st = {}
 for i = 1, n do
   local s = state(KEYS[i], true)
@@ -180,10 +180,10 @@ return 1`,
 );
 
 /** KEYS: keys. ARGV: holder id, ttl ms. Returns 1, or 0 when the lease is no longer held. */
-export const EXTEND: Script = script(
+export const EXTEND: Script = batchable(
   "extend",
-  `${LIB}
-local st = {}
+  LIB,
+  `local st = {}
 for i = 1, #KEYS do
   local s = state(KEYS[i])
   if s.o ~= ARGV[1] or s.x == 0 then return 0 end
@@ -199,10 +199,10 @@ return 1`,
 );
 
 /** KEYS: keys. ARGV: holder id. Frees the keys this holder still holds; returns how many. */
-export const RELEASE: Script = script(
+export const RELEASE: Script = batchable(
   "release",
-  `${LIB}
-local n = 0
+  LIB,
+  `local n = 0
 for i = 1, #KEYS do
   local s = state(KEYS[i])
   if s.o == ARGV[1] and s.x > 0 then
@@ -220,10 +220,10 @@ return n`,
  * version, ttl ('' = none). Returns `{-1}` when the lease is lost, `{0, j}` when write j's
  * version does not match (nothing written), `{1}` after writing.
  */
-export const COMMIT: Script = script(
+export const COMMIT: Script = batchable(
   "commit",
-  `${LIB}
-local holder = ARGV[1]
+  LIB,
+  `local holder = ARGV[1]
 local rel = ARGV[2] == '1'
 local w = (#ARGV - 3) / 6
 local m = #KEYS
