@@ -175,7 +175,7 @@ function checkLock(keys: readonly string[], options: StorageLockOptions): void {
   const badKeys = (what: string) =>
     new RuntimeError("STORAGE_INVALID_KEY", `@bot/persistence-redis: lock ${what}`);
   if (!Array.isArray(keys) || keys.length === 0) throw badKeys("needs at least one key");
-  if (new Set(keys).size !== keys.length) throw badKeys("keys must be distinct");
+  if (keys.length > 1 && new Set(keys).size !== keys.length) throw badKeys("keys must be distinct");
   for (const k of keys) {
     if (typeof k !== "string" || k.length === 0)
       throw new RuntimeError(
@@ -214,6 +214,7 @@ export class RedisLocks {
    */
   async lock(keys: readonly string[], options: StorageLockOptions): Promise<StorageLease> {
     checkLock(keys, options);
+    if (this.#hash && !this.#host.cluster) return this.#lockOne(keys, options);
     const host = this.#host;
     const holder = `${holderBase}${(++holders).toString(36)}`;
     const ttl = String(Math.ceil(options.ttlMs));
@@ -286,11 +287,53 @@ export class RedisLocks {
     );
   }
 
+  /**
+   * {@link RedisLocks.lock} on a single Redis in the hash layout (the sessions' path): all keys
+   * in one script, retried as a whole while any is held; no sorting needed (all or nothing).
+   */
+  async #lockOne(keys: readonly string[], options: StorageLockOptions): Promise<StorageLease> {
+    const host = this.#host;
+    const holder = `${holderBase}${(++holders).toString(36)}`;
+    const argv = [holder, String(Math.ceil(options.ttlMs)), "1"];
+    const redisKeys = keys.length === 1 ? [host.key(keys[0] as string)] : keys.map((k) => host.key(k));
+    const deadline = performance.now() + options.waitMs;
+    let pause = 2;
+    for (;;) {
+      let reply: (string | number | null)[];
+      try {
+        reply = (await host.run(LOCK, redisKeys, argv)) as (string | number | null)[];
+      } catch (error) {
+        // See `lock`: a script sent into a hung connection may still run; release after it.
+        void host.run(RELEASE, redisKeys, [holder]).catch(() => 0);
+        throw error;
+      }
+      const token = Number(reply[0]);
+      if (token > 0) {
+        const entries: (StorageEntry | undefined)[] = [];
+        for (let i = 0; i < keys.length; i++) {
+          const json = reply[2 * i + 1];
+          const version = reply[2 * i + 2];
+          entries.push(
+            typeof json === "string" && typeof version === "string"
+              ? { value: host.parse(keys[i] as string, json), version }
+              : undefined,
+          );
+        }
+        return this.#lease(keys, holder, token, entries, redisKeys);
+      }
+      const left = deadline - performance.now();
+      if (left <= 0) throw new LockTimeoutError(keys, options.waitMs);
+      await sleep(Math.min(left, pause * (0.5 + Math.random())), options.signal);
+      pause = Math.min(pause * 2, 25);
+    }
+  }
+
   #lease(
     keys: readonly string[],
     holder: string,
     token: number,
     entries: ReadonlyArray<StorageEntry | undefined>,
+    redisKeys?: readonly string[],
   ): StorageLease {
     const host = this.#host;
     const perNode = (): string[][] => (host.cluster ? keys.map((k) => [k]) : [[...keys]]);
@@ -312,7 +355,10 @@ export class RedisLocks {
           if (ok !== 1) throw new LeaseLostError(keys);
         }
       },
-      commit: (writes, options) => this.#commit(keys, holder, writes, options?.release === true),
+      commit: (writes, options) =>
+        redisKeys !== undefined
+          ? this.#commitOne(keys, redisKeys, holder, writes, options?.release === true)
+          : this.#commit(keys, holder, writes, options?.release === true),
       release: async () => (await this.#release(keys, holder)) > 0,
     };
   }
@@ -327,6 +373,50 @@ export class RedisLocks {
       );
     }
     return n;
+  }
+
+  /** {@link RedisLocks.#commit} of a {@link RedisLocks.#lockOne} lease: one script. */
+  async #commitOne(
+    keys: readonly string[],
+    redisKeys: readonly string[],
+    holder: string,
+    writes: readonly StorageLeaseWrite[],
+    release: boolean,
+  ): Promise<StorageCommitResult> {
+    const host = this.#host;
+    const argv = [holder, release ? "1" : "0", "1"];
+    const versions: (string | undefined)[] = [];
+    for (let j = 0; j < writes.length; j++) {
+      const w = writes[j] as StorageLeaseWrite;
+      const at = keys.indexOf(w.key);
+      let twice = false;
+      for (let i = 0; i < j; i++) if ((writes[i] as StorageLeaseWrite).key === w.key) twice = true;
+      if (at < 0 || twice)
+        throw new RuntimeError(
+          "STORAGE_INVALID_VALUE",
+          "@bot/persistence-redis: a commit may write each key of its lease once",
+        );
+      if ("delete" in w && w.delete === true) {
+        versions.push(undefined);
+        argv.push(String(at + 1), "d", w.expectedVersion ?? "", "", "", "");
+        continue;
+      }
+      const version = host.version();
+      versions.push(version);
+      argv.push(
+        String(at + 1),
+        "s",
+        w.expectedVersion ?? "",
+        host.serialise(w.key, (w as { value: unknown }).value),
+        version,
+        host.ttl((w as { ttlMs?: number }).ttlMs),
+      );
+    }
+    const r = (await host.run(COMMIT, redisKeys, argv)) as number[];
+    if (Number(r[0]) === -1) throw new LeaseLostError(keys);
+    if (Number(r[0]) === 0)
+      return { ok: false, conflict: (writes[Number(r[1]) - 1] as StorageLeaseWrite).key };
+    return { ok: true, versions };
   }
 
   async #commit(

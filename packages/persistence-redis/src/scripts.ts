@@ -148,23 +148,30 @@ export const LOCK: Script = batchable(
   `local n = #KEYS
 local st = {}
 for i = 1, n do
-  local s = state(KEYS[i], true)
-  if s.x > 0 then return {0} end
-  st[i] = s
+  local h = redis.call('HMGET', KEYS[i], 'x', 'r', 'e', 'f', 'v')
+  if h[1] and h[1] ~= '0' and tonumber(h[1]) > now() then return {0} end
+  st[i] = h
 end
 clock()
 local t = math.max(tonumber(ARGV[3]), _us)
 for i = 1, n do
-  if st[i].f >= t then t = st[i].f + 1 end
+  local f = st[i][4]
+  if f then
+    f = tonumber(f)
+    if f >= t then t = f + 1 end
+  end
 end
 local x = now() + tonumber(ARGV[2])
 local out = {t}
 for i = 1, n do
-  local k, s = KEYS[i], st[i]
+  local k, h = KEYS[i], st[i]
+  local e = h[3] and tonumber(h[3]) or false
+  local live = h[2] and (not e or e > now())
   redis.call('HSET', k, 'o', ARGV[1], 'x', x, 'f', t)
-  if not (s.r and s.bare) then redis.call('PEXPIREAT', k, math.max(x, s.e or 0)) end
-  out[2 * i] = s.v
-  out[2 * i + 1] = s.r
+  -- a value without TTL keeps its key forever: nothing to extend
+  if not (h[2] and not e) then redis.call('PEXPIREAT', k, math.max(x, e or 0)) end
+  out[2 * i] = live and h[5] or false
+  out[2 * i + 1] = live and h[2] or false
 end
 return out`,
 );
@@ -229,9 +236,17 @@ local w = (#ARGV - 3) / 6
 local m = #KEYS
 local st = {}
 for i = 1, m do
-  local s = state(KEYS[i])
-  if s.o ~= holder or s.x == 0 then return {-1} end
-  st[i] = s
+  local h = redis.call('HMGET', KEYS[i], 'o', 'x', 'r', 'e')
+  if h[1] ~= holder or not h[2] or h[2] == '0' then return {-1} end
+  local x = tonumber(h[2])
+  if x <= now() then return {-1} end
+  local e = h[4] and tonumber(h[4]) or false
+  st[i] = {
+    r = (h[3] and (not e or e > now())) and h[3] or false,
+    e = e,
+    x = x,
+    bare = (h[3] and not e) and true or false,
+  }
 end
 local function release()
   if rel then for i = 1, m do unlock(KEYS[i], st[i]) end end
