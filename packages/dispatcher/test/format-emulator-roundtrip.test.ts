@@ -6,7 +6,7 @@ import { createEmulator, type Emulator } from "@bot/emulator";
 import type { MessageEntity, User } from "@bot/types";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FormattedText, html, md, toHtml } from "../src/index.js";
+import { FormattedText, html, type MarkupText, md, toHtml } from "../src/index.js";
 
 let emu: Emulator;
 let token: string;
@@ -83,13 +83,16 @@ interface Span {
 }
 
 /** A tree of entities that nest as Telegram allows (styles nest, code/pre contain nothing, quotes do not nest). */
-const spans = (size: number): fc.Arbitrary<Span[]> =>
+const spans = (
+  size: number,
+  kinds: readonly Kind[] = [...STYLES, ...LEAVES, ...LINKS, ...QUOTES],
+): fc.Arbitrary<Span[]> =>
   fc
     .array(
       fc.record({
         a: fc.nat(size),
         b: fc.nat(size),
-        kind: fc.constantFrom(...STYLES, ...LEAVES, ...LINKS, ...QUOTES),
+        kind: fc.constantFrom(...kinds),
         extra: fc.nat(1_000_000),
       }),
       { maxLength: 8 },
@@ -155,23 +158,90 @@ function entityOf(s: Span, offsets: number[]): MessageEntity {
   }
 }
 
-const formatted = fc
-  .array(unit, { minLength: 1, maxLength: 40 })
-  .chain((units) => spans(units.length).map((forest) => ({ units, forest })))
-  .map(({ units, forest }) => {
-    const all = ["A", ...units];
-    const offsets: number[] = [0];
-    for (const u of all) offsets.push((offsets.at(-1) as number) + u.length);
-    const entities: MessageEntity[] = [];
-    const walk = (f: Span[]): void => {
-      for (const s of f) {
-        entities.push(entityOf({ ...s, from: s.from + 1, to: s.to + 1 }, offsets));
-        walk(s.children);
-      }
-    };
-    walk(forest);
-    return new FormattedText(all.join(""), entities);
-  });
+/** Random text with a random entity tree: the units, the tree (by unit index) and its `FormattedText`. */
+const documents = (kinds?: readonly Kind[]) =>
+  fc
+    .array(unit, { minLength: 1, maxLength: 40 })
+    .chain((units) => spans(units.length, kinds).map((forest) => ({ units, forest })))
+    .map(({ units, forest }) => {
+      const all = ["A", ...units];
+      const offsets: number[] = [0];
+      for (const u of all) offsets.push((offsets.at(-1) as number) + u.length);
+      const shift = (f: Span[]): Span[] =>
+        f.map((s) => ({ ...s, from: s.from + 1, to: s.to + 1, children: shift(s.children) }));
+      const tree = shift(forest);
+      const entities: MessageEntity[] = [];
+      const walk = (f: Span[]): void => {
+        for (const s of f) {
+          entities.push(entityOf(s, offsets));
+          walk(s.children);
+        }
+      };
+      walk(tree);
+      return { units: all, tree, f: new FormattedText(all.join(""), entities) };
+    });
+const formatted = documents().map((d) => d.f);
+
+type Md = MarkupText<"MarkdownV2">;
+const join = (parts: readonly Md[]): Md => parts.reduce((a, b) => md`${a}${b}`, md``);
+const PRE: Record<string, (code: string) => Md> = {
+  js: (c) => md`\`\`\`js\n${c}\`\`\``,
+  "c++": (c) => md`\`\`\`c++\n${c}\`\`\``,
+  "py-3": (c) => md`\`\`\`py-3\n${c}\`\`\``,
+};
+
+/**
+ * Renders a document with nothing but the `md` template: every piece of text is an interpolated
+ * (escaped) value, every entity a template around its rendered children.
+ */
+function toMd(units: readonly string[], tree: readonly Span[], offsets: number[]): Md {
+  const render = (from: number, to: number, children: readonly Span[]): Md => {
+    const parts: Md[] = [];
+    let at = from;
+    for (const s of [...children].sort((a, b) => a.from - b.from)) {
+      if (s.from > at) parts.push(md`${units.slice(at, s.from).join("")}`);
+      parts.push(wrap(s, render(s.from, s.to, s.children), units.slice(s.from, s.to).join("")));
+      at = s.to;
+    }
+    if (to > at) parts.push(md`${units.slice(at, to).join("")}`);
+    return join(parts);
+  };
+  const wrap = (s: Span, inner: Md, text: string): Md => {
+    const e = entityOf(s, offsets);
+    switch (e.type) {
+      case "bold":
+        return md`*${inner}*`;
+      case "italic":
+        // "\r" (ignored by Telegram) keeps `_` and `__` apart, as Telegram's docs prescribe
+        return md`_\r${inner}_\r`;
+      case "underline":
+        return md`__\r${inner}__\r`;
+      case "strikethrough":
+        return md`~${inner}~`;
+      case "spoiler":
+        return md`||${inner}||`;
+      case "code":
+        return md`\`${text}\``;
+      case "pre":
+        return e.language === undefined
+          ? md`\`\`\`\n${text}\`\`\``
+          : (PRE[e.language] as (c: string) => Md)(text);
+      case "text_link":
+        return md`[${inner}](${e.url ?? ""})`;
+      case "text_mention":
+        return md`[${inner}](tg://user?id=${e.user?.id ?? 0})`;
+      case "custom_emoji":
+        return md`![${inner}](tg://emoji?id=${e.custom_emoji_id ?? ""})`;
+      case "date_time":
+        return e.date_time_format === undefined
+          ? md`![${inner}](tg://time?unix=${e.unix_time ?? 0})`
+          : md`![${inner}](tg://time?unix=${e.unix_time ?? 0}&format=${e.date_time_format})`;
+      default:
+        throw new Error(`no MarkdownV2 form for ${e.type}`);
+    }
+  };
+  return render(0, units.length, tree);
+}
 
 describe("markup round trip through the emulator", () => {
   it("toHtml gives back the same entities as sending them directly (property)", async () => {
@@ -184,6 +254,26 @@ describe("markup round trip through the emulator", () => {
         ]);
         expect(viaHtml.text).toBe(direct.text);
         expect(normal(viaHtml.entities)).toEqual(normal(direct.entities));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("the md template gives back the same entities as sending them directly (property)", async () => {
+    // Block quotes are left out: in MarkdownV2 they are whole lines, so an arbitrary range has
+    // no MarkdownV2 form (the emulator's own tests cover `>` and `**>` quotes).
+    const kinds = [...STYLES, ...LEAVES, ...LINKS];
+    await fc.assert(
+      fc.asyncProperty(documents(kinds), async ({ units, tree, f }) => {
+        const offsets: number[] = [0];
+        for (const u of units) offsets.push((offsets.at(-1) as number) + u.length);
+        const markup = toMd(units, tree, offsets);
+        const [viaMd, direct] = await Promise.all([
+          send({ text: markup.text, parse_mode: markup.parse_mode }),
+          send({ text: f.text, entities: f.entities }),
+        ]);
+        expect(viaMd.text).toBe(direct.text);
+        expect(normal(viaMd.entities)).toEqual(normal(direct.entities));
       }),
       { numRuns: 300 },
     );

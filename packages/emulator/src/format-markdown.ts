@@ -55,7 +55,8 @@ const byteOffset = (input: string, index: number): number =>
  * `(...)` only `)` and `\` must be; elsewhere the 18 characters `_*[]()~\`>#+-=|{}.!` must be.
  * Supports bold, italic, underline, strikethrough, spoiler, inline links (a `tg://user?id=`
  * link becomes a `text_mention`), custom emoji and date-time `![...](tg://...)`, code, pre with
- * a language, and block quotes (`>` lines, `**>` ... `||` for an expandable one).
+ * a language, and block quotes (`>` lines, `**>` ... `||` for an expandable one). A `\r`
+ * outside code, pre and URLs is ignored, so it can separate marks (`___a_\r__`).
  *
  * @param input The marked-up text.
  * @param resolve Looks up the user of a `tg://user?id=` link.
@@ -117,6 +118,11 @@ export function parseMarkdownV2(input: string, resolve?: MentionResolver): Forma
       if (quote !== undefined && input[i + 1] !== ">" && !input.startsWith("**>", i + 1))
         closeQuote();
       text += ch;
+      i++;
+      continue;
+    }
+    if (ch === "\r") {
+      // Ignored, as Telegram documents: `___italic underline_\r__` separates the marks.
       i++;
       continue;
     }

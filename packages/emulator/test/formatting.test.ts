@@ -59,6 +59,21 @@ describe("MarkdownV2", () => {
     ]);
   });
 
+  it("ignores \\r, as Telegram documents, so it can separate _ from __", () => {
+    expect(parseMarkdownV2("___italic underline_\r__")).toEqual({
+      text: "italic underline",
+      entities: [
+        { type: "underline", offset: 0, length: 16 },
+        { type: "italic", offset: 0, length: 16 },
+      ],
+    });
+    expect(parseMarkdownV2("_\r__a__\r_\r").entities).toEqual([
+      { type: "italic", offset: 0, length: 1 },
+      { type: "underline", offset: 0, length: 1 },
+    ]);
+    expect(parseMarkdownV2("a\r\nb").text).toBe("a\nb");
+  });
+
   it("refuses partially overlapping marks", () => {
     rejects(() => parseMarkdownV2("*a _b* c_"), /Can't find end/);
   });
