@@ -26,6 +26,12 @@ export interface FakeApi {
 /**
  * Starts a fake Bot API server that answers every call with `ok: true`.
  *
+ * It stays beside `@bot/emulator` for one job: the request-shape tests of the context
+ * shortcuts in `core-context.test.ts`, which hand-built updates of kinds the emulator does not
+ * implement (business connections, inline messages, reactions, chat join requests, made-up
+ * file ids) and check the exact parameters each shortcut sends. Everything the emulator can
+ * serve runs against it (`core-formatted.test.ts`, `readme-bot.test.ts`, `core-bot.test.ts`).
+ *
  * @param answer Optional results by method.
  * @returns The server's client and the calls it saw.
  */
