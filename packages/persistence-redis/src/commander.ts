@@ -259,7 +259,7 @@ export class Commander {
         this.#eval(s.batch as Script, keys, argv).then(
           (replies) => {
             const list = replies as unknown[];
-            calls.forEach((c, i) => c.resolve(list[i]));
+            for (let i = 0; i < calls.length; i++) (calls[i] as Queued).resolve(list[i]);
           },
           (error: unknown) => {
             for (const c of calls) c.reject(error);

@@ -295,7 +295,8 @@ export class RedisLocks {
     const host = this.#host;
     const holder = `${holderBase}${(++holders).toString(36)}`;
     const argv = [holder, String(Math.ceil(options.ttlMs)), "1"];
-    const redisKeys = keys.length === 1 ? [host.key(keys[0] as string)] : keys.map((k) => host.key(k));
+    const redisKeys =
+      keys.length === 1 ? [host.key(keys[0] as string)] : keys.map((k) => host.key(k));
     const deadline = performance.now() + options.waitMs;
     let pause = 2;
     for (;;) {

@@ -8,7 +8,9 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function setup(name: string): Promise<{ client: TestClient; storage: RedisStorage; prefix: string }> {
+async function setup(
+  name: string,
+): Promise<{ client: TestClient; storage: RedisStorage; prefix: string }> {
   const client = await connect();
   const prefix = uniquePrefix(name);
   cleanups.push(async () => {
@@ -22,7 +24,8 @@ async function setup(name: string): Promise<{ client: TestClient; storage: Redis
 async function calls(client: TestClient): Promise<Map<string, number>> {
   const info = await client.info("commandstats");
   const out = new Map<string, number>();
-  for (const m of info.matchAll(/^cmdstat_(\w+):calls=(\d+)/gm)) out.set(m[1] as string, Number(m[2]));
+  for (const m of info.matchAll(/^cmdstat_(\w+):calls=(\d+)/gm))
+    out.set(m[1] as string, Number(m[2]));
   return out;
 }
 
@@ -50,7 +53,11 @@ describe("scripts called in the same turn", () => {
       const lease = await storage.lock(keys, { ttlMs: 5_000, waitMs: 5_000 });
       const writes = lease.keys.map((key, i) => {
         const entry = lease.entries[i] as { value: { n: number }; version: string } | undefined;
-        return { key, expectedVersion: entry?.version ?? null, value: { n: (entry?.value.n ?? 0) + 1 } };
+        return {
+          key,
+          expectedVersion: entry?.version ?? null,
+          value: { n: (entry?.value.n ?? 0) + 1 },
+        };
       });
       const outcome = await lease.commit(writes, { release: true });
       expect(outcome.ok).toBe(true);
