@@ -24,7 +24,7 @@ import {
   session,
   type Trigger,
 } from "@bot/dispatcher";
-import { reportToBot, storageKey } from "@bot/dispatcher/advanced";
+import { type Brand, brand, reportToBot, storageKey } from "@bot/dispatcher/advanced";
 
 /** Returned by a handler: the conversation ends (its state and data are deleted). */
 export const END: unique symbol = Symbol("@bot/conversations.END");
@@ -196,7 +196,7 @@ export function jobsTimeouts(jobs: JobsLike): ConversationTimeouts {
     const fire = fires.get(payload?.conversation);
     if (fire === undefined) {
       throw new ConversationError(
-        "CONVERSATION_INVALID_OPTIONS",
+        "BOT_CONVERSATIONS_INVALID_OPTIONS",
         `@bot/conversations: no conversation "${String(payload?.conversation)}" uses these timeouts in this process`,
       );
     }
@@ -261,7 +261,7 @@ export interface ConversationOptions<C, S extends string, D extends object> {
   /**
    * An update the active state does not take (no state handler, no fallback): `"pass"` (default)
    * hands it to the next middleware and stays; `"error"` stays and throws
-   * `CONVERSATION_UNMATCHED` (reaches `bot.catch`).
+   * `BOT_CONVERSATIONS_UNMATCHED` (reaches `bot.catch`).
    */
   readonly unmatched?: UnmatchedPolicy | undefined;
   /**
@@ -284,22 +284,46 @@ export interface ConversationOptions<C, S extends string, D extends object> {
 
 /** Codes of {@link ConversationError}. */
 export type ConversationErrorCode =
-  | "CONVERSATION_INVALID_OPTIONS"
-  | "CONVERSATION_UNKNOWN_STATE"
-  | "CONVERSATION_UNMATCHED"
-  | "CONVERSATION_TIMEOUT_FAILED"
-  | "CONVERSATION_INVALID_CALL";
+  | "BOT_CONVERSATIONS_INVALID_OPTIONS"
+  | "BOT_CONVERSATIONS_UNKNOWN_STATE"
+  | "BOT_CONVERSATIONS_UNMATCHED"
+  | "BOT_CONVERSATIONS_TIMEOUT_FAILED"
+  | "BOT_CONVERSATIONS_INVALID_CALL";
 
-/** Errors of this package. */
+/**
+ * The error of `@bot/conversations`; match on `code`. `instanceof` and
+ * {@link ConversationError.is} work across duplicate installs through the brand
+ * `Symbol.for("@bot/conversations.ConversationError")`.
+ */
 export class ConversationError extends Error {
   /** What went wrong. */
   readonly code: ConversationErrorCode;
+
+  /**
+   * Creates an error.
+   *
+   * @param code The stable code.
+   * @param message What happened.
+   * @param options The cause, if any.
+   */
   constructor(code: ConversationErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = "ConversationError";
     this.code = code;
   }
+
+  /**
+   * Tells whether a value is a `ConversationError`, also from another copy of this package.
+   *
+   * @param value Any value.
+   * @returns `true` for a `ConversationError`.
+   */
+  static is(value: unknown): value is ConversationError {
+    return CONVERSATION_ERROR.is(value);
+  }
 }
+const CONVERSATION_ERROR: Brand<ConversationError> = brand("@bot/conversations.ConversationError");
+CONVERSATION_ERROR.brandClass(ConversationError);
 
 /** The `diagnostics_channel` name of transitions: `{ type: "transition", name, key, from, to, ... }`. */
 export const CONVERSATIONS_CHANNEL = "@bot/conversations";
@@ -489,7 +513,7 @@ function exited(view: ConversationState): boolean {
 
 function unknownState(name: string, value: string): ConversationError {
   return new ConversationError(
-    "CONVERSATION_UNKNOWN_STATE",
+    "BOT_CONVERSATIONS_UNKNOWN_STATE",
     `@bot/conversations: conversation "${name}" has no state "${value}"`,
   );
 }
@@ -573,7 +597,7 @@ export interface ChildConversationOptions<C, S extends string, X extends string,
  *
  * @param options The child's machine and its map to the parent.
  * @returns A step for the parent state's list.
- * @throws {ConversationError} `CONVERSATION_INVALID_OPTIONS` for bad options.
+ * @throws {ConversationError} `BOT_CONVERSATIONS_INVALID_OPTIONS` for bad options.
  */
 export function child<
   C extends Context,
@@ -632,10 +656,16 @@ export function child<
 function machine(options: ConversationOptions<unknown, string, object>): Machine {
   const { name, entry, states, fallbacks } = options;
   if (typeof name !== "string" || name === "") {
-    throw new ConversationError("CONVERSATION_INVALID_OPTIONS", "name must be a non-empty string");
+    throw new ConversationError(
+      "BOT_CONVERSATIONS_INVALID_OPTIONS",
+      "name must be a non-empty string",
+    );
   }
   if (!Array.isArray(entry) || typeof states !== "object" || states === null) {
-    throw new ConversationError("CONVERSATION_INVALID_OPTIONS", "entry and states are required");
+    throw new ConversationError(
+      "BOT_CONVERSATIONS_INVALID_OPTIONS",
+      "entry and states are required",
+    );
   }
   return {
     name,
@@ -730,17 +760,16 @@ const INDEX_CHAT = Symbol("@bot/conversations.indexChat");
 /**
  * A conversation: `bot.use(conversation({ name, entry, states, fallbacks }))`.
  *
- * Each update with a key (see `key`) loads the conversation: when none is active, the entry
- * points are tried; when one is, the handlers of its state, then the fallbacks. The first that
- * matches runs and its return value moves the conversation (a state name, {@link END}, or
- * nothing to stay). An update that matches nothing is passed on to the next middleware (or, with
- * `unmatched: "error"` while active, fails with `CONVERSATION_UNMATCHED`), and the conversation
- * stays where it was.
+ * Each update with a key (see `key`) loads the conversation: when none is active, the entry points
+ * are tried; when one is, the handlers of its state, then the fallbacks. The first that matches
+ * runs and its return value moves the conversation (a state name, {@link END}, or nothing to stay).
+ * An update that matches nothing is passed on to the next middleware (or, with `unmatched: "error"`
+ * while active, fails with `BOT_CONVERSATIONS_UNMATCHED`), and the conversation stays where it was.
  *
  * @param options Name, handlers and settings.
  * @returns The middleware, with introspection.
- * @throws {ConversationError} `CONVERSATION_INVALID_OPTIONS` for bad options;
- *   `CONVERSATION_UNKNOWN_STATE` (from the handler's update) when a handler returns a state
+ * @throws {ConversationError} `BOT_CONVERSATIONS_INVALID_OPTIONS` for bad options;
+ *   `BOT_CONVERSATIONS_UNKNOWN_STATE` (from the handler's update) when a handler returns a state
  *   that does not exist (only possible when the types were bypassed).
  */
 export function conversation<C extends Context, S extends string, D extends object = DataOf<C>>(
@@ -753,33 +782,36 @@ export function conversation<C extends Context, S extends string, D extends obje
   const unmatched = options.unmatched ?? "pass";
   if (!["chat+user", "chat", "user", "message"].includes(keyKind)) {
     throw new ConversationError(
-      "CONVERSATION_INVALID_OPTIONS",
+      "BOT_CONVERSATIONS_INVALID_OPTIONS",
       'key must be "chat+user", "chat", "user" or "message"',
     );
   }
   const persistent = options.persistent ?? true;
   if (typeof persistent !== "boolean") {
-    throw new ConversationError("CONVERSATION_INVALID_OPTIONS", "persistent must be a boolean");
+    throw new ConversationError(
+      "BOT_CONVERSATIONS_INVALID_OPTIONS",
+      "persistent must be a boolean",
+    );
   }
   if (!persistent && options.storage !== undefined) {
     throw new ConversationError(
-      "CONVERSATION_INVALID_OPTIONS",
+      "BOT_CONVERSATIONS_INVALID_OPTIONS",
       "persistent: false keeps the conversation in memory: do not pass a storage too",
     );
   }
   if (!persistent && options.timeouts !== undefined) {
     throw new ConversationError(
-      "CONVERSATION_INVALID_OPTIONS",
+      "BOT_CONVERSATIONS_INVALID_OPTIONS",
       "persistent: false keeps the conversation in this process: use the in-process timer, not durable timeouts",
     );
   }
   const ownStorage = persistent ? options.storage : new MemoryStorage();
   if (timeoutMs !== undefined && !(typeof timeoutMs === "number" && timeoutMs > 0)) {
-    throw new ConversationError("CONVERSATION_INVALID_OPTIONS", "timeoutMs must be positive");
+    throw new ConversationError("BOT_CONVERSATIONS_INVALID_OPTIONS", "timeoutMs must be positive");
   }
   if (unmatched !== "pass" && unmatched !== "error") {
     throw new ConversationError(
-      "CONVERSATION_INVALID_OPTIONS",
+      "BOT_CONVERSATIONS_INVALID_OPTIONS",
       'unmatched must be "pass" or "error"',
     );
   }
@@ -789,7 +821,7 @@ export function conversation<C extends Context, S extends string, D extends obje
     !["register", "schedule", "cancel"].every((f) => typeof t[f] === "function")
   ) {
     throw new ConversationError(
-      "CONVERSATION_INVALID_OPTIONS",
+      "BOT_CONVERSATIONS_INVALID_OPTIONS",
       "timeouts must have register, schedule and cancel (e.g. jobsTimeouts(jobs))",
     );
   }
@@ -799,7 +831,7 @@ export function conversation<C extends Context, S extends string, D extends obje
     !["now", "setTimeout", "clearTimeout"].every((f) => typeof k[f] === "function")
   ) {
     throw new ConversationError(
-      "CONVERSATION_INVALID_OPTIONS",
+      "BOT_CONVERSATIONS_INVALID_OPTIONS",
       "clock must have now, setTimeout and clearTimeout",
     );
   }
@@ -911,7 +943,7 @@ export function conversation<C extends Context, S extends string, D extends obje
         const built: { ctx?: C } = {};
         fire(payload, api, built).catch(async (cause: unknown) => {
           const error = new ConversationError(
-            "CONVERSATION_TIMEOUT_FAILED",
+            "BOT_CONVERSATIONS_TIMEOUT_FAILED",
             `@bot/conversations: the timeout of conversation "${name}" failed`,
             { cause },
           );
@@ -966,7 +998,7 @@ export function conversation<C extends Context, S extends string, D extends obje
       typeof payload.at !== "number"
     ) {
       throw new ConversationError(
-        "CONVERSATION_INVALID_OPTIONS",
+        "BOT_CONVERSATIONS_INVALID_OPTIONS",
         `@bot/conversations: a timeout of conversation "${name}" without its update, bot user or deadline`,
       );
     }
@@ -1046,7 +1078,7 @@ export function conversation<C extends Context, S extends string, D extends obje
       held(ctx).set(name, { run, apply: (value) => apply(ctx, run, value, "enter") });
       if (active !== undefined && unmatched === "error") {
         throw new ConversationError(
-          "CONVERSATION_UNMATCHED",
+          "BOT_CONVERSATIONS_UNMATCHED",
           `@bot/conversations: conversation "${name}" in state "${active}" has no handler and no fallback for this update`,
         );
       }
@@ -1122,7 +1154,7 @@ export function conversation<C extends Context, S extends string, D extends obje
         const key = keyFor(where);
         if (key === undefined) {
           throw new ConversationError(
-            "CONVERSATION_INVALID_OPTIONS",
+            "BOT_CONVERSATIONS_INVALID_OPTIONS",
             `cancel needs the ${keyKind} of the conversation`,
           );
         }
@@ -1147,7 +1179,7 @@ export function conversation<C extends Context, S extends string, D extends obje
         if (!m.stateNames.has(state)) throw unknownState(name, state);
         if ((ctx as WithRun)[RUN]?.root === name) {
           throw new ConversationError(
-            "CONVERSATION_INVALID_CALL",
+            "BOT_CONVERSATIONS_INVALID_CALL",
             `@bot/conversations: enter() of conversation "${name}" from its own handler: return the state instead`,
           );
         }
@@ -1159,7 +1191,7 @@ export function conversation<C extends Context, S extends string, D extends obje
         const key = keyOf(ctx);
         if (key === undefined) {
           throw new ConversationError(
-            "CONVERSATION_INVALID_OPTIONS",
+            "BOT_CONVERSATIONS_INVALID_OPTIONS",
             `this update has no ${keyKind} key`,
           );
         }

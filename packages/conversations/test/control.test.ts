@@ -166,7 +166,7 @@ describe("control and introspection", () => {
     expect(await text(dee)).toBe("error");
     expect(errors).toHaveLength(1);
     expect(errors[0]).toBeInstanceOf(ConversationError);
-    expect(errors[0]).toMatchObject({ code: "CONVERSATION_UNMATCHED" });
+    expect(errors[0]).toMatchObject({ code: "BOT_CONVERSATIONS_UNMATCHED" });
     expect(String((errors[0] as Error).message)).toContain('state "Q1"');
     dee.send("a"); // still in Q1
     expect(await text(dee)).toBe("q2?");

@@ -167,7 +167,7 @@ describe('key: "message"', () => {
     ann.click("next", { message: m2 });
     expect(await text(ann)).toBe("unhandled next");
     await expect(wizard.cancel(b, { chatId: ann.user.id })).rejects.toMatchObject({
-      code: "CONVERSATION_INVALID_OPTIONS",
+      code: "BOT_CONVERSATIONS_INVALID_OPTIONS",
     });
     expect(errors).toEqual([]);
   });
@@ -374,6 +374,22 @@ describe("persistent: false", () => {
       /persistent must be a boolean/,
     );
   });
+
+  it("throws a branded ConversationError with a BOT_CONVERSATIONS_* code", () => {
+    let error: unknown;
+    try {
+      conversation({ name: "", entry: [], states: {} });
+    } catch (e) {
+      error = e;
+    }
+    expect(ConversationError.is(error)).toBe(true);
+    expect((error as ConversationError).code).toBe("BOT_CONVERSATIONS_INVALID_OPTIONS");
+    // What another copy of the package would throw: another class, the same registered brand.
+    const fromCopy = Object.create(null) as Record<symbol, unknown>;
+    fromCopy[Symbol.for("@bot/conversations.ConversationError")] = true;
+    expect(fromCopy).toBeInstanceOf(ConversationError);
+    expect(ConversationError.is(new Error("x"))).toBe(false);
+  });
 });
 
 describe("entering another conversation from a conversation's handler", () => {
@@ -424,7 +440,7 @@ describe("entering another conversation from a conversation's handler", () => {
     expect(await text(ann)).toBe("first?");
     ann.send("self");
     expect(await text(ann)).toMatch(/^error: .*from its own handler/);
-    expect(errors[0]).toMatchObject({ code: "CONVERSATION_INVALID_CALL" });
+    expect(errors[0]).toMatchObject({ code: "BOT_CONVERSATIONS_INVALID_CALL" });
     ann.send("hand over"); // still in A1: the failed handler saved nothing
     expect(await text(ann)).toBe("handed over");
     ann.send("b");

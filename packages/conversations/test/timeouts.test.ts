@@ -281,13 +281,13 @@ describe("bad input", () => {
     const q = quizWith();
     await expect(
       q.fireTimeout({ conversation: "quiz" } as never, {} as never),
-    ).rejects.toMatchObject({ code: "CONVERSATION_INVALID_OPTIONS" });
+    ).rejects.toMatchObject({ code: "BOT_CONVERSATIONS_INVALID_OPTIONS" });
     startBot(clock); // (afterEach stops it)
   });
 });
 
 describe("a failing TIMEOUT handler fired by the timer", () => {
-  it("reaches bot.catch as CONVERSATION_TIMEOUT_FAILED in the timeout's context, and leaves the conversation as it was", async () => {
+  it("reaches bot.catch as BOT_CONVERSATIONS_TIMEOUT_FAILED in the timeout's context, and leaves the conversation as it was", async () => {
     let fail = true;
     startBot(clock, (c) =>
       quizWith({
@@ -306,7 +306,7 @@ describe("a failing TIMEOUT handler fired by the timer", () => {
     expect(caught).toHaveLength(1);
     const [failure] = caught;
     expect(failure?.error).toMatchObject({
-      code: "CONVERSATION_TIMEOUT_FAILED",
+      code: "BOT_CONVERSATIONS_TIMEOUT_FAILED",
       cause: { message: "boom" },
     });
     // the context of the last handled update, with the conversation's view: err.ctx.reply works
@@ -342,7 +342,7 @@ describe("a failing TIMEOUT handler fired by the timer", () => {
     await until(() => failed() !== undefined);
     expect(failed()).toMatchObject({
       name: "quiz",
-      error: { code: "CONVERSATION_TIMEOUT_FAILED", cause: { message: "boom" } },
+      error: { code: "BOT_CONVERSATIONS_TIMEOUT_FAILED", cause: { message: "boom" } },
     });
     expect(caught).toEqual([]);
   });

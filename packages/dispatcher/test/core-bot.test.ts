@@ -70,7 +70,7 @@ describe("errors", () => {
     expect(caught[0]).toBeInstanceOf(BotError);
     expect(caught[0]?.ctx?.update).toBe(u);
     expect(caught[0]?.source).toBe("handler");
-    expect(caught[0]?.code).toBe("HANDLER_ERROR");
+    expect(caught[0]?.code).toBe("BOT_DISPATCHER_HANDLER_ERROR");
   });
 
   it("handleUpdate rejects only when the error handler throws", async () => {
@@ -139,7 +139,7 @@ describe("options", () => {
     expect(bad).toThrow(/@bot\/dispatcher: botInfo\.id must be a number/);
     const e = thrown(() => new Bot(TOKEN, { contextConstructor: 5 as never }));
     expect(e).toBeInstanceOf(DispatcherError);
-    expect((e as DispatcherError).code).toBe("INVALID_OPTIONS");
+    expect((e as DispatcherError).code).toBe("BOT_DISPATCHER_INVALID_OPTIONS");
     expect(String(e)).not.toContain("CANARY");
     expect(new Bot(TOKEN).api).toBeDefined();
   });

@@ -251,13 +251,13 @@ describe("Context actions over a real client", () => {
     ]);
   });
 
-  it("a shortcut on the wrong kind of update throws NO_TARGET and calls nothing", async () => {
+  it("a shortcut on the wrong kind of update throws BOT_DISPATCHER_NO_TARGET and calls nothing", async () => {
     const bot = new Bot(TOKEN, { client: api.client, botInfo: ME });
     const errors: unknown[] = [];
     bot.catch((e) => void errors.push(e.error));
     bot.use((ctx) => ctx.answerPreCheckoutQuery(true));
     await bot.handleUpdate(textUpdate("x"));
-    expect((errors[0] as DispatcherError).code).toBe("NO_TARGET");
+    expect((errors[0] as DispatcherError).code).toBe("BOT_DISPATCHER_NO_TARGET");
     expect(api.calls).toEqual([]);
   });
 
@@ -268,7 +268,7 @@ describe("Context actions over a real client", () => {
     bot.use((ctx) => ctx.reply("x"));
     await bot.handleUpdate(inlineUpdate("q"));
     expect(errors[0]).toBeInstanceOf(DispatcherError);
-    expect((errors[0] as DispatcherError).code).toBe("NO_CHAT");
+    expect((errors[0] as DispatcherError).code).toBe("BOT_DISPATCHER_NO_CHAT");
     expect(api.calls).toEqual([]);
   });
 });

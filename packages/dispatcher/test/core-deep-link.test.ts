@@ -29,7 +29,7 @@ describe("deep links", () => {
         error = e;
       }
       expect(error).toBeInstanceOf(DispatcherError);
-      expect((error as DispatcherError).code).toBe("INVALID_DEEP_LINK");
+      expect((error as DispatcherError).code).toBe("BOT_DISPATCHER_INVALID_DEEP_LINK");
     }
   });
 

@@ -61,7 +61,7 @@ describe("middleware", () => {
     await bot.handleUpdate(textUpdate("x"));
     expect(errors).toHaveLength(1);
     expect(errors[0]).toBeInstanceOf(DispatcherError);
-    expect((errors[0] as DispatcherError).code).toBe("NEXT_CALLED_TWICE");
+    expect((errors[0] as DispatcherError).code).toBe("BOT_DISPATCHER_NEXT_CALLED_TWICE");
   });
 
   it("accepts middleware objects and nested composers, and sees handlers added later", async () => {
@@ -208,7 +208,7 @@ describe("filter queries", () => {
       error = e;
     }
     expect(error).toBeInstanceOf(DispatcherError);
-    expect((error as DispatcherError).code).toBe("INVALID_FILTER");
+    expect((error as DispatcherError).code).toBe("BOT_DISPATCHER_INVALID_FILTER");
   });
 
   it("custom predicates and matchFilter narrow and combine", async () => {

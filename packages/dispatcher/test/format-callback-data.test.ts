@@ -66,10 +66,13 @@ describe("callbackData", () => {
 
   it("rejects values the schema rejects and data over 64 bytes", () => {
     const vote = callbackData("vote", Vote);
-    expectFormatError(() => vote.pack({ id: "7" } as never), "CALLBACK_DATA_INVALID_VALUE");
+    expectFormatError(
+      () => vote.pack({ id: "7" } as never),
+      "BOT_DISPATCHER_CALLBACK_DATA_INVALID_VALUE",
+    );
     const e = expectFormatError(
       () => vote.pack({ id: 1, up: true, note: "é".repeat(30) }),
-      "CALLBACK_DATA_TOO_LONG",
+      "BOT_DISPATCHER_CALLBACK_DATA_TOO_LONG",
     );
     expect(e.message).toMatch(/bytes; the limit is 64/);
     expect(() =>
@@ -88,7 +91,7 @@ describe("callbackData", () => {
       'vote:1,true,"x",4',
       undefined,
     ]) {
-      expectFormatError(() => vote.unpack(bad), "CALLBACK_DATA_MALFORMED");
+      expectFormatError(() => vote.unpack(bad), "BOT_DISPATCHER_CALLBACK_DATA_MALFORMED");
     }
     expect(vote.safeUnpack("vote:{").success).toBe(false);
   });
@@ -100,11 +103,14 @@ describe("callbackData", () => {
     expect(vote.unpack(data)).toStrictEqual({ id: 7, up: true });
     expectFormatError(
       () => vote.unpack(data.replace("7,true", "8,true")),
-      "CALLBACK_DATA_BAD_SIGNATURE",
+      "BOT_DISPATCHER_CALLBACK_DATA_BAD_SIGNATURE",
     );
-    expectFormatError(() => vote.unpack("vote:7,true"), "CALLBACK_DATA_BAD_SIGNATURE");
+    expectFormatError(
+      () => vote.unpack("vote:7,true"),
+      "BOT_DISPATCHER_CALLBACK_DATA_BAD_SIGNATURE",
+    );
     const other = callbackData("vote", Vote, { secret: `${SECRET}x` });
-    expectFormatError(() => other.unpack(data), "CALLBACK_DATA_BAD_SIGNATURE");
+    expectFormatError(() => other.unpack(data), "BOT_DISPATCHER_CALLBACK_DATA_BAD_SIGNATURE");
     const short = callbackData("vote", Vote, {
       secret: new TextEncoder().encode(SECRET),
       tagBytes: 4,
@@ -119,22 +125,25 @@ describe("callbackData", () => {
     expect(JSON.stringify(vote)).not.toContain(SECRET);
     const e = expectFormatError(
       () => callbackData("v", Vote, { secret: "short-canary" }),
-      "CALLBACK_DATA_INVALID_OPTIONS",
+      "BOT_DISPATCHER_CALLBACK_DATA_INVALID_OPTIONS",
     );
     expect(`${e.message} ${e.stack}`).not.toContain("short-canary");
     expect(e.message).toMatch(/^@bot\/dispatcher: callbackData: secret must be at least 16 bytes/);
   });
 
   it("validates its options", () => {
-    expectFormatError(() => callbackData("", Vote), "CALLBACK_DATA_INVALID_OPTIONS");
-    expectFormatError(() => callbackData("a:b", Vote), "CALLBACK_DATA_INVALID_OPTIONS");
+    expectFormatError(() => callbackData("", Vote), "BOT_DISPATCHER_CALLBACK_DATA_INVALID_OPTIONS");
+    expectFormatError(
+      () => callbackData("a:b", Vote),
+      "BOT_DISPATCHER_CALLBACK_DATA_INVALID_OPTIONS",
+    );
     expectFormatError(
       () => callbackData("a", Vote, { secret: SECRET, tagBytes: 2 }),
-      "CALLBACK_DATA_INVALID_OPTIONS",
+      "BOT_DISPATCHER_CALLBACK_DATA_INVALID_OPTIONS",
     );
     expectFormatError(
       () => callbackData("a", v.pipeAsync(v.string()) as never),
-      "CALLBACK_DATA_INVALID_OPTIONS",
+      "BOT_DISPATCHER_CALLBACK_DATA_INVALID_OPTIONS",
     );
   });
 
@@ -180,7 +189,7 @@ describe("callbackData", () => {
           try {
             data = codec.pack(val);
           } catch (err) {
-            expect((err as FormatError).code).toBe("CALLBACK_DATA_TOO_LONG");
+            expect((err as FormatError).code).toBe("BOT_DISPATCHER_CALLBACK_DATA_TOO_LONG");
             continue;
           }
           expect(new TextEncoder().encode(data).length).toBeLessThanOrEqual(64);
@@ -197,7 +206,7 @@ describe("callbackData", () => {
     const Note = v.object({ id: v.number(), note: v.string() });
     const codec = callbackData("note", Note, { secret: SECRET, storage, ttlMs: 60_000 });
     const long = { id: 1, note: "x".repeat(200) };
-    expectFormatError(() => codec.pack(long), "CALLBACK_DATA_TOO_LONG");
+    expectFormatError(() => codec.pack(long), "BOT_DISPATCHER_CALLBACK_DATA_TOO_LONG");
     const data = await codec.packAsync(long);
     expect(data).toMatch(/^note:[A-Za-z0-9_-]{11}~[A-Za-z0-9_-]{16}$/);
     expect(() => InlineKeyboard.text("x", data)).not.toThrow();
@@ -209,34 +218,36 @@ describe("callbackData", () => {
     // The sync API and the filter know stored data only by prefix and signature.
     expect(codec.safeUnpack(data)).toMatchObject({
       success: false,
-      error: { code: "CALLBACK_DATA_MALFORMED" },
+      error: { code: "BOT_DISPATCHER_CALLBACK_DATA_MALFORMED" },
     });
     expect(codec.filter()(cbUpdate(data))).toBe(true);
     expect(codec.filter({ id: 1 })(cbUpdate(data))).toBe(false);
     // A forged key fails the signature before storage is read.
     await expect(codec.unpackAsync(`${data.slice(0, -1)}A`)).rejects.toMatchObject({
-      code: "CALLBACK_DATA_BAD_SIGNATURE",
+      code: "BOT_DISPATCHER_CALLBACK_DATA_BAD_SIGNATURE",
     });
     now += 60_001;
-    await expect(codec.unpackAsync(data)).rejects.toMatchObject({ code: "CALLBACK_DATA_EXPIRED" });
+    await expect(codec.unpackAsync(data)).rejects.toMatchObject({
+      code: "BOT_DISPATCHER_CALLBACK_DATA_EXPIRED",
+    });
   });
 
   it("packAsync without storage fails like pack, and storage must look like a Storage", async () => {
     const codec = callbackData("n", v.string());
     await expect(codec.packAsync("x".repeat(100))).rejects.toMatchObject({
-      code: "CALLBACK_DATA_TOO_LONG",
+      code: "BOT_DISPATCHER_CALLBACK_DATA_TOO_LONG",
     });
     expect(await codec.unpackAsync(await codec.packAsync("ok"))).toBe("ok");
     await expect(codec.unpackAsync("n:~AAAAAAAAAAAAAAAA")).rejects.toMatchObject({
-      code: "CALLBACK_DATA_MALFORMED",
+      code: "BOT_DISPATCHER_CALLBACK_DATA_MALFORMED",
     });
     expectFormatError(
       () => callbackData("n", v.string(), { storage: {} as never }),
-      "CALLBACK_DATA_INVALID_OPTIONS",
+      "BOT_DISPATCHER_CALLBACK_DATA_INVALID_OPTIONS",
     );
     expectFormatError(
       () => callbackData("n", v.string(), { ttlMs: 0 }),
-      "CALLBACK_DATA_INVALID_OPTIONS",
+      "BOT_DISPATCHER_CALLBACK_DATA_INVALID_OPTIONS",
     );
   });
 
@@ -247,17 +258,20 @@ describe("callbackData", () => {
     expect(codec.unpack(data, alice)).toStrictEqual({ id: 7, up: true });
     expect(codec.safeUnpack(data, { chatId: -10, from: { id: 2 } })).toMatchObject({
       success: false,
-      error: { code: "CALLBACK_DATA_BAD_SIGNATURE" },
+      error: { code: "BOT_DISPATCHER_CALLBACK_DATA_BAD_SIGNATURE" },
     });
     expect(codec.safeUnpack(data, { chatId: -11, from: { id: 1 } })).toMatchObject({
       success: false,
-      error: { code: "CALLBACK_DATA_BAD_SIGNATURE" },
+      error: { code: "BOT_DISPATCHER_CALLBACK_DATA_BAD_SIGNATURE" },
     });
     expect(codec.safeUnpack(data)).toMatchObject({ success: false });
     expect(codec.filter()(cbUpdate(data, 1, -10))).toBe(true);
     expect(codec.filter()(cbUpdate(data, 2, -10))).toBe(false);
     expect(codec.filter()(cbUpdate(data, 1, -11))).toBe(false);
-    expectFormatError(() => codec.pack({ id: 7, up: true }), "CALLBACK_DATA_INVALID_VALUE");
+    expectFormatError(
+      () => codec.pack({ id: 7, up: true }),
+      "BOT_DISPATCHER_CALLBACK_DATA_INVALID_VALUE",
+    );
     const byUser = callbackData("u", Vote, { secret: SECRET, bind: "user" });
     const anywhere = byUser.pack({ id: 1, up: false }, { from: { id: 3 } });
     expect(byUser.filter()(cbUpdate(anywhere, 3, -99))).toBe(true);
@@ -269,7 +283,7 @@ describe("callbackData", () => {
       vi.useRealTimers();
     });
 
-    it("signed data expires: unpack says CALLBACK_DATA_EXPIRED, expired() recognises it, filter() does not match", async () => {
+    it("signed data expires: unpack says BOT_DISPATCHER_CALLBACK_DATA_EXPIRED, expired() recognises it, filter() does not match", async () => {
       vi.useFakeTimers({ toFake: ["Date"], now: 1_700_000_000_000 });
       const codec = callbackData("vote", Vote, { secret: SECRET, expiresInMs: 60_000 });
       const data = codec.pack({ id: 7, up: true });
@@ -277,12 +291,12 @@ describe("callbackData", () => {
       expect(codec.unpack(data)).toStrictEqual({ id: 7, up: true });
       expect(await codec.expired()(cbUpdate(data))).toBe(false);
       vi.setSystemTime(1_700_000_000_000 + 61_000);
-      expectFormatError(() => codec.unpack(data), "CALLBACK_DATA_EXPIRED");
+      expectFormatError(() => codec.unpack(data), "BOT_DISPATCHER_CALLBACK_DATA_EXPIRED");
       expect(await codec.expired()(cbUpdate(data))).toBe(true);
       expect(codec.filter()(cbUpdate(data))).toBe(false);
       // a forged expiry breaks the signature, and forged data is not "stale"
       const forged = data.replace(/^(vote:.{11})[0-9a-z]+\./, "$1zzzzzzz.");
-      expectFormatError(() => codec.unpack(forged), "CALLBACK_DATA_BAD_SIGNATURE");
+      expectFormatError(() => codec.unpack(forged), "BOT_DISPATCHER_CALLBACK_DATA_BAD_SIGNATURE");
       expect(await codec.expired()(cbUpdate(forged))).toBe(false);
     });
 
@@ -295,34 +309,34 @@ describe("callbackData", () => {
       expect(await codec.expired()(cbUpdate(one))).toBe(false);
       expect(await codec.forget(one)).toBe(true);
       await expect(codec.unpackAsync(one)).rejects.toMatchObject({
-        code: "CALLBACK_DATA_EXPIRED",
+        code: "BOT_DISPATCHER_CALLBACK_DATA_EXPIRED",
       });
       expect(await codec.expired()(cbUpdate(one))).toBe(true);
       expect(await codec.unpackAsync(two)).toMatchObject({ id: 2 });
       await codec.clearStored();
       await expect(codec.unpackAsync(two)).rejects.toMatchObject({
-        code: "CALLBACK_DATA_EXPIRED",
+        code: "BOT_DISPATCHER_CALLBACK_DATA_EXPIRED",
       });
       expect(await codec.expired()(cbUpdate(two))).toBe(true);
       const three = await codec.packAsync({ id: 3, note: "z".repeat(100) });
       expect(await codec.unpackAsync(three)).toMatchObject({ id: 3 });
       await codec.clearStored();
       await expect(codec.unpackAsync(three)).rejects.toMatchObject({
-        code: "CALLBACK_DATA_EXPIRED",
+        code: "BOT_DISPATCHER_CALLBACK_DATA_EXPIRED",
       });
     });
 
     it("bind and expiresInMs need a secret; clearStored needs storage", async () => {
       expectFormatError(
         () => callbackData("n", v.string(), { bind: "user" }),
-        "CALLBACK_DATA_INVALID_OPTIONS",
+        "BOT_DISPATCHER_CALLBACK_DATA_INVALID_OPTIONS",
       );
       expectFormatError(
         () => callbackData("n", v.string(), { expiresInMs: 60_000 }),
-        "CALLBACK_DATA_INVALID_OPTIONS",
+        "BOT_DISPATCHER_CALLBACK_DATA_INVALID_OPTIONS",
       );
       await expect(callbackData("n", v.string()).clearStored()).rejects.toMatchObject({
-        code: "CALLBACK_DATA_INVALID_OPTIONS",
+        code: "BOT_DISPATCHER_CALLBACK_DATA_INVALID_OPTIONS",
       });
     });
   });

@@ -215,27 +215,33 @@ describe("entity helpers", () => {
   });
 
   it("reject bad arguments with a typed error", () => {
-    expectFormatError(() => link("x", ""), "FORMAT_INVALID_ARGUMENT");
-    expectFormatError(() => mention("x", 1.5), "FORMAT_INVALID_ARGUMENT");
-    expectFormatError(() => customEmoji("", "1"), "FORMAT_INVALID_ARGUMENT");
-    expectFormatError(() => customEmoji("👍", ""), "FORMAT_INVALID_ARGUMENT");
-    expectFormatError(() => dateTime("x", 1, "rw"), "FORMAT_INVALID_ARGUMENT");
-    expectFormatError(() => dateTime("x", 1, "x"), "FORMAT_INVALID_ARGUMENT");
-    expectFormatError(() => dateTime("x", new Date(Number.NaN)), "FORMAT_INVALID_ARGUMENT");
+    expectFormatError(() => link("x", ""), "BOT_DISPATCHER_FORMAT_INVALID_ARGUMENT");
+    expectFormatError(() => mention("x", 1.5), "BOT_DISPATCHER_FORMAT_INVALID_ARGUMENT");
+    expectFormatError(() => customEmoji("", "1"), "BOT_DISPATCHER_FORMAT_INVALID_ARGUMENT");
+    expectFormatError(() => customEmoji("👍", ""), "BOT_DISPATCHER_FORMAT_INVALID_ARGUMENT");
+    expectFormatError(() => dateTime("x", 1, "rw"), "BOT_DISPATCHER_FORMAT_INVALID_ARGUMENT");
+    expectFormatError(() => dateTime("x", 1, "x"), "BOT_DISPATCHER_FORMAT_INVALID_ARGUMENT");
+    expectFormatError(
+      () => dateTime("x", new Date(Number.NaN)),
+      "BOT_DISPATCHER_FORMAT_INVALID_ARGUMENT",
+    );
     expectFormatError(
       () => fmt`${{ text: 1 } as unknown as { text: string }}`,
-      "FORMAT_INVALID_ARGUMENT",
+      "BOT_DISPATCHER_FORMAT_INVALID_ARGUMENT",
     );
     expectFormatError(
       () => fmt`${{ text: "x", entities: {} } as unknown as { text: string }}`,
-      "FORMAT_INVALID_ARGUMENT",
+      "BOT_DISPATCHER_FORMAT_INVALID_ARGUMENT",
     );
-    expectFormatError(() => fmt`${html`<b>x</b>` as never}`, "FORMAT_PARSE_MODE_MISMATCH");
+    expectFormatError(
+      () => fmt`${html`<b>x</b>` as never}`,
+      "BOT_DISPATCHER_FORMAT_PARSE_MODE_MISMATCH",
+    );
   });
 });
 
 describe("nesting rules", () => {
-  it("reject what Telegram forbids with FORMAT_INVALID_NESTING", () => {
+  it("reject what Telegram forbids with BOT_DISPATCHER_FORMAT_INVALID_NESTING", () => {
     const bad: [string, () => unknown][] = [
       ["code contains bold", () => code(bold("x"))],
       ["pre contains a link", () => pre(link("x", "https://a.b"))],
@@ -247,7 +253,7 @@ describe("nesting rules", () => {
       ["code in a link", () => link(code("x"), "https://a.b")],
       ["mention in mention", () => mention(mention("x", 1), 2)],
     ];
-    for (const [, fn] of bad) expectFormatError(fn, "FORMAT_INVALID_NESTING");
+    for (const [, fn] of bad) expectFormatError(fn, "BOT_DISPATCHER_FORMAT_INVALID_NESTING");
   });
 
   it("allow what Telegram accepts", () => {

@@ -176,7 +176,7 @@ describe("html template", () => {
       caught = err;
     }
     expect(caught).toBeInstanceOf(FormatError);
-    expect((caught as FormatError).code).toBe("FORMAT_PARSE_MODE_MISMATCH");
+    expect((caught as FormatError).code).toBe("BOT_DISPATCHER_FORMAT_PARSE_MODE_MISMATCH");
   });
 });
 

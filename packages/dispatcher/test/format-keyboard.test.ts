@@ -117,7 +117,10 @@ describe("InlineKeyboard", () => {
         .append(new InlineKeyboard().url("x", "https://e.x"))
         .inline_keyboard.map((r) => r.length),
     ).toStrictEqual([2, 2, 1, 1]);
-    expectFormatError(() => InlineKeyboard.grid(buttons, 0), "KEYBOARD_INVALID_BUTTON");
+    expectFormatError(
+      () => InlineKeyboard.grid(buttons, 0),
+      "BOT_DISPATCHER_KEYBOARD_INVALID_BUTTON",
+    );
     const items = [
       { id: 1, name: "One" },
       { id: 2, name: "Two" },
@@ -146,33 +149,48 @@ describe("InlineKeyboard", () => {
     expect(() => InlineKeyboard.text("x", "a".repeat(64))).not.toThrow();
     expectFormatError(
       () => InlineKeyboard.text("x", "a".repeat(65)),
-      "KEYBOARD_INVALID_CALLBACK_DATA",
+      "BOT_DISPATCHER_KEYBOARD_INVALID_CALLBACK_DATA",
     );
     // "€" is 1 UTF-16 code unit and 3 bytes: 21 fit (63 bytes), 22 do not (66 bytes).
     expect(() => new InlineKeyboard().text("x", "€".repeat(21))).not.toThrow();
     expectFormatError(
       () => new InlineKeyboard().text("x", "€".repeat(22)),
-      "KEYBOARD_INVALID_CALLBACK_DATA",
+      "BOT_DISPATCHER_KEYBOARD_INVALID_CALLBACK_DATA",
     );
     // An emoji is 2 code units and 4 bytes: 16 fit exactly, 17 do not.
     expect(checkCallbackData("👍".repeat(16))).toBe("👍".repeat(16));
-    expectFormatError(() => checkCallbackData("👍".repeat(17)), "KEYBOARD_INVALID_CALLBACK_DATA");
+    expectFormatError(
+      () => checkCallbackData("👍".repeat(17)),
+      "BOT_DISPATCHER_KEYBOARD_INVALID_CALLBACK_DATA",
+    );
     expectFormatError(
       () => checkCallbackData(`${"a".repeat(62)}é`.concat("x")),
-      "KEYBOARD_INVALID_CALLBACK_DATA",
+      "BOT_DISPATCHER_KEYBOARD_INVALID_CALLBACK_DATA",
     );
-    expectFormatError(() => checkCallbackData(""), "KEYBOARD_INVALID_CALLBACK_DATA");
+    expectFormatError(() => checkCallbackData(""), "BOT_DISPATCHER_KEYBOARD_INVALID_CALLBACK_DATA");
   });
 
   it("rejects empty labels and bad button arguments", () => {
-    expectFormatError(() => new InlineKeyboard().text("", "a"), "KEYBOARD_INVALID_BUTTON");
-    expectFormatError(() => InlineKeyboard.url("x", ""), "KEYBOARD_INVALID_BUTTON");
-    expectFormatError(() => InlineKeyboard.webApp("x", ""), "KEYBOARD_INVALID_BUTTON");
-    expectFormatError(() => InlineKeyboard.login("x", { url: "" }), "KEYBOARD_INVALID_BUTTON");
-    expectFormatError(() => InlineKeyboard.copyText("x", ""), "KEYBOARD_INVALID_BUTTON");
+    expectFormatError(
+      () => new InlineKeyboard().text("", "a"),
+      "BOT_DISPATCHER_KEYBOARD_INVALID_BUTTON",
+    );
+    expectFormatError(() => InlineKeyboard.url("x", ""), "BOT_DISPATCHER_KEYBOARD_INVALID_BUTTON");
+    expectFormatError(
+      () => InlineKeyboard.webApp("x", ""),
+      "BOT_DISPATCHER_KEYBOARD_INVALID_BUTTON",
+    );
+    expectFormatError(
+      () => InlineKeyboard.login("x", { url: "" }),
+      "BOT_DISPATCHER_KEYBOARD_INVALID_BUTTON",
+    );
+    expectFormatError(
+      () => InlineKeyboard.copyText("x", ""),
+      "BOT_DISPATCHER_KEYBOARD_INVALID_BUTTON",
+    );
     expectFormatError(
       () => InlineKeyboard.copyText("x", "a".repeat(257)),
-      "KEYBOARD_INVALID_BUTTON",
+      "BOT_DISPATCHER_KEYBOARD_INVALID_BUTTON",
     );
   });
 });
@@ -201,9 +219,15 @@ describe("button style and icon", () => {
       keyboard: [[{ text: "a", icon_custom_emoji_id: "9" }]],
       resize_keyboard: true,
     });
-    expectFormatError(() => new InlineKeyboard().style("primary"), "KEYBOARD_INVALID_BUTTON");
-    expectFormatError(() => new Keyboard().icon("1"), "KEYBOARD_INVALID_BUTTON");
-    expectFormatError(() => new Keyboard().text("a").icon(""), "KEYBOARD_INVALID_BUTTON");
+    expectFormatError(
+      () => new InlineKeyboard().style("primary"),
+      "BOT_DISPATCHER_KEYBOARD_INVALID_BUTTON",
+    );
+    expectFormatError(() => new Keyboard().icon("1"), "BOT_DISPATCHER_KEYBOARD_INVALID_BUTTON");
+    expectFormatError(
+      () => new Keyboard().text("a").icon(""),
+      "BOT_DISPATCHER_KEYBOARD_INVALID_BUTTON",
+    );
   });
 });
 
@@ -292,15 +316,24 @@ describe("Keyboard", () => {
   });
 
   it("rejects bad options with a typed error", () => {
-    expectFormatError(() => new Keyboard().placeholder(""), "KEYBOARD_INVALID_BUTTON");
-    expectFormatError(() => new Keyboard().placeholder("x".repeat(65)), "KEYBOARD_INVALID_BUTTON");
-    expectFormatError(() => Keyboard.requestUsers("u", 2 ** 31), "KEYBOARD_INVALID_BUTTON");
+    expectFormatError(
+      () => new Keyboard().placeholder(""),
+      "BOT_DISPATCHER_KEYBOARD_INVALID_BUTTON",
+    );
+    expectFormatError(
+      () => new Keyboard().placeholder("x".repeat(65)),
+      "BOT_DISPATCHER_KEYBOARD_INVALID_BUTTON",
+    );
+    expectFormatError(
+      () => Keyboard.requestUsers("u", 2 ** 31),
+      "BOT_DISPATCHER_KEYBOARD_INVALID_BUTTON",
+    );
     expectFormatError(
       () => Keyboard.requestUsers("u", 1, { max_quantity: 11 }),
-      "KEYBOARD_INVALID_BUTTON",
+      "BOT_DISPATCHER_KEYBOARD_INVALID_BUTTON",
     );
-    expectFormatError(() => Keyboard.webApp("u", ""), "KEYBOARD_INVALID_BUTTON");
-    expectFormatError(() => new Keyboard().text(""), "KEYBOARD_INVALID_BUTTON");
+    expectFormatError(() => Keyboard.webApp("u", ""), "BOT_DISPATCHER_KEYBOARD_INVALID_BUTTON");
+    expectFormatError(() => new Keyboard().text(""), "BOT_DISPATCHER_KEYBOARD_INVALID_BUTTON");
   });
 });
 
@@ -317,16 +350,21 @@ describe("removeKeyboard and forceReply", () => {
       input_field_placeholder: "Your name",
       selective: true,
     });
-    expectFormatError(() => forceReply({ placeholder: "" }), "KEYBOARD_INVALID_BUTTON");
+    expectFormatError(
+      () => forceReply({ placeholder: "" }),
+      "BOT_DISPATCHER_KEYBOARD_INVALID_BUTTON",
+    );
   });
 });
 
 describe("FormatError", () => {
   it("is recognised across copies through its Symbol.for brand", () => {
-    const foreign = Object.assign(new Error("x"), { code: "KEYBOARD_INVALID_BUTTON" });
+    const foreign = Object.assign(new Error("x"), {
+      code: "BOT_DISPATCHER_KEYBOARD_INVALID_BUTTON",
+    });
     expect(foreign).not.toBeInstanceOf(FormatError);
     Object.defineProperty(foreign, Symbol.for("@bot/dispatcher.FormatError"), { value: true });
     expect(foreign).toBeInstanceOf(FormatError);
-    expect(new FormatError("FORMAT_INVALID_ARGUMENT", "x")).toBeInstanceOf(Error);
+    expect(new FormatError("BOT_DISPATCHER_FORMAT_INVALID_ARGUMENT", "x")).toBeInstanceOf(Error);
   });
 });

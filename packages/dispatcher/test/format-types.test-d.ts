@@ -61,7 +61,7 @@ describe("formatting types", () => {
   });
 
   it("error codes are a closed union", () => {
-    expectTypeOf<"FORMAT_INVALID_NESTING">().toExtend<FormatErrorCode>();
+    expectTypeOf<"BOT_DISPATCHER_FORMAT_INVALID_NESTING">().toExtend<FormatErrorCode>();
     expectTypeOf<"NOPE">().not.toExtend<FormatErrorCode>();
   });
 });

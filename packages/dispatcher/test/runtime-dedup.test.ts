@@ -78,7 +78,7 @@ describe("UpdateDedup: claim / finish / release", () => {
     expect(one.key(5)).not.toBe(two.key(5));
   });
 
-  it("a failing storage gives DEDUP_UNAVAILABLE with the cause", async () => {
+  it("a failing storage gives BOT_DISPATCHER_DEDUP_UNAVAILABLE with the cause", async () => {
     const cause = new Error("down");
     const broken = {
       get: () => Promise.reject(cause),
@@ -89,7 +89,7 @@ describe("UpdateDedup: claim / finish / release", () => {
     } satisfies Storage;
     const dedup = new UpdateDedup({ storage: broken, botId: 1 });
     for (const op of [() => dedup.claim(1), () => dedup.finish(1), () => dedup.release(1)]) {
-      await expect(op()).rejects.toMatchObject({ code: "DEDUP_UNAVAILABLE", cause });
+      await expect(op()).rejects.toMatchObject({ code: "BOT_DISPATCHER_DEDUP_UNAVAILABLE", cause });
     }
   });
 
@@ -103,7 +103,7 @@ describe("UpdateDedup: claim / finish / release", () => {
       { storage, botId: 1, ttlMs: -5 },
     ]) {
       expect(() => new UpdateDedup(options as never)).toThrow(
-        expect.objectContaining({ code: "DEDUP_INVALID_OPTIONS" }),
+        expect.objectContaining({ code: "BOT_DISPATCHER_DEDUP_INVALID_OPTIONS" }),
       );
     }
   });

@@ -50,7 +50,7 @@ describe("per-update deadline (handlerTimeoutMs)", () => {
     expect(handled).toEqual(["after 1", "after 2"]);
     expect(s.errors).toHaveLength(1);
     expect(s.errors[0]).toBeInstanceOf(HandlerTimeoutError);
-    expect(s.errors[0]).toMatchObject({ code: "HANDLER_TIMEOUT", timeoutMs: 300 });
+    expect(s.errors[0]).toMatchObject({ code: "BOT_DISPATCHER_HANDLER_TIMEOUT", timeoutMs: 300 });
     expect(signal?.aborted).toBe(true);
     expect(signal?.reason).toBe(s.errors[0]);
     await until(() => s.emu.pendingUpdates(s.info).length === 0, 10_000, "confirmation");
@@ -93,7 +93,7 @@ describe("stop() from inside a handler", () => {
     const started = s.bot.start({ timeout: 1, signals: false, graceMs: 3000 });
     await started;
     expect(sentTexts(s.emu)).toEqual(["stopping", "bye"]);
-    expect(codes(s.errors)).not.toContain("POLLING_STOP_TIMEOUT");
+    expect(codes(s.errors)).not.toContain("BOT_DISPATCHER_POLLING_STOP_TIMEOUT");
     expect(s.emu.pendingUpdates(s.info)).toEqual([]);
     expect(s.bot.isRunning).toBe(false);
   });
@@ -184,7 +184,7 @@ describe("graceful stop", () => {
     await s.bot.stop();
     await started;
     expect(signal?.aborted).toBe(true);
-    expect(codes(s.errors)).toContain("POLLING_STOP_TIMEOUT");
+    expect(codes(s.errors)).toContain("BOT_DISPATCHER_POLLING_STOP_TIMEOUT");
     expect(s.emu.pendingUpdates(s.info)).toHaveLength(1);
   });
 });
@@ -250,7 +250,7 @@ const text = (id: number, t: string) => ({
 });
 
 describe("malformed getUpdates batches", () => {
-  it("a non-array result and [null] are reported as POLLING_INVALID_BATCH and retried; a bad update is skipped, the others run", async () => {
+  it("a non-array result and [null] are reported as BOT_DISPATCHER_POLLING_INVALID_BATCH and retried; a bad update is skipped, the others run", async () => {
     const api = await rawApi([
       '{"ok":true,"result":{}}',
       '{"ok":true,"result":[null]}',
@@ -290,10 +290,10 @@ describe("malformed getUpdates batches", () => {
     await started;
     expect(seen).toEqual(["one", "three"]);
     expect(codes(errors).slice(0, 4)).toEqual([
-      "POLLING_INVALID_BATCH",
-      "POLLING_INVALID_BATCH",
-      "POLLING_INVALID_UPDATE",
-      "POLLING_INVALID_UPDATE",
+      "BOT_DISPATCHER_POLLING_INVALID_BATCH",
+      "BOT_DISPATCHER_POLLING_INVALID_BATCH",
+      "BOT_DISPATCHER_POLLING_INVALID_UPDATE",
+      "BOT_DISPATCHER_POLLING_INVALID_UPDATE",
     ]);
     for (const e of errors) expect(e).toBeInstanceOf(PollingError);
     expect(String((errors[3] as Error).message)).toMatch(/invalid update 2/);

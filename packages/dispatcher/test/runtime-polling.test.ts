@@ -171,7 +171,7 @@ describe("Poller with a real Bot over HTTP", () => {
     ]);
   });
 
-  it("after the grace period, resolves, reports POLLING_STOP_TIMEOUT and leaves the stuck update unconfirmed", async () => {
+  it("after the grace period, resolves, reports BOT_DISPATCHER_POLLING_STOP_TIMEOUT and leaves the stuck update unconfirmed", async () => {
     const s = await make();
     const users = usersOf(s, 3);
     const stuck = gate();
@@ -186,7 +186,9 @@ describe("Poller with a real Bot over HTTP", () => {
     await until(() => finished.length === 2, 5000, "updates 1 and 3");
     await s.bot.stop();
     await started;
-    expect(s.errors).toEqual([expect.objectContaining({ code: "POLLING_STOP_TIMEOUT" })]);
+    expect(s.errors).toEqual([
+      expect.objectContaining({ code: "BOT_DISPATCHER_POLLING_STOP_TIMEOUT" }),
+    ]);
     // 1 is confirmed; 3 finished but sits above the stuck 2, so both come back
     expect(pendingTexts(s)).toEqual(["2", "3"]);
     stuck.open();
@@ -273,7 +275,7 @@ describe("Poller with a real Bot over HTTP", () => {
     await started;
   });
 
-  it("5xx and network errors back off, are reported as POLLING_FETCH_FAILED, and polling recovers", async () => {
+  it("5xx and network errors back off, are reported as BOT_DISPATCHER_POLLING_FETCH_FAILED, and polling recovers", async () => {
     const s = await make({ retry: false });
     const alice = s.emu.user({ first_name: "Alice", bot: s.info });
     const seen: string[] = [];
@@ -295,7 +297,7 @@ describe("Poller with a real Bot over HTTP", () => {
     expect(s.errors).toHaveLength(3);
     for (const e of s.errors) {
       expect(e).toBeInstanceOf(PollingError);
-      expect(e).toMatchObject({ code: "POLLING_FETCH_FAILED" });
+      expect(e).toMatchObject({ code: "BOT_DISPATCHER_POLLING_FETCH_FAILED" });
     }
     expect(s.errors.slice(0, 2)).toEqual([
       expect.objectContaining({ cause: expect.objectContaining({ errorCode: 502 }) }),
@@ -304,7 +306,7 @@ describe("Poller with a real Bot over HTTP", () => {
     expect((s.errors[2] as Error).cause).toBeInstanceOf(NetworkError);
   });
 
-  it("401 stops with POLLING_UNAUTHORIZED", async () => {
+  it("401 stops with BOT_DISPATCHER_POLLING_UNAUTHORIZED", async () => {
     const s = await make();
     // a token the emulator does not know: it answers 401 Unauthorized, as Telegram does
     const token = "123456:AAH-revoked-secret_never_print";
@@ -318,7 +320,7 @@ describe("Poller with a real Bot over HTTP", () => {
     const bot = new Bot(token, { client, botInfo: { id, is_bot: true, first_name, username } });
     try {
       const error = await bot.start({ timeout: 1, signals: false }).catch((e: unknown) => e);
-      expect(error).toMatchObject({ code: "POLLING_UNAUTHORIZED" });
+      expect(error).toMatchObject({ code: "BOT_DISPATCHER_POLLING_UNAUTHORIZED" });
       const secret = token.split(":")[1]!;
       expect(inspect(error, { depth: 10 })).not.toContain(secret);
       expect(JSON.stringify(error)).not.toContain(secret);
@@ -329,7 +331,7 @@ describe("Poller with a real Bot over HTTP", () => {
     }
   });
 
-  it("a webhook still set fails with POLLING_WEBHOOK_ACTIVE unless deleteWebhook: true", async () => {
+  it("a webhook still set fails with BOT_DISPATCHER_POLLING_WEBHOOK_ACTIVE unless deleteWebhook: true", async () => {
     const s = await make();
     const alice = s.emu.user({ first_name: "Alice", bot: s.info });
     // nothing listens there; no update is queued while it is set, so nothing is posted to it
@@ -339,7 +341,7 @@ describe("Poller with a real Bot over HTTP", () => {
     try {
       await admin.call("setWebhook", { url: hook });
       const error = await s.bot.start({ timeout: 1, signals: false }).catch((e: unknown) => e);
-      expect(error).toMatchObject({ code: "POLLING_WEBHOOK_ACTIVE" });
+      expect(error).toMatchObject({ code: "BOT_DISPATCHER_POLLING_WEBHOOK_ACTIVE" });
       expect((error as Error).message).toContain("deleteWebhook: true");
       expect(await webhookUrl()).toBe(hook);
       expect(s.calls.some((c) => c.method === "deleteWebhook")).toBe(false);
@@ -360,7 +362,7 @@ describe("Poller with a real Bot over HTTP", () => {
     }
   });
 
-  it("409 from a second poller surfaces as POLLING_CONFLICT instead of looping", async () => {
+  it("409 from a second poller surfaces as BOT_DISPATCHER_POLLING_CONFLICT instead of looping", async () => {
     const s = await make();
     const host = {
       api: s.bot.api,
@@ -385,7 +387,7 @@ describe("Poller with a real Bot over HTTP", () => {
     await until(() => arrived === 1, 5000, "the first long poll at the emulator");
     const second = new Poller(host, { timeout: 5, signals: false });
     const secondDone = second.start();
-    expect(await firstDone).toMatchObject({ code: "POLLING_CONFLICT" });
+    expect(await firstDone).toMatchObject({ code: "BOT_DISPATCHER_POLLING_CONFLICT" });
     expect(first.running).toBe(false);
     await second.stop();
     await secondDone;
@@ -467,11 +469,13 @@ describe("Poller with a real Bot over HTTP", () => {
     const s = await make();
     const poller = new Poller(s.bot, { timeout: 1, signals: false });
     const started = poller.start();
-    await expect(poller.start()).rejects.toMatchObject({ code: "POLLING_ALREADY_RUNNING" });
+    await expect(poller.start()).rejects.toMatchObject({
+      code: "BOT_DISPATCHER_POLLING_ALREADY_RUNNING",
+    });
     await poller.stop();
     await started;
     expect(() => new Poller(s.bot, { limit: 0 })).toThrow(
-      expect.objectContaining({ code: "POLLING_INVALID_OPTIONS" }),
+      expect.objectContaining({ code: "BOT_DISPATCHER_POLLING_INVALID_OPTIONS" }),
     );
     expect(() => new Poller(s.bot, { timeout: 51 })).toThrow(
       /^@bot\/dispatcher: invalid polling options at timeout/,

@@ -133,7 +133,7 @@ describe("KeyedScheduler", () => {
   it("rejects bad options with a typed, prefixed error", () => {
     for (const concurrency of [0, -1, 1.5, Number.NaN]) {
       expect(() => new KeyedScheduler({ concurrency })).toThrow(
-        expect.objectContaining({ code: "SCHEDULER_INVALID_OPTIONS" }),
+        expect.objectContaining({ code: "BOT_DISPATCHER_SCHEDULER_INVALID_OPTIONS" }),
       );
     }
     expect(() => new KeyedScheduler({ concurrency: 0 })).toThrow(/^@bot\/dispatcher:/);
@@ -167,7 +167,7 @@ describe("KeyedScheduler deadline (timeoutMs)", () => {
     await vi.advanceTimersByTimeAsync(300); // one tick (100 ms) of lateness at most, plus one
     const error = await outcome;
     expect(error).toBeInstanceOf(HandlerTimeoutError);
-    expect(error).toMatchObject({ code: "HANDLER_TIMEOUT", timeoutMs: 1000 });
+    expect(error).toMatchObject({ code: "BOT_DISPATCHER_HANDLER_TIMEOUT", timeoutMs: 1000 });
     expect(RuntimeError.is(error)).toBe(true);
     expect(signal?.aborted).toBe(true);
     expect(signal?.reason).toBe(error);
@@ -269,11 +269,11 @@ describe("KeyedScheduler close and abort", () => {
     );
   });
 
-  it("schedule() promises of dropped tasks reject with SCHEDULER_CLOSED", async () => {
+  it("schedule() promises of dropped tasks reject with BOT_DISPATCHER_SCHEDULER_CLOSED", async () => {
     const scheduler = new KeyedScheduler({ concurrency: 1 });
     const first = scheduler.schedule("k", () => new Promise<void>((r) => setTimeout(r, 5)));
     const second = expect(scheduler.schedule("k", () => undefined)).rejects.toMatchObject({
-      code: "SCHEDULER_CLOSED",
+      code: "BOT_DISPATCHER_SCHEDULER_CLOSED",
     });
     scheduler.close();
     await second;
@@ -333,7 +333,7 @@ describe("KeyedScheduler close and abort", () => {
   it("rejects a bad timeoutMs", () => {
     for (const timeoutMs of [-1, 1.5, Number.NaN, 2 ** 31]) {
       expect(() => new KeyedScheduler({ concurrency: 1, timeoutMs })).toThrow(
-        expect.objectContaining({ code: "SCHEDULER_INVALID_OPTIONS" }),
+        expect.objectContaining({ code: "BOT_DISPATCHER_SCHEDULER_INVALID_OPTIONS" }),
       );
     }
   });

@@ -173,7 +173,7 @@ describe.each(STORES)("session lock order (%s)", (_name, makeStore) => {
 });
 
 describe("session lock waits have a deadline", () => {
-  it("an update waiting past lock.waitMs gets LockTimeoutError (STORAGE_LOCK_TIMEOUT), and the key works after", async () => {
+  it("an update waiting past lock.waitMs gets LockTimeoutError (BOT_DISPATCHER_STORAGE_LOCK_TIMEOUT), and the key works after", async () => {
     const storage = new MemoryStorage();
     const { bot, errors } = makeBot(storage, "123:abc", { waitMs: 30 });
     let open!: () => void;
@@ -196,7 +196,7 @@ describe("session lock waits have a deadline", () => {
     await bot.handleUpdate(msg(2, -5, 2)); // waits 30 ms for chat -5, then fails
     expect(errors).toHaveLength(1);
     expect(errors[0]).toBeInstanceOf(LockTimeoutError);
-    expect(errors[0]).toMatchObject({ code: "STORAGE_LOCK_TIMEOUT" });
+    expect(errors[0]).toMatchObject({ code: "BOT_DISPATCHER_STORAGE_LOCK_TIMEOUT" });
     open();
     await first;
     await bot.handleUpdate(msg(3, -5, 3));
@@ -244,7 +244,9 @@ describe("botData does not serialise the bot", () => {
     });
     await bot.handleUpdate(msg(1, -1, 1));
     expect(seen).toEqual([0, 10, 10]);
-    expect(errors).toEqual([expect.objectContaining({ code: "SESSION_INVALID_UPDATE" })]);
+    expect(errors).toEqual([
+      expect.objectContaining({ code: "BOT_DISPATCHER_SESSION_INVALID_UPDATE" }),
+    ]);
   });
 });
 
@@ -352,7 +354,7 @@ describe("session leases", () => {
     expect((await storage.get("123:data:chat:-3"))?.value).toEqual({ n: 2 });
   });
 
-  it("a lease that expired under a paused handler makes its write fail (STORAGE_LEASE_LOST); the newer value stays", async () => {
+  it("a lease that expired under a paused handler makes its write fail (BOT_DISPATCHER_STORAGE_LEASE_LOST); the newer value stays", async () => {
     let now = 1_000_000;
     const storage = new MemoryStorage({ now: () => now });
     const { bot, errors } = makeBot(storage, "123:abc", { ttlMs: 1000, waitMs: 1000 });
@@ -383,7 +385,7 @@ describe("session leases", () => {
     await paused;
     expect(errors).toHaveLength(1);
     expect(errors[0]).toBeInstanceOf(LeaseLostError);
-    expect(errors[0]).toMatchObject({ code: "STORAGE_LEASE_LOST" });
+    expect(errors[0]).toMatchObject({ code: "BOT_DISPATCHER_STORAGE_LEASE_LOST" });
     expect((await storage.get("123:data:chat:-4"))?.value).toEqual({ n: 100 });
   });
 
@@ -414,7 +416,9 @@ describe("session leases", () => {
     expect((await storage.get("123:data:chat:-6"))?.value).toEqual({ n: 1 });
     open();
     await hung;
-    expect(errors).toEqual([expect.objectContaining({ code: "STORAGE_LEASE_LOST" })]);
+    expect(errors).toEqual([
+      expect.objectContaining({ code: "BOT_DISPATCHER_STORAGE_LEASE_LOST" }),
+    ]);
     expect((await storage.get("123:data:chat:-6"))?.value).toEqual({ n: 1 });
   });
 });
@@ -436,7 +440,9 @@ describe("session edge cases", () => {
       await ctx.chatData;
     });
     await second.handleUpdate(msg(1, -1, 1));
-    expect(errors).toEqual([expect.objectContaining({ code: "SESSION_INVALID_OPTIONS" })]);
+    expect(errors).toEqual([
+      expect.objectContaining({ code: "BOT_DISPATCHER_SESSION_INVALID_OPTIONS" }),
+    ]);
   });
 
   it("a session middleware placed after a handler that read a session is locked on its own read", async () => {

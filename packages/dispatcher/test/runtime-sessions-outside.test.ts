@@ -105,7 +105,7 @@ describe.each([
     ).rejects.toThrow("job failed");
     expect((await storage.get<Counter>("123:data:chat:5"))?.value).toEqual({ n: 41 });
     await data.withData(where, async (d) => {
-      await expect(d.userData).rejects.toMatchObject({ code: "SESSION_NO_KEY" });
+      await expect(d.userData).rejects.toMatchObject({ code: "BOT_DISPATCHER_SESSION_NO_KEY" });
       expect(await d.botData).toEqual({ n: 0 });
       expect(
         await d.updateBotData((b) => {
@@ -118,7 +118,7 @@ describe.each([
     await data.withData(where, (d) => {
       late = d;
     });
-    await expect(late?.chatData).rejects.toMatchObject({ code: "SESSION_CLOSED" });
+    await expect(late?.chatData).rejects.toMatchObject({ code: "BOT_DISPATCHER_SESSION_CLOSED" });
     await expect(
       data.withData({ api: bot.api, chatId: 1.5 }, () => undefined),
     ).rejects.toBeInstanceOf(RuntimeError);

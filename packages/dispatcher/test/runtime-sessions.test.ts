@@ -194,7 +194,10 @@ describe("dataSessions: chatData, userData, botData", () => {
     await bot.handleUpdate(textUpdate(1, -7, "x"));
     expect(errors).toHaveLength(1);
     expect(errors[0]).toBeInstanceOf(SessionConflictError);
-    expect(errors[0]).toMatchObject({ code: "SESSION_CONFLICT", key: "123:data:chat:-7" });
+    expect(errors[0]).toMatchObject({
+      code: "BOT_DISPATCHER_SESSION_CONFLICT",
+      key: "123:data:chat:-7",
+    });
     expect((await storage.get("123:data:chat:-7"))?.value).toEqual({ n: 50 });
   });
 
@@ -218,7 +221,7 @@ describe("dataSessions: chatData, userData, botData", () => {
     expect((await storage.get("123:data:chat:-1"))?.value).toEqual({ n: 1 });
   });
 
-  it("chatData rejects with SESSION_NO_KEY for an update without a chat", async () => {
+  it("chatData rejects with BOT_DISPATCHER_SESSION_NO_KEY for an update without a chat", async () => {
     const { bot, errors } = makeBot(new MemoryStorage());
     bot.on("inline_query", async (ctx) => {
       await ctx.chatData;
@@ -233,7 +236,7 @@ describe("dataSessions: chatData, userData, botData", () => {
       },
     } as Update;
     await bot.handleUpdate(inline);
-    expect(errors).toEqual([expect.objectContaining({ code: "SESSION_NO_KEY" })]);
+    expect(errors).toEqual([expect.objectContaining({ code: "BOT_DISPATCHER_SESSION_NO_KEY" })]);
   });
 
   it("moves chat data on a group-to-supergroup migration", async () => {
@@ -266,7 +269,7 @@ describe("dataSessions: chatData, userData, botData", () => {
 
   it("rejects bad options with a typed, prefixed error", () => {
     expect(() => dataSessions({ ttlMs: -1 })).toThrow(
-      expect.objectContaining({ code: "SESSION_INVALID_OPTIONS" }),
+      expect.objectContaining({ code: "BOT_DISPATCHER_SESSION_INVALID_OPTIONS" }),
     );
     expect(() => dataSessions({ storage: {} as Storage })).toThrow(
       /^@bot\/dispatcher: invalid dataSessions options at storage/,
@@ -330,7 +333,7 @@ describe("session: custom keyed sessions", () => {
     });
     await bot.handleUpdate(textUpdate(1, 1, "x"));
     await sleep(5);
-    expect(await late).toMatchObject({ code: "SESSION_CLOSED" });
+    expect(await late).toMatchObject({ code: "BOT_DISPATCHER_SESSION_CLOSED" });
     // the key is not stuck
     await bot.handleUpdate(textUpdate(2, 1, "x"));
     expect((await storage.get("1:session:session:k"))?.value).toEqual({ n: 1 });

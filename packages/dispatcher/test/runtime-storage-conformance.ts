@@ -171,10 +171,10 @@ export function describeStorage(
     it("rejects values that are not JSON-serialisable with a typed error", async () => {
       const { storage } = await make();
       await expect(storage.set("k", undefined)).rejects.toMatchObject({
-        code: "STORAGE_INVALID_VALUE",
+        code: "BOT_DISPATCHER_STORAGE_INVALID_VALUE",
       });
       await expect(storage.set("k", { big: 1n })).rejects.toMatchObject({
-        code: "STORAGE_INVALID_VALUE",
+        code: "BOT_DISPATCHER_STORAGE_INVALID_VALUE",
       });
       expect(await storage.get("k")).toBeUndefined();
     });
@@ -239,18 +239,18 @@ function describeLock(name: string, factory: () => Promise<StorageHarness>): voi
       await lease.release();
     });
 
-    it("gives up after waitMs with STORAGE_LOCK_TIMEOUT and holds nothing then", async () => {
+    it("gives up after waitMs with BOT_DISPATCHER_STORAGE_LOCK_TIMEOUT and holds nothing then", async () => {
       const { storage } = await make();
       const lock = lockOf(storage);
       const holder = await lock(["k"]);
       await expect(lock(["j", "k"], 10_000, 50)).rejects.toMatchObject({
-        code: "STORAGE_LOCK_TIMEOUT",
+        code: "BOT_DISPATCHER_STORAGE_LOCK_TIMEOUT",
       });
       // the key "j" taken on the way was given back
       const j = await lock(["j"], 10_000, 0);
       await j.release();
       await expect(lock(["k"], 10_000, 0)).rejects.toMatchObject({
-        code: "STORAGE_LOCK_TIMEOUT",
+        code: "BOT_DISPATCHER_STORAGE_LOCK_TIMEOUT",
       });
       await holder.release();
       const after = await lock(["k"], 10_000, 0);
@@ -314,12 +314,14 @@ function describeLock(name: string, factory: () => Promise<StorageHarness>): voi
       expect(newer.token).toBeGreaterThan(old.token);
       await expect(
         old.commit([{ key: "k", expectedVersion: null, value: "late" }]),
-      ).rejects.toMatchObject({ code: "STORAGE_LEASE_LOST" });
+      ).rejects.toMatchObject({ code: "BOT_DISPATCHER_STORAGE_LEASE_LOST" });
       expect(await h.storage.get("k")).toBeUndefined();
-      await expect(old.extend(10_000)).rejects.toMatchObject({ code: "STORAGE_LEASE_LOST" });
+      await expect(old.extend(10_000)).rejects.toMatchObject({
+        code: "BOT_DISPATCHER_STORAGE_LEASE_LOST",
+      });
       expect(await old.release()).toBe(false);
       await expect(lock(["k"], 10_000, 0)).rejects.toMatchObject({
-        code: "STORAGE_LOCK_TIMEOUT",
+        code: "BOT_DISPATCHER_STORAGE_LOCK_TIMEOUT",
       });
       const ok = await newer.commit([{ key: "k", expectedVersion: null, value: "newer" }]);
       expect(ok.ok).toBe(true);
@@ -333,7 +335,7 @@ function describeLock(name: string, factory: () => Promise<StorageHarness>): voi
       await h.advance(120);
       await expect(
         lease.commit([{ key: "k", expectedVersion: null, value: 1 }]),
-      ).rejects.toMatchObject({ code: "STORAGE_LEASE_LOST" });
+      ).rejects.toMatchObject({ code: "BOT_DISPATCHER_STORAGE_LEASE_LOST" });
       expect(await h.storage.get("k")).toBeUndefined();
     });
 
@@ -356,7 +358,7 @@ function describeLock(name: string, factory: () => Promise<StorageHarness>): voi
       expect(await lease.release()).toBe(false);
       await expect(
         lease.commit([{ key: "k", expectedVersion: null, value: 1 }]),
-      ).rejects.toMatchObject({ code: "STORAGE_LEASE_LOST" });
+      ).rejects.toMatchObject({ code: "BOT_DISPATCHER_STORAGE_LEASE_LOST" });
     });
 
     it("two holders asking for the same keys in opposite orders never deadlock", async () => {
@@ -405,11 +407,13 @@ function describeLock(name: string, factory: () => Promise<StorageHarness>): voi
       await next.release();
     });
 
-    it("rejects an empty or repeated key list with STORAGE_INVALID_KEY", async () => {
+    it("rejects an empty or repeated key list with BOT_DISPATCHER_STORAGE_INVALID_KEY", async () => {
       const { storage } = await make();
       const lock = lockOf(storage);
-      await expect(lock([])).rejects.toMatchObject({ code: "STORAGE_INVALID_KEY" });
-      await expect(lock(["a", "a"])).rejects.toMatchObject({ code: "STORAGE_INVALID_KEY" });
+      await expect(lock([])).rejects.toMatchObject({ code: "BOT_DISPATCHER_STORAGE_INVALID_KEY" });
+      await expect(lock(["a", "a"])).rejects.toMatchObject({
+        code: "BOT_DISPATCHER_STORAGE_INVALID_KEY",
+      });
     });
   });
 }

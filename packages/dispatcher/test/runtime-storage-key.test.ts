@@ -41,13 +41,13 @@ describe("storageKey: keys scoped by bot, user-chosen parts escaped", () => {
   it("keeps two bots apart and rejects a bad bot id or kind with a typed error", () => {
     expect(storageKey(1, "data", "user", 5)).not.toBe(storageKey(2, "data", "user", 5));
     expect(() => storageKey(1.5, "data")).toThrow(
-      expect.objectContaining({ code: "STORAGE_INVALID_KEY" }),
+      expect.objectContaining({ code: "BOT_DISPATCHER_STORAGE_INVALID_KEY" }),
     );
     expect(() => storageKey("", "data")).toThrow(
-      expect.objectContaining({ code: "STORAGE_INVALID_KEY" }),
+      expect.objectContaining({ code: "BOT_DISPATCHER_STORAGE_INVALID_KEY" }),
     );
     expect(() => storageKey(1, "Data:x")).toThrow(
-      expect.objectContaining({ code: "STORAGE_INVALID_KEY" }),
+      expect.objectContaining({ code: "BOT_DISPATCHER_STORAGE_INVALID_KEY" }),
     );
   });
 });

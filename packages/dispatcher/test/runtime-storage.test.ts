@@ -41,15 +41,15 @@ describe("MemoryStorage", () => {
   it("rejects bad lock options with a typed error", async () => {
     const storage = new MemoryStorage();
     await expect(storage.lock(["k"], { ttlMs: 0, waitMs: 0 })).rejects.toMatchObject({
-      code: "STORAGE_INVALID_VALUE",
+      code: "BOT_DISPATCHER_STORAGE_INVALID_VALUE",
     });
     await expect(storage.lock(["k"], { ttlMs: 10, waitMs: -1 })).rejects.toMatchObject({
-      code: "STORAGE_INVALID_VALUE",
+      code: "BOT_DISPATCHER_STORAGE_INVALID_VALUE",
     });
     const lease = await storage.lock(["k"], { ttlMs: 10, waitMs: 0 });
     await expect(
       lease.commit([{ key: "other", expectedVersion: null, value: 1 }]),
-    ).rejects.toMatchObject({ code: "STORAGE_INVALID_KEY" });
+    ).rejects.toMatchObject({ code: "BOT_DISPATCHER_STORAGE_INVALID_KEY" });
     await lease.release();
   });
 
@@ -61,9 +61,11 @@ describe("MemoryStorage", () => {
 
   it("rejects an empty key and a bad TTL", async () => {
     const storage = new MemoryStorage();
-    await expect(storage.set("", 1)).rejects.toMatchObject({ code: "STORAGE_INVALID_KEY" });
+    await expect(storage.set("", 1)).rejects.toMatchObject({
+      code: "BOT_DISPATCHER_STORAGE_INVALID_KEY",
+    });
     await expect(storage.set("k", 1, { ttlMs: -1 })).rejects.toMatchObject({
-      code: "STORAGE_INVALID_VALUE",
+      code: "BOT_DISPATCHER_STORAGE_INVALID_VALUE",
     });
   });
 

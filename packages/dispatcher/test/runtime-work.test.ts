@@ -102,8 +102,10 @@ describe("bot.work(source)", () => {
   it("bad options and a non-source are typed errors", async () => {
     const bot = new Bot("7:work-test-token", { botInfo });
     await expect(bot.work(new ListSource([]), { concurrency: 0 })).rejects.toMatchObject({
-      code: "WORK_INVALID_OPTIONS",
+      code: "BOT_DISPATCHER_WORK_INVALID_OPTIONS",
     });
-    await expect(bot.work({} as never)).rejects.toMatchObject({ code: "WORK_INVALID_OPTIONS" });
+    await expect(bot.work({} as never)).rejects.toMatchObject({
+      code: "BOT_DISPATCHER_WORK_INVALID_OPTIONS",
+    });
   });
 });

@@ -58,7 +58,7 @@ export interface ActorFile {
 
 /** Options of {@link UserActor.nextMessage}. */
 export interface NextMessageOptions {
-  /** Reject with `EMULATOR_TIMEOUT` after this long (default 5000). */
+  /** Reject with `BOT_EMULATOR_TIMEOUT` after this long (default 5000). */
   readonly timeoutMs?: number;
   /** Only messages in this chat (default: the private chat with this user). */
   readonly chat?: ChatTarget;
@@ -157,7 +157,7 @@ export class UserActor {
    */
   send(text: string, options: SendOptions = {}): Message {
     if (typeof text !== "string" || text.length === 0)
-      throw new EmulatorError("EMULATOR_INVALID_OPTIONS", "send needs a non-empty text");
+      throw new EmulatorError("BOT_EMULATOR_INVALID_OPTIONS", "send needs a non-empty text");
     const content: Partial<Message> = { text };
     const entities = detectEntities(text);
     if (entities.length > 0) content.entities = entities;
@@ -227,7 +227,7 @@ export class UserActor {
   ): Message {
     if (!(Math.abs(latitude) <= 90) || !(Math.abs(longitude) <= 180))
       throw new EmulatorError(
-        "EMULATOR_INVALID_OPTIONS",
+        "BOT_EMULATOR_INVALID_OPTIONS",
         "sendLocation needs a valid latitude and longitude",
       );
     const location: Location = { latitude, longitude };
@@ -257,7 +257,7 @@ export class UserActor {
       typeof c.first_name !== "string"
     )
       throw new EmulatorError(
-        "EMULATOR_INVALID_OPTIONS",
+        "BOT_EMULATOR_INVALID_OPTIONS",
         "sendContact needs phone_number and first_name",
       );
     return this.#deliver({ contact: { ...c } }, options);
@@ -269,19 +269,22 @@ export class UserActor {
       const bot = this.#host.botFor(options.bot);
       const record = world.privateChat(this.user);
       if (record.members.get(bot.id) === "kicked")
-        throw new EmulatorError("EMULATOR_INVALID_OPTIONS", "this user blocked the bot");
+        throw new EmulatorError("BOT_EMULATOR_INVALID_OPTIONS", "this user blocked the bot");
       record.members.set(bot.id, "member");
       return this.#storeAndPush(bot, record, content, options);
     }
     const record = world.chats.get(chatIdOf(options.chat));
-    if (record === undefined) throw new EmulatorError("EMULATOR_NOT_FOUND", "unknown chat");
+    if (record === undefined) throw new EmulatorError("BOT_EMULATOR_NOT_FOUND", "unknown chat");
     const status = record.members.get(this.user.id);
     if (status === undefined || status === "left" || status === "kicked") {
-      throw new EmulatorError("EMULATOR_INVALID_OPTIONS", "the user is not a member of this chat");
+      throw new EmulatorError(
+        "BOT_EMULATOR_INVALID_OPTIONS",
+        "the user is not a member of this chat",
+      );
     }
     const bots = this.#botsIn(record, options.bot);
     if (bots.length === 0)
-      throw new EmulatorError("EMULATOR_NO_BOT", "no bot is a member of this chat");
+      throw new EmulatorError("BOT_EMULATOR_NO_BOT", "no bot is a member of this chat");
     let first: Message | undefined;
     // In supergroups and channels every bot sees the same message (one id sequence per chat).
     const shared = record.chat.type === "supergroup" || record.chat.type === "channel";
@@ -367,7 +370,7 @@ export class UserActor {
       options.message?.chat.id ??
       (options.chat === undefined ? this.user.id : chatIdOf(options.chat));
     const record = this.#world.chats.get(chatId);
-    if (record === undefined) throw new EmulatorError("EMULATOR_NOT_FOUND", "unknown chat");
+    if (record === undefined) throw new EmulatorError("BOT_EMULATOR_NOT_FOUND", "unknown chat");
     const box = this.#world.box(bot.id, record.chat);
     let message: Message | undefined;
     if (options.message !== undefined) message = box.messages.get(options.message.message_id);
@@ -383,14 +386,14 @@ export class UserActor {
     }
     if (message === undefined)
       throw new EmulatorError(
-        "EMULATOR_NO_BUTTON",
+        "BOT_EMULATOR_NO_BUTTON",
         "no message with an inline keyboard from the bot",
       );
     const rows: InlineKeyboardButton[][] = message.reply_markup?.inline_keyboard ?? [];
     const found = rows.flat().find((b) => b.text === button || b.callback_data === button);
     if (found?.callback_data === undefined)
       throw new EmulatorError(
-        "EMULATOR_NO_BUTTON",
+        "BOT_EMULATOR_NO_BUTTON",
         `no callback button "${button}" on message ${message.message_id}`,
       );
     const query: CallbackQuery = {
@@ -417,44 +420,47 @@ export class UserActor {
   vote(poll: Message | string, options: number | readonly number[]): Poll {
     const pollId = typeof poll === "string" ? poll : poll.poll?.id;
     if (pollId === undefined)
-      throw new EmulatorError("EMULATOR_INVALID_OPTIONS", "vote needs a poll message or poll id");
+      throw new EmulatorError(
+        "BOT_EMULATOR_INVALID_OPTIONS",
+        "vote needs a poll message or poll id",
+      );
     let bot: BotRecord | undefined;
     for (const b of this.#world.bots.values()) if (b.polls.has(pollId)) bot = b;
     const rec = bot?.polls.get(pollId);
     const record = rec === undefined ? undefined : this.#world.chats.get(rec.chatId);
     if (bot === undefined || rec === undefined || record === undefined)
-      throw new EmulatorError("EMULATOR_NOT_FOUND", "unknown poll");
+      throw new EmulatorError("BOT_EMULATOR_NOT_FOUND", "unknown poll");
     if (!this.#isIn(record))
-      throw new EmulatorError("EMULATOR_INVALID_OPTIONS", "the user is not in the poll's chat");
+      throw new EmulatorError("BOT_EMULATOR_INVALID_OPTIONS", "the user is not in the poll's chat");
     const box = this.#world.box(bot.id, record.chat);
     const message = box.messages.get(rec.messageId);
     const current = message?.poll;
     if (message === undefined || current === undefined)
-      throw new EmulatorError("EMULATOR_NOT_FOUND", "the poll's message was deleted");
+      throw new EmulatorError("BOT_EMULATOR_NOT_FOUND", "the poll's message was deleted");
     const closed =
       current.is_closed ||
       (current.close_date !== undefined && this.#world.date() >= current.close_date);
-    if (closed) throw new EmulatorError("EMULATOR_INVALID_OPTIONS", "the poll is closed");
+    if (closed) throw new EmulatorError("BOT_EMULATOR_INVALID_OPTIONS", "the poll is closed");
     const ids = typeof options === "number" ? [options] : [...options];
     if (
       ids.some((id) => !Number.isInteger(id) || id < 0 || id >= current.options.length) ||
       new Set(ids).size !== ids.length
     )
       throw new EmulatorError(
-        "EMULATOR_INVALID_OPTIONS",
+        "BOT_EMULATOR_INVALID_OPTIONS",
         "vote needs distinct option ids of the poll",
       );
     ids.sort((a, b) => a - b);
     if (ids.length > 1 && !current.allows_multiple_answers)
-      throw new EmulatorError("EMULATOR_INVALID_OPTIONS", "the poll allows one answer");
+      throw new EmulatorError("BOT_EMULATOR_INVALID_OPTIONS", "the poll allows one answer");
     const previous = rec.votes.get(this.user.id);
     if (previous !== undefined && !current.allows_revoting)
       throw new EmulatorError(
-        "EMULATOR_INVALID_OPTIONS",
+        "BOT_EMULATOR_INVALID_OPTIONS",
         "the poll does not allow changing a vote",
       );
     if (ids.length === 0 && previous === undefined)
-      throw new EmulatorError("EMULATOR_INVALID_OPTIONS", "there is no vote to retract");
+      throw new EmulatorError("BOT_EMULATOR_INVALID_OPTIONS", "there is no vote to retract");
     if (ids.length === 0) rec.votes.delete(this.user.id);
     else rec.votes.set(this.user.id, ids);
     const counts = current.options.map(() => 0);
@@ -502,12 +508,18 @@ export class UserActor {
     const rec = bot?.invoices.get(`${invoice.chat.id}:${invoice.message_id}`);
     const record = this.#world.chats.get(invoice.chat.id);
     if (bot === undefined || rec === undefined || record === undefined)
-      throw new EmulatorError("EMULATOR_NOT_FOUND", "not an invoice a bot sent");
+      throw new EmulatorError("BOT_EMULATOR_NOT_FOUND", "not an invoice a bot sent");
     if (!this.#isIn(record))
-      throw new EmulatorError("EMULATOR_INVALID_OPTIONS", "the user is not in the invoice's chat");
+      throw new EmulatorError(
+        "BOT_EMULATOR_INVALID_OPTIONS",
+        "the user is not in the invoice's chat",
+      );
     const tip = options.tip ?? 0;
     if (!Number.isInteger(tip) || tip < 0 || tip > rec.maxTipAmount)
-      throw new EmulatorError("EMULATOR_INVALID_OPTIONS", "the tip must be 0 to max_tip_amount");
+      throw new EmulatorError(
+        "BOT_EMULATOR_INVALID_OPTIONS",
+        "the tip must be 0 to max_tip_amount",
+      );
     const timeoutMs = options.timeoutMs ?? 10_000;
     const order: OrderInfo = {};
     const name = [this.user.first_name, this.user.last_name].filter(Boolean).join(" ");
@@ -549,7 +561,7 @@ export class UserActor {
           : offered.find((o) => o.id === options.shippingOption);
       if (picked === undefined)
         throw new EmulatorError(
-          "EMULATOR_INVALID_OPTIONS",
+          "BOT_EMULATOR_INVALID_OPTIONS",
           `the bot offered no shipping option "${options.shippingOption}"`,
         );
       shippingOptionId = picked.id;
@@ -687,7 +699,7 @@ export class UserActor {
   ): Message | undefined {
     const record = this.#world.chats.get(chatIdOf(chat));
     if (record === undefined || record.chat.type === "private")
-      throw new EmulatorError("EMULATOR_NOT_FOUND", "unknown group");
+      throw new EmulatorError("BOT_EMULATOR_NOT_FOUND", "unknown group");
     const isIn = (s: MemberStatus | undefined) => s !== undefined && s !== "left" && s !== "kicked";
     const old = record.members.get(target.id) ?? "left";
     const self = target.id === this.user.id;
@@ -695,24 +707,30 @@ export class UserActor {
       const mine = record.members.get(this.user.id);
       if (!isIn(mine))
         throw new EmulatorError(
-          "EMULATOR_INVALID_OPTIONS",
+          "BOT_EMULATOR_INVALID_OPTIONS",
           "the user is not a member of this chat",
         );
       if (status === "kicked" && mine !== "creator" && mine !== "administrator")
         throw new EmulatorError(
-          "EMULATOR_INVALID_OPTIONS",
+          "BOT_EMULATOR_INVALID_OPTIONS",
           "only the creator or an administrator can remove members",
         );
     }
     if (status === "member" && isIn(old))
       throw new EmulatorError(
-        "EMULATOR_INVALID_OPTIONS",
+        "BOT_EMULATOR_INVALID_OPTIONS",
         `${target.first_name} is already a member`,
       );
     if (status !== "member" && !isIn(old))
-      throw new EmulatorError("EMULATOR_INVALID_OPTIONS", `${target.first_name} is not a member`);
+      throw new EmulatorError(
+        "BOT_EMULATOR_INVALID_OPTIONS",
+        `${target.first_name} is not a member`,
+      );
     if (old === "creator" && status !== "member")
-      throw new EmulatorError("EMULATOR_INVALID_OPTIONS", "the creator cannot leave or be removed");
+      throw new EmulatorError(
+        "BOT_EMULATOR_INVALID_OPTIONS",
+        "the creator cannot leave or be removed",
+      );
     record.members.set(target.id, status);
     const change: ChatMemberUpdated = {
       chat: record.chat,
@@ -819,7 +837,7 @@ export class UserActor {
         this.#waiters.delete(waiter);
         reject(
           new EmulatorError(
-            "EMULATOR_TIMEOUT",
+            "BOT_EMULATOR_TIMEOUT",
             `no ${what} for ${this.user.first_name} within ${timeoutMs} ms`,
           ),
         );

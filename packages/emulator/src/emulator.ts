@@ -60,7 +60,7 @@ export interface ChatView {
 
 /** Options of {@link Emulator.waitFor}. */
 export interface WaitOptions {
-  /** Reject with `EMULATOR_TIMEOUT` after this long (default 5000). */
+  /** Reject with `BOT_EMULATOR_TIMEOUT` after this long (default 5000). */
   readonly timeoutMs?: number;
 }
 
@@ -139,21 +139,21 @@ export class Emulator implements Host {
   }): EmulatorBot {
     if (typeof info?.username !== "string" || !/^[A-Za-z0-9_]{3,32}$/.test(info.username)) {
       throw new EmulatorError(
-        "EMULATOR_INVALID_OPTIONS",
+        "BOT_EMULATOR_INVALID_OPTIONS",
         "createBot needs a username of 3-32 letters, digits or _",
       );
     }
     if (info.token !== undefined) {
       if (typeof info.token !== "string" || !/^[1-9]\d{0,15}:[A-Za-z0-9_-]{8,}$/.test(info.token)) {
         throw new EmulatorError(
-          "EMULATOR_INVALID_OPTIONS",
+          "BOT_EMULATOR_INVALID_OPTIONS",
           "createBot token must look like <digits>:<letters, digits, _ or ->",
         );
       }
       const id = Number(info.token.slice(0, info.token.indexOf(":")));
       if (this.#world.bots.has(id) || this.#world.users.has(id)) {
         throw new EmulatorError(
-          "EMULATOR_INVALID_OPTIONS",
+          "BOT_EMULATOR_INVALID_OPTIONS",
           "createBot token's id is already taken",
         );
       }
@@ -191,7 +191,7 @@ export class Emulator implements Host {
    */
   user(init: UserInit): UserActor {
     if (typeof init?.first_name !== "string" || init.first_name === "") {
-      throw new EmulatorError("EMULATOR_INVALID_OPTIONS", "user needs a first_name");
+      throw new EmulatorError("BOT_EMULATOR_INVALID_OPTIONS", "user needs a first_name");
     }
     const { bot, ...fields } = init;
     const user = this.#world.addUser(fields);
@@ -204,12 +204,12 @@ export class Emulator implements Host {
   botRecord(target: Target): BotRecord {
     if (target === undefined) {
       if (this.#defaultBot === undefined)
-        throw new EmulatorError("EMULATOR_NO_BOT", "create a bot first with emu.createBot()");
+        throw new EmulatorError("BOT_EMULATOR_NO_BOT", "create a bot first with emu.createBot()");
       return this.#defaultBot;
     }
     const token = typeof target === "string" ? target : target.token;
     const record = this.#world.botsByToken.get(token);
-    if (record === undefined) throw new EmulatorError("EMULATOR_NO_BOT", "unknown bot");
+    if (record === undefined) throw new EmulatorError("BOT_EMULATOR_NO_BOT", "unknown bot");
     return record;
   }
 
@@ -290,7 +290,7 @@ export class Emulator implements Host {
       chat: record.chat,
       createTopic: (name: string) => {
         if (record.chat.is_forum !== true)
-          throw new EmulatorError("EMULATOR_INVALID_OPTIONS", "topics need a forum supergroup");
+          throw new EmulatorError("BOT_EMULATOR_INVALID_OPTIONS", "topics need a forum supergroup");
         const id = Math.max(1, ...record.topics.keys()) + 1;
         record.topics.set(id, { message_thread_id: id, name, icon_color: 7322096 });
         return id;
@@ -307,7 +307,7 @@ export class Emulator implements Host {
    */
   setMember(chat: EmulatorChat, member: UserActor | EmulatorBot, status: MemberStatus): void {
     const record = this.#world.chats.get(chat.id);
-    if (record === undefined) throw new EmulatorError("EMULATOR_NOT_FOUND", "unknown chat");
+    if (record === undefined) throw new EmulatorError("BOT_EMULATOR_NOT_FOUND", "unknown chat");
     record.members.set(member.id, status);
   }
 
@@ -321,7 +321,7 @@ export class Emulator implements Host {
   chat(chatId: number, bot?: EmulatorBot): ChatView {
     const record = this.#world.chats.get(chatId);
     if (record === undefined)
-      throw new EmulatorError("EMULATOR_NOT_FOUND", `unknown chat ${chatId}`);
+      throw new EmulatorError("BOT_EMULATOR_NOT_FOUND", `unknown chat ${chatId}`);
     const box = this.#world.box(this.botRecord(bot).id, record.chat);
     const messages = [...box.messages.values()].sort((a, b) => a.message_id - b.message_id);
     return { id: chatId, messages, last: () => messages[messages.length - 1] };
@@ -617,7 +617,7 @@ export function waitOn<T>(
     });
     const timer = setTimeout(() => {
       off();
-      reject(new EmulatorError("EMULATOR_TIMEOUT", `nothing matched within ${timeoutMs} ms`));
+      reject(new EmulatorError("BOT_EMULATOR_TIMEOUT", `nothing matched within ${timeoutMs} ms`));
     }, timeoutMs);
   });
 }

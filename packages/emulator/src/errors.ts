@@ -46,12 +46,12 @@ export function badRequest(text: string): ApiFailure {
 
 /** Stable codes of {@link EmulatorError}. */
 export type EmulatorErrorCode =
-  | "EMULATOR_INVALID_OPTIONS"
-  | "EMULATOR_NOT_FOUND"
-  | "EMULATOR_NO_BUTTON"
-  | "EMULATOR_NO_BOT"
-  | "EMULATOR_TIMEOUT"
-  | "EMULATOR_CLOSED";
+  | "BOT_EMULATOR_INVALID_OPTIONS"
+  | "BOT_EMULATOR_NOT_FOUND"
+  | "BOT_EMULATOR_NO_BUTTON"
+  | "BOT_EMULATOR_NO_BOT"
+  | "BOT_EMULATOR_TIMEOUT"
+  | "BOT_EMULATOR_CLOSED";
 
 /** A misuse of the emulator's programmatic API (not a Bot API failure). */
 export class EmulatorError extends Error {

@@ -76,7 +76,7 @@ export function parseOptions(options: unknown): EmulatorOptions {
   const result = v.safeParse(OptionsSchema, options ?? {});
   if (!result.success)
     throw new EmulatorError(
-      "EMULATOR_INVALID_OPTIONS",
+      "BOT_EMULATOR_INVALID_OPTIONS",
       (result.issues[0]?.message ?? "invalid options").replace(`${P} `, ""),
     );
   return result.output as EmulatorOptions;

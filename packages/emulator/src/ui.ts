@@ -484,7 +484,7 @@ export class ChatWindow {
         botFor: (b) => {
           const record =
             typeof b === "object" ? this.#world.botsByToken.get(b.token) : this.#host.defaultBot();
-          if (record === undefined) throw new EmulatorError("EMULATOR_NO_BOT", "unknown bot");
+          if (record === undefined) throw new EmulatorError("BOT_EMULATOR_NO_BOT", "unknown bot");
           return record;
         },
       });

@@ -59,7 +59,7 @@ describe("actors", () => {
     await ok(emu, bot.token, "sendMessage", { chat_id: alice.id, text: "third" });
     expect((await later).text).toBe("third");
     await expect(alice.nextMessage({ timeoutMs: 20 })).rejects.toSatisfy(
-      (e: unknown) => EmulatorError.is(e) && e.code === "EMULATOR_TIMEOUT",
+      (e: unknown) => EmulatorError.is(e) && e.code === "BOT_EMULATOR_TIMEOUT",
     );
   });
 

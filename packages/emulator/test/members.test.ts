@@ -105,7 +105,7 @@ describe("membership: chat_member and my_chat_member", () => {
     expect(kinds(await take())).toEqual(["message"]);
   });
 
-  it("refuses impossible changes with EMULATOR_INVALID_OPTIONS", async () => {
+  it("refuses impossible changes with BOT_EMULATOR_INVALID_OPTIONS", async () => {
     const group = emu.group({ title: "Club", members: [alice] });
     const code = (f: () => unknown) => {
       try {
@@ -115,11 +115,11 @@ describe("membership: chat_member and my_chat_member", () => {
       }
       return "none";
     };
-    expect(code(() => alice.join(group))).toBe("EMULATOR_INVALID_OPTIONS"); // already in
-    expect(code(() => bob.leave(group))).toBe("EMULATOR_INVALID_OPTIONS"); // never was
-    expect(code(() => bob.add(group, alice))).toBe("EMULATOR_INVALID_OPTIONS"); // not a member
-    expect(code(() => alice.leave(group))).toBe("EMULATOR_INVALID_OPTIONS"); // the creator
-    expect(code(() => alice.join(alice.id))).toBe("EMULATOR_NOT_FOUND"); // a private chat
+    expect(code(() => alice.join(group))).toBe("BOT_EMULATOR_INVALID_OPTIONS"); // already in
+    expect(code(() => bob.leave(group))).toBe("BOT_EMULATOR_INVALID_OPTIONS"); // never was
+    expect(code(() => bob.add(group, alice))).toBe("BOT_EMULATOR_INVALID_OPTIONS"); // not a member
+    expect(code(() => alice.leave(group))).toBe("BOT_EMULATOR_INVALID_OPTIONS"); // the creator
+    expect(code(() => alice.join(alice.id))).toBe("BOT_EMULATOR_NOT_FOUND"); // a private chat
   });
 
   it("blocking and unblocking a bot in private sends my_chat_member", async () => {

@@ -137,7 +137,7 @@ describe("polls: votes from actors", () => {
     } catch (e) {
       caught = e;
     }
-    expect(EmulatorError.is(caught) && caught.code).toBe("EMULATOR_INVALID_OPTIONS");
+    expect(EmulatorError.is(caught) && caught.code).toBe("BOT_EMULATOR_INVALID_OPTIONS");
     expect(() => alice.vote(sent.poll.id, [0, 0])).toThrow(/distinct option ids/);
     expect(() => alice.vote(sent.poll.id, [0, 1])).toThrow(/one answer/);
     expect(() => alice.vote("nope", 0)).toThrow(/unknown poll/);

@@ -295,7 +295,7 @@ describe("programmatic API", () => {
       /^@bot\/emulator: port must be 0-65535/,
     );
     await expect(createEmulator({ port: -1 })).rejects.toSatisfy(
-      (e: unknown) => EmulatorError.is(e) && e.code === "EMULATOR_INVALID_OPTIONS",
+      (e: unknown) => EmulatorError.is(e) && e.code === "BOT_EMULATOR_INVALID_OPTIONS",
     );
   });
 

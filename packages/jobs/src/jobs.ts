@@ -74,7 +74,7 @@ export interface Job<Api = unknown, Data = unknown, D extends JobDataTypes = Def
    * The job's chat's data, as `ctx.chatData` in a handler: the same storage key, loaded on
    * first read under the same lease an update for that chat takes (so a job and an update never
    * lose each other's writes), saved after the handler resolved if it changed. Rejects with
-   * `SESSION_NO_KEY` for a job without `chatId`.
+   * `BOT_DISPATCHER_SESSION_NO_KEY` for a job without `chatId`.
    */
   readonly chatData: Promise<D["chat"]>;
   /** The job's user's data, as `ctx.userData` (locked with `chatData`, one lease). */

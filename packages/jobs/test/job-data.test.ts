@@ -246,7 +246,7 @@ describe("job data rules", () => {
     await jobs.stop();
     const n = await data.withData({ api: bot.api, chatId: 1 }, async (d) => (await d.chatData).n);
     expect(n).toBe(1); // the failed run's write was dropped
-    expect(outcomes).toEqual(["SESSION_NO_KEY"]);
+    expect(outcomes).toEqual(["BOT_DISPATCHER_SESSION_NO_KEY"]);
     await expect(kept).rejects.toMatchObject({ code: "BOT_JOBS_INVALID_OPTIONS" });
     expect(errors).toHaveLength(1);
   });

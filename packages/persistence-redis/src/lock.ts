@@ -171,15 +171,18 @@ const sleep = (ms: number, signal: AbortSignal | undefined) =>
 
 function checkLock(keys: readonly string[], options: StorageLockOptions): void {
   const bad = (what: string) =>
-    new RuntimeError("STORAGE_INVALID_VALUE", `@bot/persistence-redis: lock ${what}`);
+    new RuntimeError(
+      "BOT_DISPATCHER_STORAGE_INVALID_VALUE",
+      `@bot/persistence-redis: lock ${what}`,
+    );
   const badKeys = (what: string) =>
-    new RuntimeError("STORAGE_INVALID_KEY", `@bot/persistence-redis: lock ${what}`);
+    new RuntimeError("BOT_DISPATCHER_STORAGE_INVALID_KEY", `@bot/persistence-redis: lock ${what}`);
   if (!Array.isArray(keys) || keys.length === 0) throw badKeys("needs at least one key");
   if (keys.length > 1 && new Set(keys).size !== keys.length) throw badKeys("keys must be distinct");
   for (const k of keys) {
     if (typeof k !== "string" || k.length === 0)
       throw new RuntimeError(
-        "STORAGE_INVALID_KEY",
+        "BOT_DISPATCHER_STORAGE_INVALID_KEY",
         "@bot/persistence-redis: a storage key must be a non-empty string",
       );
   }
@@ -345,7 +348,7 @@ export class RedisLocks {
       extend: async (ttlMs: number) => {
         if (!(Number.isFinite(ttlMs) && ttlMs > 0))
           throw new RuntimeError(
-            "STORAGE_INVALID_VALUE",
+            "BOT_DISPATCHER_STORAGE_INVALID_VALUE",
             "@bot/persistence-redis: extend ttlMs must be a positive number",
           );
         for (const group of perNode()) {
@@ -394,7 +397,7 @@ export class RedisLocks {
       for (let i = 0; i < j; i++) if ((writes[i] as StorageLeaseWrite).key === w.key) twice = true;
       if (at < 0 || twice)
         throw new RuntimeError(
-          "STORAGE_INVALID_VALUE",
+          "BOT_DISPATCHER_STORAGE_INVALID_VALUE",
           "@bot/persistence-redis: a commit may write each key of its lease once",
         );
       if ("delete" in w && w.delete === true) {
@@ -431,7 +434,7 @@ export class RedisLocks {
     for (const w of writes) {
       if (!keys.includes(w.key) || seen.has(w.key))
         throw new RuntimeError(
-          "STORAGE_INVALID_VALUE",
+          "BOT_DISPATCHER_STORAGE_INVALID_VALUE",
           "@bot/persistence-redis: a commit may write each key of its lease once",
         );
       seen.add(w.key);

@@ -182,14 +182,16 @@ export class RedisStorage implements Storage {
 }
 
 // Invalid keys and values break the Storage contract itself, so they get the dispatcher's
-// contract errors (`STORAGE_INVALID_KEY`, `STORAGE_INVALID_VALUE`), as MemoryStorage throws them.
+// contract errors (`BOT_DISPATCHER_STORAGE_INVALID_KEY`, `BOT_DISPATCHER_STORAGE_INVALID_VALUE`), as MemoryStorage throws them.
 const invalid = (message: string, cause?: unknown) =>
-  new RuntimeError("STORAGE_INVALID_VALUE", `@bot/persistence-redis: ${message}`, { cause });
+  new RuntimeError("BOT_DISPATCHER_STORAGE_INVALID_VALUE", `@bot/persistence-redis: ${message}`, {
+    cause,
+  });
 
 function checkKey(key: string): string {
   if (typeof key !== "string" || key.length === 0)
     throw new RuntimeError(
-      "STORAGE_INVALID_KEY",
+      "BOT_DISPATCHER_STORAGE_INVALID_KEY",
       "@bot/persistence-redis: a storage key must be a non-empty string",
     );
   return key;

@@ -89,7 +89,7 @@ describe("RedisStorage key layout", () => {
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(await storage.get("t")).toBeUndefined();
       await expect(storage.lock(["t"], { ttlMs: 1000, waitMs: 0 })).rejects.toMatchObject({
-        code: "STORAGE_LOCK_TIMEOUT",
+        code: "BOT_DISPATCHER_STORAGE_LOCK_TIMEOUT",
       });
       expect(await lease.release()).toBe(true);
       expect(await keysOf(prefix)).toEqual([]);

@@ -64,7 +64,7 @@ export class BodyTimeout {
         this.#watched.delete(raw);
         const error = Object.assign(new Error("request body timeout"), {
           statusCode: 408,
-          code: "WEBHOOK_BODY_TIMEOUT",
+          code: "BOT_WEBHOOK_BODY_TIMEOUT",
         });
         // Fail the body read: Fastify answers 408 and the error handler closes the
         // connection. Destroying the request would kill the socket before the answer.

@@ -3,16 +3,20 @@ import { type Brand, brand } from "@bot/types";
 /** The stable codes of {@link WebhookError}. */
 export type WebhookErrorCode =
   /** The options passed to `register` or to a helper are invalid. */
-  | "WEBHOOK_INVALID_OPTIONS"
+  | "BOT_WEBHOOK_INVALID_OPTIONS"
   /**
    * `ack` mode: an update answered 200 had not started when the close grace ran out, so it was
    * not handled (reported to `bot.catch` with the update, and on `droppedChannel`).
    */
-  | "WEBHOOK_UPDATE_DROPPED"
+  | "BOT_WEBHOOK_UPDATE_DROPPED"
   /** The reason of a handler's `ctx.signal` when the server closes and the close grace ran out. */
-  | "WEBHOOK_CLOSING";
+  | "BOT_WEBHOOK_CLOSING";
 
-/** An error of `@bot/webhook-fastify`, with a stable `code` to match on. */
+/**
+ * An error of `@bot/webhook-fastify`, with a stable `code` to match on. `instanceof` and
+ * {@link WebhookError.is} work across duplicate installs through the brand
+ * `Symbol.for("@bot/webhook-fastify.WebhookError")`.
+ */
 export class WebhookError extends Error {
   /** A stable code to match on. */
   readonly code: WebhookErrorCode;
@@ -29,7 +33,16 @@ export class WebhookError extends Error {
     this.name = "WebhookError";
     this.code = code;
   }
+
+  /**
+   * Tells whether a value is a `WebhookError`, also from another copy of this package.
+   *
+   * @param value Any value.
+   * @returns `true` for a `WebhookError`.
+   */
+  static is(value: unknown): value is WebhookError {
+    return WEBHOOK_ERROR.is(value);
+  }
 }
-// `instanceof` that survives duplicate installs of this package.
 const WEBHOOK_ERROR: Brand<WebhookError> = brand("@bot/webhook-fastify.WebhookError");
 WEBHOOK_ERROR.brandClass(WebhookError);

@@ -50,7 +50,7 @@ function requireApi(bot: WebhookBot) {
   const api = webhookApi(bot);
   if (api === undefined) {
     throw new WebhookError(
-      "WEBHOOK_INVALID_OPTIONS",
+      "BOT_WEBHOOK_INVALID_OPTIONS",
       "@bot/webhook-fastify: the bot has no api with webhook methods",
     );
   }
@@ -69,7 +69,7 @@ export async function setWebhook(bot: WebhookBot, options: SetWebhookOptions): P
   const parsed = v.safeParse(SetSchema, options);
   if (!parsed.success) {
     throw new WebhookError(
-      "WEBHOOK_INVALID_OPTIONS",
+      "BOT_WEBHOOK_INVALID_OPTIONS",
       `@bot/webhook-fastify: setWebhook: ${parsed.issues[0].message}`,
     );
   }

@@ -14,7 +14,7 @@ import { WebhookError } from "./errors.js";
  *   from an in-process queue with bounded concurrency and per-chat order. Fast, but
  *   at-most-once: an update answered 200 cannot be taken back, so updates still queued when
  *   the process dies are lost. `app.close()` drains the queue for `closeGraceMs`; what has not
- *   started by then is reported (`WEBHOOK_UPDATE_DROPPED` to `bot.catch`, `droppedChannel`).
+ *   started by then is reported (`BOT_WEBHOOK_UPDATE_DROPPED` to `bot.catch`, `droppedChannel`).
  * - `{ queue }`: answer 200 once a durable queue stored the update (a Redis or BullMQ queue
  *   that a worker consumes); answer 503 when it could not, so Telegram resends.
  */
@@ -185,7 +185,7 @@ const OptionsSchema = v.strictObject(
 );
 
 function fail(message: string): never {
-  throw new WebhookError("WEBHOOK_INVALID_OPTIONS", `@bot/webhook-fastify: ${message}`);
+  throw new WebhookError("BOT_WEBHOOK_INVALID_OPTIONS", `@bot/webhook-fastify: ${message}`);
 }
 
 /**

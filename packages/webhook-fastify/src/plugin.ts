@@ -35,7 +35,7 @@ async function botIdOf(bot: WebhookBot): Promise<number> {
   const id = readBotId(bot);
   if (id === undefined) {
     throw new WebhookError(
-      "WEBHOOK_INVALID_OPTIONS",
+      "BOT_WEBHOOK_INVALID_OPTIONS",
       "@bot/webhook-fastify: dedup needs the bot's id (a bot with botInfo or init())",
     );
   }

@@ -481,7 +481,7 @@ export class Runner {
         droppedChannel.publish({ path: this.#s.path, updateId: job.id, update: job.update });
       this.#report(
         new WebhookError(
-          "WEBHOOK_UPDATE_DROPPED",
+          "BOT_WEBHOOK_UPDATE_DROPPED",
           `@bot/webhook-fastify: update ${job.id} was answered 200 (ack mode) but had not started when the close grace ran out; it was not handled`,
         ),
         job.update,
@@ -560,7 +560,7 @@ export class Runner {
   /**
    * Stops accepting updates and lets queued and running ones finish for up to the grace
    * period. After it, updates not started are dropped (`await`: their requests get 503, so
-   * Telegram resends them; `ack`: reported as `WEBHOOK_UPDATE_DROPPED`), running handlers see
+   * Telegram resends them; `ack`: reported as `BOT_WEBHOOK_UPDATE_DROPPED`), running handlers see
    * their signal aborted, and `await`-mode requests still open get 503. Handlers past their
    * per-update deadline are not waited for. Every open request is answered when this
    * resolves, so the HTTP server can close.
@@ -597,7 +597,7 @@ export class Runner {
     this.#scheduler.close();
     this.#scheduler.abort(
       new WebhookError(
-        "WEBHOOK_CLOSING",
+        "BOT_WEBHOOK_CLOSING",
         "@bot/webhook-fastify: the server is closing and the close grace ran out",
       ),
     );

@@ -104,8 +104,8 @@ describe("close in ack mode", () => {
       expect(bot.runs.map((u) => u.update_id)).toEqual([1]);
       const dropped = errors.filter((e) => e.error instanceof WebhookError);
       expect(dropped.map((e) => (e.error as WebhookError).code)).toEqual([
-        "WEBHOOK_UPDATE_DROPPED",
-        "WEBHOOK_UPDATE_DROPPED",
+        "BOT_WEBHOOK_UPDATE_DROPPED",
+        "BOT_WEBHOOK_UPDATE_DROPPED",
       ]);
       expect(dropped.map((e) => e.update?.update_id)).toEqual([2, 3]);
       expect(published.map((m) => [m.updateId, m.update.update_id])).toEqual([

@@ -61,7 +61,8 @@ describe("options", () => {
     async (_n, patch, message) => {
       const error = await registerWith({ ...base(), ...patch });
       expect(error).toBeInstanceOf(WebhookError);
-      expect((error as WebhookError).code).toBe("WEBHOOK_INVALID_OPTIONS");
+      expect(WebhookError.is(error)).toBe(true);
+      expect((error as WebhookError).code).toBe("BOT_WEBHOOK_INVALID_OPTIONS");
       expect((error as Error).message).toMatch(/^@bot\/webhook-fastify: /);
       expect((error as Error).message).toContain(message);
       expect((error as Error).message).not.toContain(SECRET);

@@ -63,6 +63,6 @@ describe("public types", () => {
     expectTypeOf(setWebhook).returns.toEqualTypeOf<Promise<void>>();
     expectTypeOf<WebhookError["code"]>().toEqualTypeOf<WebhookErrorCode>();
     expectTypeOf<WebhookDelivery>().toMatchTypeOf<WebhookOptions["delivery"]>();
-    expectTypeOf(new WebhookError("WEBHOOK_INVALID_OPTIONS", "x")).toHaveProperty("code");
+    expectTypeOf(new WebhookError("BOT_WEBHOOK_INVALID_OPTIONS", "x")).toHaveProperty("code");
   });
 });

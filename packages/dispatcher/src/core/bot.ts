@@ -111,19 +111,22 @@ export class Bot<C extends Context = Context> extends Composer<C> implements Pol
    *
    * @param token The bot token (ignored when `options.client` is given). It is never printed.
    * @param options Client, bot info, storage and context class.
-   * @throws {DispatcherError} `INVALID_OPTIONS` for a missing token or bad options.
+   * @throws {DispatcherError} `BOT_DISPATCHER_INVALID_OPTIONS` for a missing token or bad options.
    */
   constructor(token: string, options: BotOptions<C> = {}) {
     super();
     const parsed = v.safeParse(OptionsSchema, options);
     if (!parsed.success) {
       throw new DispatcherError(
-        "INVALID_OPTIONS",
+        "BOT_DISPATCHER_INVALID_OPTIONS",
         (parsed.issues[0]?.message ?? "invalid options").replace(/^@bot\/dispatcher: /, ""),
       );
     }
     if (options.client === undefined && (typeof token !== "string" || token.length === 0)) {
-      throw new DispatcherError("INVALID_OPTIONS", "a bot token (or a client) is required");
+      throw new DispatcherError(
+        "BOT_DISPATCHER_INVALID_OPTIONS",
+        "a bot token (or a client) is required",
+      );
     }
     this.api = options.client ?? new Client(token, options.clientOptions);
     this.storage = options.storage ?? new MemoryStorage();
@@ -141,12 +144,12 @@ export class Bot<C extends Context = Context> extends Composer<C> implements Pol
   /**
    * The bot's own user (after `init()` or with `botInfo`).
    *
-   * @throws {DispatcherError} `NOT_INITIALIZED` before that.
+   * @throws {DispatcherError} `BOT_DISPATCHER_NOT_INITIALIZED` before that.
    */
   get botInfo(): BotInfo {
     if (this.#me === undefined)
       throw new DispatcherError(
-        "NOT_INITIALIZED",
+        "BOT_DISPATCHER_NOT_INITIALIZED",
         "call `await bot.init()` first, or pass `botInfo`",
       );
     return this.#me;
@@ -189,7 +192,7 @@ export class Bot<C extends Context = Context> extends Composer<C> implements Pol
    */
   catch(handler: ErrorHandler<C>): this {
     if (typeof handler !== "function")
-      throw new DispatcherError("INVALID_OPTIONS", "bot.catch needs a function");
+      throw new DispatcherError("BOT_DISPATCHER_INVALID_OPTIONS", "bot.catch needs a function");
     this.#onError = handler;
     return this;
   }

@@ -19,18 +19,21 @@ const NAME = /^[a-z0-9_]{1,32}$/;
  *
  * @param names One name or several.
  * @returns The normalised names.
- * @throws {DispatcherError} `INVALID_TRIGGER` for a name Telegram would never send.
+ * @throws {DispatcherError} `BOT_DISPATCHER_INVALID_TRIGGER` for a name Telegram would never send.
  */
 export function normaliseCommands(names: string | readonly string[]): string[] {
   const list = typeof names === "string" ? [names] : [...names];
   if (list.length === 0)
-    throw new DispatcherError("INVALID_TRIGGER", "command() needs at least one command name");
+    throw new DispatcherError(
+      "BOT_DISPATCHER_INVALID_TRIGGER",
+      "command() needs at least one command name",
+    );
   return list.map((raw) => {
     const name =
       typeof raw === "string" ? (raw.startsWith("/") ? raw.slice(1) : raw).toLowerCase() : "";
     if (!NAME.test(name)) {
       throw new DispatcherError(
-        "INVALID_TRIGGER",
+        "BOT_DISPATCHER_INVALID_TRIGGER",
         `invalid command name ${JSON.stringify(raw)}: use 1-32 characters of a-z, 0-9 and _`,
       );
     }

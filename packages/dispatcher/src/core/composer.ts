@@ -116,7 +116,7 @@ export class Composer<C extends Context> {
    * @param query A filter query such as `"message:text"`, or several.
    * @param middleware The handlers.
    * @returns A composer for the matching updates (chain to require more: "and").
-   * @throws {DispatcherError} `INVALID_FILTER` for an unknown kind or field.
+   * @throws {DispatcherError} `BOT_DISPATCHER_INVALID_FILTER` for an unknown kind or field.
    */
   on<Q extends FilterQuery>(
     query: Q | readonly Q[],
@@ -174,7 +174,8 @@ export class Composer<C extends Context> {
    * @param command One name (without `/`) or several.
    * @param middleware The handlers.
    * @returns A composer for those commands.
-   * @throws {DispatcherError} `INVALID_TRIGGER` for a name Telegram would never send.
+   * @throws {DispatcherError} `BOT_DISPATCHER_INVALID_TRIGGER` for a name Telegram would never
+   *   send.
    */
   command(
     command: string | readonly string[],
@@ -271,7 +272,7 @@ export class Composer<C extends Context> {
     for (const t of types) {
       if (!(CHAT_TYPES as readonly string[]).includes(t)) {
         throw new DispatcherError(
-          "INVALID_TRIGGER",
+          "BOT_DISPATCHER_INVALID_TRIGGER",
           `unknown chat type ${JSON.stringify(t)}; use one of ${CHAT_TYPES.join(", ")}`,
         );
       }

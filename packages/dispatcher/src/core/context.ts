@@ -304,7 +304,7 @@ export class Context extends ShortcutMethods {
    * @param work The long work.
    * @param other Other `sendChatAction` parameters.
    * @returns What `work` returned.
-   * @throws {DispatcherError} `NO_CHAT` when the update has no chat.
+   * @throws {DispatcherError} `BOT_DISPATCHER_NO_CHAT` when the update has no chat.
    */
   async withChatAction<T>(
     action: MethodParams<"sendChatAction">["action"],

@@ -24,7 +24,7 @@ function usernameOf(bot: BotLike): string {
         : bot.username;
   if (typeof name !== "string" || !USERNAME.test(name)) {
     throw new DispatcherError(
-      "INVALID_DEEP_LINK",
+      "BOT_DISPATCHER_INVALID_DEEP_LINK",
       "deepLink needs the bot's username (a bot after init(), ctx.me, or a string)",
     );
   }
@@ -40,12 +40,13 @@ function usernameOf(bot: BotLike): string {
  * @param payload 1-64 characters of `A-Z`, `a-z`, `0-9`, `_` and `-` (Telegram's rule).
  * @param options `group: true` for a link that adds the bot to a group (`?startgroup=`).
  * @returns The link.
- * @throws {DispatcherError} `INVALID_DEEP_LINK` for a payload Telegram would refuse or an unknown username.
+ * @throws {DispatcherError} `BOT_DISPATCHER_INVALID_DEEP_LINK` for a payload Telegram would refuse
+ *   or an unknown username.
  */
 export function deepLink(bot: BotLike, payload: string, options: DeepLinkOptions = {}): string {
   if (typeof payload !== "string" || !PAYLOAD.test(payload)) {
     throw new DispatcherError(
-      "INVALID_DEEP_LINK",
+      "BOT_DISPATCHER_INVALID_DEEP_LINK",
       "a deep-link payload is 1-64 characters of A-Z, a-z, 0-9, _ and - (encode other data, e.g. base64url)",
     );
   }
@@ -60,7 +61,8 @@ export function deepLink(bot: BotLike, payload: string, options: DeepLinkOptions
  * @param bot The bot (initialised, or with `botInfo`), `ctx.me`, or the username.
  * @param payload 1-64 characters of `A-Z`, `a-z`, `0-9`, `_` and `-`.
  * @returns The link.
- * @throws {DispatcherError} `INVALID_DEEP_LINK` for a payload Telegram would refuse or an unknown username.
+ * @throws {DispatcherError} `BOT_DISPATCHER_INVALID_DEEP_LINK` for a payload Telegram would refuse
+ *   or an unknown username.
  */
 export function startGroupLink(bot: BotLike, payload: string): string {
   return deepLink(bot, payload, { group: true });

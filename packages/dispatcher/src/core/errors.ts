@@ -14,15 +14,15 @@ export type DispatcherErrorCode = CoreErrorCode | RuntimeErrorCode | FormatError
 
 /** The codes of errors raised by the dispatcher's core (`Bot`, `Composer`, `Context`). */
 export type CoreErrorCode =
-  | "INVALID_FILTER"
-  | "INVALID_TRIGGER"
-  | "INVALID_OPTIONS"
-  | "NEXT_CALLED_TWICE"
-  | "NOT_INITIALIZED"
-  | "NO_CHAT"
-  | "NO_TARGET"
-  | "INVALID_DEEP_LINK"
-  | "HANDLER_ERROR";
+  | "BOT_DISPATCHER_INVALID_FILTER"
+  | "BOT_DISPATCHER_INVALID_TRIGGER"
+  | "BOT_DISPATCHER_INVALID_OPTIONS"
+  | "BOT_DISPATCHER_NEXT_CALLED_TWICE"
+  | "BOT_DISPATCHER_NOT_INITIALIZED"
+  | "BOT_DISPATCHER_NO_CHAT"
+  | "BOT_DISPATCHER_NO_TARGET"
+  | "BOT_DISPATCHER_INVALID_DEEP_LINK"
+  | "BOT_DISPATCHER_HANDLER_ERROR";
 
 /**
  * The base class of every error of `@bot/dispatcher`: raised by the dispatcher itself (a bad
@@ -93,7 +93,9 @@ export class BotError<C = unknown> extends DispatcherError {
     source: ErrorSource = "handler",
   ) {
     const what = update === undefined ? source : `update ${update.update_id}`;
-    super("HANDLER_ERROR", `error while handling ${what}: ${describe(error)}`, { cause: error });
+    super("BOT_DISPATCHER_HANDLER_ERROR", `error while handling ${what}: ${describe(error)}`, {
+      cause: error,
+    });
     this.name = "BotError";
     this.error = error;
     this.ctx = ctx;
@@ -108,7 +110,7 @@ export class BotError<C = unknown> extends DispatcherError {
  */
 export class HandlerStop extends Error {
   /** A stable machine-readable code. */
-  readonly code = "HANDLER_STOP";
+  readonly code = "BOT_DISPATCHER_HANDLER_STOP";
 
   /** Creates the signal. */
   constructor() {

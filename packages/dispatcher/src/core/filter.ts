@@ -117,12 +117,16 @@ const cache = new Map<string, CompiledFilter>();
  *
  * @param query One query or several.
  * @returns The compiled filter.
- * @throws {DispatcherError} `INVALID_FILTER` with a suggestion when a query names an unknown kind or field.
+ * @throws {DispatcherError} `BOT_DISPATCHER_INVALID_FILTER` with a suggestion when a query names an
+ *   unknown kind or field.
  */
 export function compileFilter(query: string | readonly string[]): CompiledFilter {
   const queries = typeof query === "string" ? [query] : query;
   if (queries.length === 0)
-    throw new DispatcherError("INVALID_FILTER", "an empty list of filter queries matches nothing");
+    throw new DispatcherError(
+      "BOT_DISPATCHER_INVALID_FILTER",
+      "an empty list of filter queries matches nothing",
+    );
   const key = queries.join("\u0000");
   const hit = cache.get(key);
   if (hit !== undefined) return hit;
@@ -152,7 +156,7 @@ function compileOne(
   q: string,
 ): Array<[UpdateKind, ((p: Record<string, unknown>) => boolean) | null]> {
   if (typeof q !== "string")
-    throw new DispatcherError("INVALID_FILTER", "a filter query must be a string");
+    throw new DispatcherError("BOT_DISPATCHER_INVALID_FILTER", "a filter query must be a string");
   const parts = q.split(":");
   if (parts.length > 3) fail(q, "a query has at most three parts, like 'message:entities:url'");
   const [l1 = "", l2, l3] = parts;
@@ -193,7 +197,7 @@ function compileOne(
 }
 
 function fail(q: string, why: string): never {
-  throw new DispatcherError("INVALID_FILTER", `invalid filter query '${q}': ${why}`);
+  throw new DispatcherError("BOT_DISPATCHER_INVALID_FILTER", `invalid filter query '${q}': ${why}`);
 }
 
 function suggest(word: string, options: readonly string[]): string {
@@ -241,7 +245,7 @@ export function updateKindOf(update: Update): string | undefined {
  *
  * @param query One query or several (or).
  * @returns A predicate that narrows the context like `on(query)` does.
- * @throws {DispatcherError} `INVALID_FILTER` when a query is invalid.
+ * @throws {DispatcherError} `BOT_DISPATCHER_INVALID_FILTER` when a query is invalid.
  */
 export function matchFilter<C extends { readonly update: Update }, Q extends FilterQuery>(
   query: Q | readonly Q[],

@@ -56,7 +56,7 @@ function invoke(
   return fn(ctx, () => {
     if (called)
       throw new DispatcherError(
-        "NEXT_CALLED_TWICE",
+        "BOT_DISPATCHER_NEXT_CALLED_TWICE",
         "`next` was called twice by the same middleware",
       );
     called = true;

@@ -241,7 +241,7 @@ function chatTarget(ctx: ShortcutHost, what: string): Record<string, unknown> {
   const chat = ctx.chat;
   if (chat === undefined) {
     throw new DispatcherError(
-      "NO_CHAT",
+      "BOT_DISPATCHER_NO_CHAT",
       `${what} needs a chat, and this ${ctx.updateKind ?? "update"} has none`,
     );
   }
@@ -264,5 +264,5 @@ function need<T>(value: T | undefined, what: string, needs: string): T {
 }
 
 function noTarget(what: string, needs: string): DispatcherError {
-  return new DispatcherError("NO_TARGET", `${what} needs ${needs}`);
+  return new DispatcherError("BOT_DISPATCHER_NO_TARGET", `${what} needs ${needs}`);
 }

@@ -16,7 +16,8 @@ export type TriggerMatch<T> = T extends RegExp
  *
  * @param trigger One trigger or several (or).
  * @returns A function returning the match, or `undefined`.
- * @throws {DispatcherError} `INVALID_TRIGGER` for something that is neither a string nor a RegExp.
+ * @throws {DispatcherError} `BOT_DISPATCHER_INVALID_TRIGGER` for something that is neither a string
+ *   nor a RegExp.
  */
 export function compileTriggers(
   trigger: Trigger | readonly Trigger[],
@@ -25,7 +26,7 @@ export function compileTriggers(
     typeof trigger === "string" || trigger instanceof RegExp ? [trigger] : trigger;
   if (!Array.isArray(list) || list.length === 0) {
     throw new DispatcherError(
-      "INVALID_TRIGGER",
+      "BOT_DISPATCHER_INVALID_TRIGGER",
       "a trigger must be a string, a RegExp, or a non-empty array of them",
     );
   }
@@ -34,7 +35,11 @@ export function compileTriggers(
   for (const t of list) {
     if (typeof t === "string") strings.add(t);
     else if (t instanceof RegExp) regexps.push(t);
-    else throw new DispatcherError("INVALID_TRIGGER", "a trigger must be a string or a RegExp");
+    else
+      throw new DispatcherError(
+        "BOT_DISPATCHER_INVALID_TRIGGER",
+        "a trigger must be a string or a RegExp",
+      );
   }
   return (value) => {
     if (value === undefined) return undefined;

@@ -28,12 +28,13 @@ export interface CallbackDataOptions {
   /**
    * Binds signed data to where it was issued (needs `secret`): `"chat"`, `"user"` or
    * `"chat-and-user"`. `pack(value, ctx)` signs the chat and/or user of `ctx` into the data, and
-   * unpacking in another chat or by another user fails with `CALLBACK_DATA_BAD_SIGNATURE`.
+   * unpacking in another chat or by another user fails with
+   * `BOT_DISPATCHER_CALLBACK_DATA_BAD_SIGNATURE`.
    */
   readonly bind?: "chat" | "user" | "chat-and-user" | undefined;
   /**
    * How long packed data stays valid, in milliseconds (needs `secret`): the expiry is signed
-   * into the data (7 characters), and later it unpacks as `CALLBACK_DATA_EXPIRED`.
+   * into the data (7 characters), and later it unpacks as `BOT_DISPATCHER_CALLBACK_DATA_EXPIRED`.
    */
   readonly expiresInMs?: number | undefined;
 }
@@ -175,20 +176,20 @@ export class CallbackDataCodec<S extends v.GenericSchema> {
   constructor(prefix: string, schema: S, options: CallbackDataOptions = {}) {
     if (typeof prefix !== "string" || !PREFIX.test(prefix)) {
       throw new FormatError(
-        "CALLBACK_DATA_INVALID_OPTIONS",
+        "BOT_DISPATCHER_CALLBACK_DATA_INVALID_OPTIONS",
         "callbackData: prefix must be 1-32 characters without ':'",
       );
     }
     if (typeof schema !== "object" || schema === null || (schema as { async?: unknown }).async) {
       throw new FormatError(
-        "CALLBACK_DATA_INVALID_OPTIONS",
+        "BOT_DISPATCHER_CALLBACK_DATA_INVALID_OPTIONS",
         "callbackData: schema must be a synchronous valibot schema",
       );
     }
     const parsed = v.safeParse(OptionsSchema, options);
     if (!parsed.success) {
       throw new FormatError(
-        "CALLBACK_DATA_INVALID_OPTIONS",
+        "BOT_DISPATCHER_CALLBACK_DATA_INVALID_OPTIONS",
         `callbackData: ${parsed.issues.map((i) => i.message).join("; ")}`,
       );
     }
@@ -202,7 +203,7 @@ export class CallbackDataCodec<S extends v.GenericSchema> {
     } = parsed.output;
     if (secret === undefined && (bind !== undefined || expiresInMs !== undefined)) {
       throw new FormatError(
-        "CALLBACK_DATA_INVALID_OPTIONS",
+        "BOT_DISPATCHER_CALLBACK_DATA_INVALID_OPTIONS",
         "callbackData: bind and expiresInMs need a secret (unsigned data can be forged)",
       );
     }
@@ -255,7 +256,7 @@ export class CallbackDataCodec<S extends v.GenericSchema> {
     const checked = v.safeParse(this.#schema, value);
     if (!checked.success) {
       throw new FormatError(
-        "CALLBACK_DATA_INVALID_VALUE",
+        "BOT_DISPATCHER_CALLBACK_DATA_INVALID_VALUE",
         `callbackData "${this.prefix}": ${checked.issues.map((i) => i.message).join("; ")}`,
       );
     }
@@ -272,7 +273,7 @@ export class CallbackDataCodec<S extends v.GenericSchema> {
     if ((needChat && chat === undefined) || (needUser && user === undefined)) {
       if (!packing) return "\u0000unbound";
       throw new FormatError(
-        "CALLBACK_DATA_INVALID_VALUE",
+        "BOT_DISPATCHER_CALLBACK_DATA_INVALID_VALUE",
         `callbackData "${this.prefix}": bound to the ${bind}, so pack(value, ctx) needs a context with ${needChat && chat === undefined ? "a chat" : "a user"}`,
       );
     }
@@ -297,7 +298,7 @@ export class CallbackDataCodec<S extends v.GenericSchema> {
 
   #tooLong(bytes: number): FormatError {
     return new FormatError(
-      "CALLBACK_DATA_TOO_LONG",
+      "BOT_DISPATCHER_CALLBACK_DATA_TOO_LONG",
       `callbackData "${this.prefix}": packed data is ${bytes} bytes; the limit is ${CALLBACK_DATA_MAX_BYTES}`,
     );
   }
@@ -320,11 +321,12 @@ export class CallbackDataCodec<S extends v.GenericSchema> {
 
   /**
    * Makes every value `packAsync` stored so far unreachable: their buttons unpack as
-   * `CALLBACK_DATA_EXPIRED` and `expired()` recognises them. The old values stay in storage
-   * until their `ttlMs` runs out. Shared by every process on the same storage.
+   * `BOT_DISPATCHER_CALLBACK_DATA_EXPIRED` and `expired()` recognises them. The old values stay in
+   * storage until their `ttlMs` runs out. Shared by every process on the same storage.
    *
    * @returns A promise settled when the store was cleared.
-   * @throws {FormatError} `CALLBACK_DATA_INVALID_OPTIONS` when the codec has no storage.
+   * @throws {FormatError} `BOT_DISPATCHER_CALLBACK_DATA_INVALID_OPTIONS` when the codec has no
+   *   storage.
    */
   async clearStored(): Promise<void> {
     const storage = this.#needStorage();
@@ -358,7 +360,7 @@ export class CallbackDataCodec<S extends v.GenericSchema> {
   #needStorage(): Storage {
     if (this.#storage === undefined) {
       throw new FormatError(
-        "CALLBACK_DATA_INVALID_OPTIONS",
+        "BOT_DISPATCHER_CALLBACK_DATA_INVALID_OPTIONS",
         `callbackData "${this.prefix}": this codec has no storage`,
       );
     }
@@ -423,7 +425,10 @@ export class CallbackDataCodec<S extends v.GenericSchema> {
   }
 
   #fail(
-    code: "CALLBACK_DATA_MALFORMED" | "CALLBACK_DATA_BAD_SIGNATURE" | "CALLBACK_DATA_EXPIRED",
+    code:
+      | "BOT_DISPATCHER_CALLBACK_DATA_MALFORMED"
+      | "BOT_DISPATCHER_CALLBACK_DATA_BAD_SIGNATURE"
+      | "BOT_DISPATCHER_CALLBACK_DATA_EXPIRED",
     why: string,
   ): { success: false; error: FormatError } {
     return {
@@ -442,7 +447,7 @@ export class CallbackDataCodec<S extends v.GenericSchema> {
     checkBinding = true,
   ): string | { success: false; error: FormatError } {
     if (data === undefined || !this.owns(data)) {
-      return this.#fail("CALLBACK_DATA_MALFORMED", "data has another prefix");
+      return this.#fail("BOT_DISPATCHER_CALLBACK_DATA_MALFORMED", "data has another prefix");
     }
     let payload = data.slice(this.prefix.length + 1);
     if (this.#secret !== undefined) {
@@ -454,7 +459,7 @@ export class CallbackDataCodec<S extends v.GenericSchema> {
         const given = Buffer.from(tag);
         if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
           return this.#fail(
-            "CALLBACK_DATA_BAD_SIGNATURE",
+            "BOT_DISPATCHER_CALLBACK_DATA_BAD_SIGNATURE",
             this.#bind === undefined
               ? "the signature does not match"
               : `the signature does not match (or the button was issued to another ${this.#bind})`,
@@ -463,9 +468,10 @@ export class CallbackDataCodec<S extends v.GenericSchema> {
       }
       if (this.#expiresInMs !== undefined) {
         const m = EXPIRY.exec(payload);
-        if (m === null) return this.#fail("CALLBACK_DATA_MALFORMED", "the expiry is missing");
+        if (m === null)
+          return this.#fail("BOT_DISPATCHER_CALLBACK_DATA_MALFORMED", "the expiry is missing");
         if (Number.parseInt(m[1] as string, 36) * 1000 < Date.now()) {
-          return this.#fail("CALLBACK_DATA_EXPIRED", "the button has expired");
+          return this.#fail("BOT_DISPATCHER_CALLBACK_DATA_EXPIRED", "the button has expired");
         }
         payload = payload.slice(m[0].length);
       }
@@ -480,18 +486,21 @@ export class CallbackDataCodec<S extends v.GenericSchema> {
     try {
       decoded = this.#decode(payload);
     } catch {
-      return this.#fail("CALLBACK_DATA_MALFORMED", "the payload cannot be decoded");
+      return this.#fail("BOT_DISPATCHER_CALLBACK_DATA_MALFORMED", "the payload cannot be decoded");
     }
     const parsed = v.safeParse(this.#schema, decoded);
     if (!parsed.success) {
-      return this.#fail("CALLBACK_DATA_MALFORMED", parsed.issues.map((i) => i.message).join("; "));
+      return this.#fail(
+        "BOT_DISPATCHER_CALLBACK_DATA_MALFORMED",
+        parsed.issues.map((i) => i.message).join("; "),
+      );
     }
     return { success: true, output: parsed.output };
   }
 
   /**
    * Unpacks and validates callback data without throwing. Data that `packAsync` put in
-   * storage fails here with `CALLBACK_DATA_MALFORMED`; use `unpackAsync` for it.
+   * storage fails here with `BOT_DISPATCHER_CALLBACK_DATA_MALFORMED`; use `unpackAsync` for it.
    *
    * @param data The callback data.
    * @param scope Where the button was pressed (a `Context`): needed when the codec binds data.
@@ -504,7 +513,7 @@ export class CallbackDataCodec<S extends v.GenericSchema> {
     const payload = this.#open(data, scope);
     if (typeof payload !== "string") return payload;
     if (payload.startsWith("~")) {
-      return this.#fail("CALLBACK_DATA_MALFORMED", "stored data needs unpackAsync");
+      return this.#fail("BOT_DISPATCHER_CALLBACK_DATA_MALFORMED", "stored data needs unpackAsync");
     }
     return this.#finish(payload);
   }
@@ -522,12 +531,13 @@ export class CallbackDataCodec<S extends v.GenericSchema> {
     const overflow = OVERFLOW_ID.exec(payload);
     if (overflow !== null) {
       if (this.#storage === undefined) {
-        throw this.#fail("CALLBACK_DATA_MALFORMED", "stored data but no storage").error;
+        throw this.#fail("BOT_DISPATCHER_CALLBACK_DATA_MALFORMED", "stored data but no storage")
+          .error;
       }
       const generation = await this.#generation(this.#storage);
       const entry = await this.#storage.get(this.#storageKey(generation, overflow[1] as string));
       if (entry === undefined || typeof entry.value !== "string") {
-        throw this.#fail("CALLBACK_DATA_EXPIRED", "the stored value is gone").error;
+        throw this.#fail("BOT_DISPATCHER_CALLBACK_DATA_EXPIRED", "the stored value is gone").error;
       }
       payload = entry.value;
     }
@@ -573,7 +583,8 @@ export class CallbackDataCodec<S extends v.GenericSchema> {
       const data = ctx.update.callback_query?.data;
       if (!this.owns(data)) return false;
       const payload = this.#open(data, scopeOf(ctx));
-      if (typeof payload !== "string") return payload.error.code === "CALLBACK_DATA_EXPIRED";
+      if (typeof payload !== "string")
+        return payload.error.code === "BOT_DISPATCHER_CALLBACK_DATA_EXPIRED";
       const overflow = OVERFLOW_ID.exec(payload);
       const storage = this.#storage;
       if (overflow === null || storage === undefined) return false;

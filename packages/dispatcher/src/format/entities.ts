@@ -147,13 +147,13 @@ class Builder {
     const text = value.text;
     if (value.parse_mode !== undefined) {
       throw new FormatError(
-        "FORMAT_PARSE_MODE_MISMATCH",
+        "BOT_DISPATCHER_FORMAT_PARSE_MODE_MISMATCH",
         `fmt: cannot put ${String(value.parse_mode)} markup into entity-formatted text`,
       );
     }
     if (typeof text !== "string") {
       throw new FormatError(
-        "FORMAT_INVALID_ARGUMENT",
+        "BOT_DISPATCHER_FORMAT_INVALID_ARGUMENT",
         "fmt: an interpolated object must have a string `text`",
       );
     }
@@ -161,7 +161,10 @@ class Builder {
     const entities = value.entities;
     if (entities !== undefined) {
       if (!Array.isArray(entities)) {
-        throw new FormatError("FORMAT_INVALID_ARGUMENT", "fmt: `entities` must be an array");
+        throw new FormatError(
+          "BOT_DISPATCHER_FORMAT_INVALID_ARGUMENT",
+          "fmt: `entities` must be an array",
+        );
       }
       for (const e of entities) this.#entities.push(shift === 0 ? e : shifted(e, shift));
     }
@@ -263,7 +266,7 @@ function wrap(type: MessageEntityType, value: FmtValue, extra?: EntityExtra): Fo
   for (const e of inner.entities) {
     if (!canContain(type, e.type)) {
       throw new FormatError(
-        "FORMAT_INVALID_NESTING",
+        "BOT_DISPATCHER_FORMAT_INVALID_NESTING",
         `a "${type}" entity cannot contain a "${e.type}" entity`,
       );
     }
@@ -277,7 +280,10 @@ function wrap(type: MessageEntityType, value: FmtValue, extra?: EntityExtra): Fo
 
 function nonEmpty(what: string, value: string): string {
   if (typeof value !== "string" || value.length === 0) {
-    throw new FormatError("FORMAT_INVALID_ARGUMENT", `${what} must be a non-empty string`);
+    throw new FormatError(
+      "BOT_DISPATCHER_FORMAT_INVALID_ARGUMENT",
+      `${what} must be a non-empty string`,
+    );
   }
   return value;
 }
@@ -378,7 +384,10 @@ export function link(value: FmtValue, url: string): FormattedText {
 export function mention(value: FmtValue, user: User | number): FormattedText {
   if (typeof user === "number") {
     if (!Number.isSafeInteger(user)) {
-      throw new FormatError("FORMAT_INVALID_ARGUMENT", "mention: user id must be an integer");
+      throw new FormatError(
+        "BOT_DISPATCHER_FORMAT_INVALID_ARGUMENT",
+        "mention: user id must be an integer",
+      );
     }
     return wrap("text_link", value, { url: `tg://user?id=${user}` });
   }
@@ -432,12 +441,15 @@ const DATE_TIME_FORMAT = /^(?:r|w?[dD]?[tT]?)$/;
 export function dateTime(value: FmtValue, time: Date | number, format?: string): FormattedText {
   const unix = typeof time === "number" ? time : Math.floor(time.getTime() / 1000);
   if (!Number.isSafeInteger(unix)) {
-    throw new FormatError("FORMAT_INVALID_ARGUMENT", "dateTime: time must be a valid date");
+    throw new FormatError(
+      "BOT_DISPATCHER_FORMAT_INVALID_ARGUMENT",
+      "dateTime: time must be a valid date",
+    );
   }
   if (format === undefined || format === "") return wrap("date_time", value, { unix_time: unix });
   if (!DATE_TIME_FORMAT.test(format)) {
     throw new FormatError(
-      "FORMAT_INVALID_ARGUMENT",
+      "BOT_DISPATCHER_FORMAT_INVALID_ARGUMENT",
       `dateTime: format must match r|w?[dD]?[tT]? (got ${JSON.stringify(format)})`,
     );
   }

@@ -10,27 +10,27 @@ import { DispatcherError } from "../core/errors.js";
 /** Stable codes carried by {@link FormatError}. */
 export type FormatErrorCode =
   /** An entity would contain another entity that Telegram does not allow inside it. */
-  | "FORMAT_INVALID_NESTING"
+  | "BOT_DISPATCHER_FORMAT_INVALID_NESTING"
   /** A formatting helper got an argument it cannot use (empty URL, bad date-time format...). */
-  | "FORMAT_INVALID_ARGUMENT"
+  | "BOT_DISPATCHER_FORMAT_INVALID_ARGUMENT"
   /** A template mixed markup of two parse modes. */
-  | "FORMAT_PARSE_MODE_MISMATCH"
+  | "BOT_DISPATCHER_FORMAT_PARSE_MODE_MISMATCH"
   /** `callback_data` is empty or longer than 64 bytes of UTF-8. */
-  | "KEYBOARD_INVALID_CALLBACK_DATA"
+  | "BOT_DISPATCHER_KEYBOARD_INVALID_CALLBACK_DATA"
   /** A keyboard button or option breaks a Bot API limit (empty label, bad length...). */
-  | "KEYBOARD_INVALID_BUTTON"
+  | "BOT_DISPATCHER_KEYBOARD_INVALID_BUTTON"
   /** A callback-data codec got options it cannot use (bad prefix, short secret...). */
-  | "CALLBACK_DATA_INVALID_OPTIONS"
+  | "BOT_DISPATCHER_CALLBACK_DATA_INVALID_OPTIONS"
   /** A callback-data codec was given a value its schema rejects. */
-  | "CALLBACK_DATA_INVALID_VALUE"
+  | "BOT_DISPATCHER_CALLBACK_DATA_INVALID_VALUE"
   /** A packed value does not fit in 64 bytes of UTF-8. */
-  | "CALLBACK_DATA_TOO_LONG"
+  | "BOT_DISPATCHER_CALLBACK_DATA_TOO_LONG"
   /** Incoming callback data does not belong to the codec or fails its schema. */
-  | "CALLBACK_DATA_MALFORMED"
+  | "BOT_DISPATCHER_CALLBACK_DATA_MALFORMED"
   /** Overflow callback data is no longer in storage (expired or deleted). */
-  | "CALLBACK_DATA_EXPIRED"
+  | "BOT_DISPATCHER_CALLBACK_DATA_EXPIRED"
   /** Incoming callback data has a missing or wrong signature. */
-  | "CALLBACK_DATA_BAD_SIGNATURE";
+  | "BOT_DISPATCHER_CALLBACK_DATA_BAD_SIGNATURE";
 
 /**
  * The error thrown by `fmt`, the escaping helpers, the keyboard builders and the

@@ -27,14 +27,17 @@ export const CALLBACK_DATA_MAX_BYTES = 64;
  */
 export function checkCallbackData(data: string): string {
   if (typeof data !== "string" || data.length === 0) {
-    throw new FormatError("KEYBOARD_INVALID_CALLBACK_DATA", "callback_data must not be empty");
+    throw new FormatError(
+      "BOT_DISPATCHER_KEYBOARD_INVALID_CALLBACK_DATA",
+      "callback_data must not be empty",
+    );
   }
   // Up to 16 code units cannot exceed 64 bytes; skip the count on the common short case.
   if (data.length > 16) {
     const bytes = Buffer.byteLength(data, "utf8");
     if (bytes > CALLBACK_DATA_MAX_BYTES) {
       throw new FormatError(
-        "KEYBOARD_INVALID_CALLBACK_DATA",
+        "BOT_DISPATCHER_KEYBOARD_INVALID_CALLBACK_DATA",
         `callback_data is ${bytes} bytes of UTF-8; the limit is ${CALLBACK_DATA_MAX_BYTES}`,
       );
     }
@@ -44,7 +47,10 @@ export function checkCallbackData(data: string): string {
 
 function nonEmpty(what: string, value: string): string {
   if (typeof value !== "string" || value.length === 0) {
-    throw new FormatError("KEYBOARD_INVALID_BUTTON", `${what} must be a non-empty string`);
+    throw new FormatError(
+      "BOT_DISPATCHER_KEYBOARD_INVALID_BUTTON",
+      `${what} must be a non-empty string`,
+    );
   }
   return value;
 }
@@ -225,7 +231,10 @@ export class InlineKeyboard implements InlineKeyboardMarkup {
    */
   static copyText(label: string, text: string): InlineKeyboardButton {
     if (typeof text !== "string" || text.length < 1 || text.length > 256) {
-      throw new FormatError("KEYBOARD_INVALID_BUTTON", "copyText text must be 1-256 characters");
+      throw new FormatError(
+        "BOT_DISPATCHER_KEYBOARD_INVALID_BUTTON",
+        "copyText text must be 1-256 characters",
+      );
     }
     const copy: CopyTextButton = { text };
     return { text: checkLabel(label), copy_text: copy };

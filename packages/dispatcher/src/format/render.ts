@@ -56,7 +56,7 @@ function openTag(e: MessageEntity): [string, string] {
 /**
  * Renders formatted text as `HTML` markup. Entities Telegram detects by itself (`url`,
  * `mention`, `hashtag`...) are left as text. Entities must nest (as Telegram's do); partial
- * overlaps throw `FORMAT_INVALID_NESTING`.
+ * overlaps throw `BOT_DISPATCHER_FORMAT_INVALID_NESTING`.
  *
  * @param value The text, plain or formatted.
  * @returns The markup with `parse_mode: "HTML"`.
@@ -85,7 +85,7 @@ export function toHtml(value: FmtValue): MarkupText<"HTML"> {
   for (const { e, end } of order) {
     if (e.offset < 0 || e.length < 0 || end > text.length) {
       throw new FormatError(
-        "FORMAT_INVALID_ARGUMENT",
+        "BOT_DISPATCHER_FORMAT_INVALID_ARGUMENT",
         `toHtml: a "${e.type}" entity is out of range`,
       );
     }
@@ -94,7 +94,7 @@ export function toHtml(value: FmtValue): MarkupText<"HTML"> {
     const top = stack.at(-1);
     if (top !== undefined && end > top.end) {
       throw new FormatError(
-        "FORMAT_INVALID_NESTING",
+        "BOT_DISPATCHER_FORMAT_INVALID_NESTING",
         `toHtml: a "${e.type}" entity overlaps another`,
       );
     }

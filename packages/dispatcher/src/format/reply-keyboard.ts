@@ -28,14 +28,20 @@ const OPTION_KEYS = [
 
 function checkPlaceholder(placeholder: string): string {
   if (typeof placeholder !== "string" || placeholder.length < 1 || placeholder.length > 64) {
-    throw new FormatError("KEYBOARD_INVALID_BUTTON", "a placeholder must be 1-64 characters");
+    throw new FormatError(
+      "BOT_DISPATCHER_KEYBOARD_INVALID_BUTTON",
+      "a placeholder must be 1-64 characters",
+    );
   }
   return placeholder;
 }
 
 function checkRequestId(requestId: number): number {
   if (!Number.isInteger(requestId) || requestId < -(2 ** 31) || requestId >= 2 ** 31) {
-    throw new FormatError("KEYBOARD_INVALID_BUTTON", "request_id must be a signed 32-bit integer");
+    throw new FormatError(
+      "BOT_DISPATCHER_KEYBOARD_INVALID_BUTTON",
+      "request_id must be a signed 32-bit integer",
+    );
   }
   return requestId;
 }
@@ -195,7 +201,10 @@ export class Keyboard implements ReplyKeyboardMarkup {
   ): KeyboardButton {
     const max = options.max_quantity;
     if (max !== undefined && (!Number.isInteger(max) || max < 1 || max > 10)) {
-      throw new FormatError("KEYBOARD_INVALID_BUTTON", "requestUsers max_quantity must be 1-10");
+      throw new FormatError(
+        "BOT_DISPATCHER_KEYBOARD_INVALID_BUTTON",
+        "requestUsers max_quantity must be 1-10",
+      );
     }
     return {
       text: checkLabel(label),
@@ -231,7 +240,10 @@ export class Keyboard implements ReplyKeyboardMarkup {
    */
   static webApp(label: string, url: string): KeyboardButton {
     if (typeof url !== "string" || url.length === 0) {
-      throw new FormatError("KEYBOARD_INVALID_BUTTON", "webApp url must be a non-empty string");
+      throw new FormatError(
+        "BOT_DISPATCHER_KEYBOARD_INVALID_BUTTON",
+        "webApp url must be a non-empty string",
+      );
     }
     return { text: checkLabel(label), web_app: { url } };
   }
@@ -369,7 +381,10 @@ export class Keyboard implements ReplyKeyboardMarkup {
    */
   icon(customEmojiId: string): Keyboard {
     if (typeof customEmojiId !== "string" || customEmojiId.length === 0) {
-      throw new FormatError("KEYBOARD_INVALID_BUTTON", "icon custom emoji id must be non-empty");
+      throw new FormatError(
+        "BOT_DISPATCHER_KEYBOARD_INVALID_BUTTON",
+        "icon custom emoji id must be non-empty",
+      );
     }
     const rows = changeLast(this.keyboard, "icon", (b) => ({
       ...b,

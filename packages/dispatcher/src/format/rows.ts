@@ -35,7 +35,10 @@ export function addButtons<B>(rows: Rows<B>, open: boolean, buttons: readonly B[
  */
 export function toGrid<B>(buttons: readonly B[], columns: number): B[][] {
   if (!Number.isSafeInteger(columns) || columns < 1) {
-    throw new FormatError("KEYBOARD_INVALID_BUTTON", "columns must be a positive integer");
+    throw new FormatError(
+      "BOT_DISPATCHER_KEYBOARD_INVALID_BUTTON",
+      "columns must be a positive integer",
+    );
   }
   const out: B[][] = [];
   for (let i = 0; i < buttons.length; i += columns) out.push(buttons.slice(i, i + columns));
@@ -62,7 +65,10 @@ export function copyRows<B>(rows: Rows<B>): B[][] {
  */
 export function checkLabel(label: string): string {
   if (typeof label !== "string" || label.length === 0) {
-    throw new FormatError("KEYBOARD_INVALID_BUTTON", "a button label must be a non-empty string");
+    throw new FormatError(
+      "BOT_DISPATCHER_KEYBOARD_INVALID_BUTTON",
+      "a button label must be a non-empty string",
+    );
   }
   return label;
 }
@@ -80,7 +86,10 @@ export function changeLast<B>(rows: Rows<B>, what: string, change: (button: B) =
   const row = out[out.length - 1];
   const last = row?.[row.length - 1];
   if (row === undefined || last === undefined) {
-    throw new FormatError("KEYBOARD_INVALID_BUTTON", `${what}() needs a button to apply to`);
+    throw new FormatError(
+      "BOT_DISPATCHER_KEYBOARD_INVALID_BUTTON",
+      `${what}() needs a button to apply to`,
+    );
   }
   row[row.length - 1] = change(last);
   return out;

@@ -60,7 +60,10 @@ export function splitFormatted(
   maxLength: number = MESSAGE_TEXT_MAX_LENGTH,
 ): FormattedText[] {
   if (!Number.isSafeInteger(maxLength) || maxLength < 2) {
-    throw new FormatError("FORMAT_INVALID_ARGUMENT", "splitFormatted: maxLength must be >= 2");
+    throw new FormatError(
+      "BOT_DISPATCHER_FORMAT_INVALID_ARGUMENT",
+      "splitFormatted: maxLength must be >= 2",
+    );
   }
   const f = toFormatted(value);
   const text = f.text;

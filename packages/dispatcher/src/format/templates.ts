@@ -35,7 +35,7 @@ function template<M extends MarkupParseMode>(
     if (v instanceof FormattedText) {
       if (mode !== "HTML") {
         throw new FormatError(
-          "FORMAT_PARSE_MODE_MISMATCH",
+          "BOT_DISPATCHER_FORMAT_PARSE_MODE_MISMATCH",
           `cannot put FormattedText into a ${mode} template`,
         );
       }
@@ -43,7 +43,7 @@ function template<M extends MarkupParseMode>(
     } else if (v instanceof MarkupText) {
       if (v.parse_mode !== mode) {
         throw new FormatError(
-          "FORMAT_PARSE_MODE_MISMATCH",
+          "BOT_DISPATCHER_FORMAT_PARSE_MODE_MISMATCH",
           `cannot put ${v.parse_mode} markup into a ${mode} template`,
         );
       }

@@ -25,13 +25,13 @@ function usableId(value: unknown): number | undefined {
  *
  * @param result What `getUpdates` returned.
  * @returns The checked batch.
- * @throws {PollingError} `POLLING_INVALID_BATCH` when the result is not an array, or when no
- *   element of a non-empty batch has a usable `update_id` (the offset could never move).
+ * @throws {PollingError} `BOT_DISPATCHER_POLLING_INVALID_BATCH` when the result is not an array, or
+ *   when no element of a non-empty batch has a usable `update_id` (the offset could never move).
  */
 export function checkBatch(result: unknown): CheckedBatch {
   if (!Array.isArray(result)) {
     throw new PollingError(
-      "POLLING_INVALID_BATCH",
+      "BOT_DISPATCHER_POLLING_INVALID_BATCH",
       `@bot/dispatcher: getUpdates returned ${result === null ? "null" : typeof result} instead of an array of updates; retrying after a back-off`,
     );
   }
@@ -53,7 +53,7 @@ export function checkBatch(result: unknown): CheckedBatch {
     invalid.set(
       id,
       new PollingError(
-        "POLLING_INVALID_UPDATE",
+        "BOT_DISPATCHER_POLLING_INVALID_UPDATE",
         `@bot/dispatcher: getUpdates returned an invalid update ${id}; it is skipped (${parsed.error.message})`,
         parsed.error,
       ),
@@ -62,7 +62,7 @@ export function checkBatch(result: unknown): CheckedBatch {
   }
   if (entries.length === 0 && unplaceable > 0) {
     throw new PollingError(
-      "POLLING_INVALID_BATCH",
+      "BOT_DISPATCHER_POLLING_INVALID_BATCH",
       `@bot/dispatcher: getUpdates returned ${unplaceable} element(s) that are not updates (no valid update_id); retrying after a back-off`,
     );
   }

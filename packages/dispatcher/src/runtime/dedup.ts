@@ -99,13 +99,13 @@ export class UpdateDedup {
    * Creates the dedup.
    *
    * @param options Storage, bot id, TTLs.
-   * @throws {RuntimeError} `DEDUP_INVALID_OPTIONS` for bad options.
+   * @throws {RuntimeError} `BOT_DISPATCHER_DEDUP_INVALID_OPTIONS` for bad options.
    */
   constructor(options: UpdateDedupOptions) {
     const parsed = v.safeParse(OptionsSchema, options);
     if (!parsed.success) {
       throw new RuntimeError(
-        "DEDUP_INVALID_OPTIONS",
+        "BOT_DISPATCHER_DEDUP_INVALID_OPTIONS",
         `@bot/dispatcher: invalid dedup options: ${parsed.issues[0].message}`,
       );
     }
@@ -136,7 +136,8 @@ export class UpdateDedup {
    * @param updateId The update's id.
    * @returns `"claimed"` when this caller should run it, `"done"` when it ran already,
    *   `"busy"` when another claim holds it now.
-   * @throws {RuntimeError} `DEDUP_UNAVAILABLE` when the storage failed (the cause is attached).
+   * @throws {RuntimeError} `BOT_DISPATCHER_DEDUP_UNAVAILABLE` when the storage failed (the cause is
+   *   attached).
    */
   async claim(updateId: number): Promise<ClaimResult> {
     const key = this.key(updateId);
@@ -175,7 +176,7 @@ export class UpdateDedup {
    * Marks a claimed update as handled, for `ttlMs`.
    *
    * @param updateId The update's id.
-   * @throws {RuntimeError} `DEDUP_UNAVAILABLE` when the storage failed.
+   * @throws {RuntimeError} `BOT_DISPATCHER_DEDUP_UNAVAILABLE` when the storage failed.
    */
   async finish(updateId: number): Promise<void> {
     try {
@@ -192,7 +193,7 @@ export class UpdateDedup {
    * so a redelivery runs the update. A mark that is not this instance's claim is left alone.
    *
    * @param updateId The update's id.
-   * @throws {RuntimeError} `DEDUP_UNAVAILABLE` when the storage failed.
+   * @throws {RuntimeError} `BOT_DISPATCHER_DEDUP_UNAVAILABLE` when the storage failed.
    */
   async release(updateId: number): Promise<void> {
     const key = this.key(updateId);
@@ -209,7 +210,7 @@ export class UpdateDedup {
 
 function unavailable(what: string, cause: unknown): RuntimeError {
   const error = new RuntimeError(
-    "DEDUP_UNAVAILABLE",
+    "BOT_DISPATCHER_DEDUP_UNAVAILABLE",
     `@bot/dispatcher: the dedup storage failed to ${what} a mark`,
     { cause },
   );

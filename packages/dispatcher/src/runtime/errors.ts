@@ -3,31 +3,31 @@ import { DispatcherError } from "../core/errors.js";
 
 /** Stable codes of the errors raised by storage, sessions, the scheduler and polling. */
 export type RuntimeErrorCode =
-  | "STORAGE_INVALID_VALUE"
-  | "STORAGE_INVALID_KEY"
-  | "STORAGE_LOCK_TIMEOUT"
-  | "STORAGE_LEASE_LOST"
-  | "SESSION_CONFLICT"
-  | "SESSION_NO_KEY"
-  | "SESSION_CLOSED"
-  | "SESSION_INVALID_OPTIONS"
-  | "SESSION_INVALID_UPDATE"
-  | "SCHEDULER_INVALID_OPTIONS"
-  | "POLLING_INVALID_OPTIONS"
-  | "POLLING_ALREADY_RUNNING"
-  | "POLLING_UNAUTHORIZED"
-  | "POLLING_CONFLICT"
-  | "POLLING_WEBHOOK_ACTIVE"
-  | "POLLING_FETCH_FAILED"
-  | "POLLING_STOP_TIMEOUT"
-  | "POLLING_INVALID_BATCH"
-  | "POLLING_INVALID_UPDATE"
-  | "SCHEDULER_CLOSED"
-  | "HANDLER_TIMEOUT"
-  | "DEDUP_UNAVAILABLE"
-  | "DEDUP_INVALID_OPTIONS"
-  | "UPDATE_NOT_CONFIRMED"
-  | "WORK_INVALID_OPTIONS";
+  | "BOT_DISPATCHER_STORAGE_INVALID_VALUE"
+  | "BOT_DISPATCHER_STORAGE_INVALID_KEY"
+  | "BOT_DISPATCHER_STORAGE_LOCK_TIMEOUT"
+  | "BOT_DISPATCHER_STORAGE_LEASE_LOST"
+  | "BOT_DISPATCHER_SESSION_CONFLICT"
+  | "BOT_DISPATCHER_SESSION_NO_KEY"
+  | "BOT_DISPATCHER_SESSION_CLOSED"
+  | "BOT_DISPATCHER_SESSION_INVALID_OPTIONS"
+  | "BOT_DISPATCHER_SESSION_INVALID_UPDATE"
+  | "BOT_DISPATCHER_SCHEDULER_INVALID_OPTIONS"
+  | "BOT_DISPATCHER_POLLING_INVALID_OPTIONS"
+  | "BOT_DISPATCHER_POLLING_ALREADY_RUNNING"
+  | "BOT_DISPATCHER_POLLING_UNAUTHORIZED"
+  | "BOT_DISPATCHER_POLLING_CONFLICT"
+  | "BOT_DISPATCHER_POLLING_WEBHOOK_ACTIVE"
+  | "BOT_DISPATCHER_POLLING_FETCH_FAILED"
+  | "BOT_DISPATCHER_POLLING_STOP_TIMEOUT"
+  | "BOT_DISPATCHER_POLLING_INVALID_BATCH"
+  | "BOT_DISPATCHER_POLLING_INVALID_UPDATE"
+  | "BOT_DISPATCHER_SCHEDULER_CLOSED"
+  | "BOT_DISPATCHER_HANDLER_TIMEOUT"
+  | "BOT_DISPATCHER_DEDUP_UNAVAILABLE"
+  | "BOT_DISPATCHER_DEDUP_INVALID_OPTIONS"
+  | "BOT_DISPATCHER_UPDATE_NOT_CONFIRMED"
+  | "BOT_DISPATCHER_WORK_INVALID_OPTIONS";
 
 /**
  * Base class of every error raised by the runtime part of `@bot/dispatcher` (a
@@ -79,7 +79,7 @@ export class SessionConflictError extends RuntimeError {
    */
   constructor(key: string) {
     super(
-      "SESSION_CONFLICT",
+      "BOT_DISPATCHER_SESSION_CONFLICT",
       `@bot/dispatcher: session "${key}" was changed by another process while this update ran; the write was not applied`,
     );
     this.name = "SessionConflictError";
@@ -104,7 +104,7 @@ export class LockTimeoutError extends RuntimeError {
    */
   constructor(keys: readonly string[], waitMs: number) {
     super(
-      "STORAGE_LOCK_TIMEOUT",
+      "BOT_DISPATCHER_STORAGE_LOCK_TIMEOUT",
       `@bot/dispatcher: could not lock ${describeKeys(keys)} within ${waitMs} ms (another holder kept it)`,
     );
     this.name = "LockTimeoutError";
@@ -128,7 +128,7 @@ export class LeaseLostError extends RuntimeError {
    */
   constructor(keys: readonly string[]) {
     super(
-      "STORAGE_LEASE_LOST",
+      "BOT_DISPATCHER_STORAGE_LEASE_LOST",
       `@bot/dispatcher: the lease on ${describeKeys(keys)} was lost (expired or released); the write was not applied`,
     );
     this.name = "LeaseLostError";
@@ -176,7 +176,7 @@ export class HandlerTimeoutError extends RuntimeError {
    */
   constructor(timeoutMs: number) {
     super(
-      "HANDLER_TIMEOUT",
+      "BOT_DISPATCHER_HANDLER_TIMEOUT",
       `@bot/dispatcher: the handler did not finish within ${timeoutMs} ms; its signal was aborted and the next updates of its chat run`,
     );
     this.name = "HandlerTimeoutError";
@@ -253,7 +253,7 @@ export class UpdateNotConfirmedError extends RuntimeError {
    */
   constructor(updateId: number, cause: unknown) {
     super(
-      "UPDATE_NOT_CONFIRMED",
+      "BOT_DISPATCHER_UPDATE_NOT_CONFIRMED",
       `@bot/dispatcher: update ${updateId} was not handled because the storage is unavailable; it is left unconfirmed so it is delivered again`,
       { cause },
     );
@@ -269,6 +269,6 @@ export class UpdateNotConfirmedError extends RuntimeError {
    * @returns `true` for one.
    */
   static override is(value: unknown): value is UpdateNotConfirmedError {
-    return RuntimeError.is(value) && value.code === "UPDATE_NOT_CONFIRMED";
+    return RuntimeError.is(value) && value.code === "BOT_DISPATCHER_UPDATE_NOT_CONFIRMED";
   }
 }

@@ -43,31 +43,32 @@ function distinctKeys(keys: readonly unknown[]): boolean {
  *
  * @param keys The keys to lock.
  * @param options The lock options.
- * @throws {RuntimeError} `STORAGE_INVALID_KEY` or `STORAGE_INVALID_VALUE`.
+ * @throws {RuntimeError} `BOT_DISPATCHER_STORAGE_INVALID_KEY` or
+ *   `BOT_DISPATCHER_STORAGE_INVALID_VALUE`.
  */
 export function checkLock(keys: readonly string[], options: StorageLockOptions): void {
   if (!Array.isArray(keys) || keys.length === 0 || !distinctKeys(keys)) {
     throw new RuntimeError(
-      "STORAGE_INVALID_KEY",
+      "BOT_DISPATCHER_STORAGE_INVALID_KEY",
       "@bot/dispatcher: lock needs a non-empty list of distinct, non-empty string keys",
     );
   }
   const { ttlMs, waitMs, signal } = options ?? ({} as StorageLockOptions);
   if (typeof ttlMs !== "number" || !Number.isFinite(ttlMs) || ttlMs <= 0) {
     throw new RuntimeError(
-      "STORAGE_INVALID_VALUE",
+      "BOT_DISPATCHER_STORAGE_INVALID_VALUE",
       "@bot/dispatcher: lock ttlMs must be a positive number",
     );
   }
   if (typeof waitMs !== "number" || !Number.isFinite(waitMs) || waitMs < 0) {
     throw new RuntimeError(
-      "STORAGE_INVALID_VALUE",
+      "BOT_DISPATCHER_STORAGE_INVALID_VALUE",
       "@bot/dispatcher: lock waitMs must be a number >= 0",
     );
   }
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new RuntimeError(
-      "STORAGE_INVALID_VALUE",
+      "BOT_DISPATCHER_STORAGE_INVALID_VALUE",
       "@bot/dispatcher: lock signal must be an AbortSignal",
     );
   }

@@ -53,7 +53,7 @@ async function fallbackLease(
     if (!table.isHeld(grant)) throw new LeaseLostError(grant.keys);
     if (writes.some((w) => !grant.keys.includes(w.key))) {
       throw new RuntimeError(
-        "STORAGE_INVALID_KEY",
+        "BOT_DISPATCHER_STORAGE_INVALID_KEY",
         "@bot/dispatcher: a commit may only write keys of its lease",
       );
     }

@@ -34,14 +34,14 @@ export function serialise(key: string, value: unknown): string {
     json = JSON.stringify(value);
   } catch (cause) {
     throw new RuntimeError(
-      "STORAGE_INVALID_VALUE",
+      "BOT_DISPATCHER_STORAGE_INVALID_VALUE",
       `@bot/dispatcher: the value for "${key}" is not JSON-serialisable`,
       { cause },
     );
   }
   if (json === undefined) {
     throw new RuntimeError(
-      "STORAGE_INVALID_VALUE",
+      "BOT_DISPATCHER_STORAGE_INVALID_VALUE",
       `@bot/dispatcher: the value for "${key}" is not JSON-serialisable`,
     );
   }
@@ -56,7 +56,7 @@ export function checkWrite(
 ): number {
   if (typeof key !== "string" || key.length === 0) {
     throw new RuntimeError(
-      "STORAGE_INVALID_KEY",
+      "BOT_DISPATCHER_STORAGE_INVALID_KEY",
       "@bot/dispatcher: a storage key must be a non-empty string",
     );
   }
@@ -64,7 +64,7 @@ export function checkWrite(
   if (ttl === undefined) return Number.POSITIVE_INFINITY;
   if (!Number.isFinite(ttl) || ttl <= 0) {
     throw new RuntimeError(
-      "STORAGE_INVALID_VALUE",
+      "BOT_DISPATCHER_STORAGE_INVALID_VALUE",
       "@bot/dispatcher: ttlMs must be a positive number",
     );
   }
@@ -93,7 +93,7 @@ export class MemoryStorage implements Storage {
     const parsed = v.safeParse(OptionsSchema, options);
     if (!parsed.success) {
       throw new RuntimeError(
-        "STORAGE_INVALID_VALUE",
+        "BOT_DISPATCHER_STORAGE_INVALID_VALUE",
         `@bot/dispatcher: invalid MemoryStorage options: ${parsed.issues[0].message}`,
       );
     }
@@ -233,7 +233,7 @@ export class MemoryStorage implements Storage {
       extend: async (ttlMs) => {
         if (typeof ttlMs !== "number" || !Number.isFinite(ttlMs) || ttlMs <= 0) {
           throw new RuntimeError(
-            "STORAGE_INVALID_VALUE",
+            "BOT_DISPATCHER_STORAGE_INVALID_VALUE",
             "@bot/dispatcher: extend ttlMs must be a positive number",
           );
         }
@@ -301,7 +301,7 @@ export class MemoryStorage implements Storage {
 
   #badCommit(): never {
     throw new RuntimeError(
-      "STORAGE_INVALID_KEY",
+      "BOT_DISPATCHER_STORAGE_INVALID_KEY",
       "@bot/dispatcher: a commit writes each key of its lease at most once",
     );
   }

@@ -94,18 +94,21 @@ export class Poller {
   }
 
   /**
-   * Polls until stopped. Resolves after a stop, once nothing of this poller runs: handlers
-   * finished (or were abandoned at the end of the grace) and the finished ones were confirmed.
-   * Rejects with a {@link PollingError}
-   * on 401 (`POLLING_UNAUTHORIZED`), on 409 (`POLLING_CONFLICT`, `POLLING_WEBHOOK_ACTIVE`), or
-   * when `host.init()` fails.
+   * Polls until stopped. Resolves after a stop, once nothing of this poller runs: handlers finished
+   * (or were abandoned at the end of the grace) and the finished ones were confirmed. Rejects with
+   * a {@link PollingError} on 401 (`BOT_DISPATCHER_POLLING_UNAUTHORIZED`), on 409
+   * (`BOT_DISPATCHER_POLLING_CONFLICT`, `BOT_DISPATCHER_POLLING_WEBHOOK_ACTIVE`), or when
+   * `host.init()` fails.
    *
    * @returns A promise settled when polling ended.
    */
   start(): Promise<void> {
     if (this.#running) {
       return Promise.reject(
-        new PollingError("POLLING_ALREADY_RUNNING", "@bot/dispatcher: polling is already running"),
+        new PollingError(
+          "BOT_DISPATCHER_POLLING_ALREADY_RUNNING",
+          "@bot/dispatcher: polling is already running",
+        ),
       );
     }
     this.#running = true;
@@ -191,7 +194,7 @@ export class Poller {
       const botId = this.#host.botInfo?.id;
       if (storage === undefined || botId === undefined) {
         throw new PollingError(
-          "POLLING_INVALID_OPTIONS",
+          "BOT_DISPATCHER_POLLING_INVALID_OPTIONS",
           "@bot/dispatcher: dedup needs a storage and the bot's id (host.storage and host.botInfo)",
         );
       }
@@ -336,7 +339,7 @@ export class Poller {
       if (batch.unplaceable > 0) {
         await this.#report(
           new PollingError(
-            "POLLING_INVALID_UPDATE",
+            "BOT_DISPATCHER_POLLING_INVALID_UPDATE",
             `@bot/dispatcher: getUpdates returned ${batch.unplaceable} element(s) without a valid update_id; skipped`,
           ),
         );
@@ -402,7 +405,7 @@ export class Poller {
     if (status === 401) {
       return {
         fatal: new PollingError(
-          "POLLING_UNAUTHORIZED",
+          "BOT_DISPATCHER_POLLING_UNAUTHORIZED",
           "@bot/dispatcher: the bot token was rejected (401); polling stopped",
           error,
         ),
@@ -413,14 +416,14 @@ export class Poller {
       return /webhook/i.test(description)
         ? {
             fatal: new PollingError(
-              "POLLING_WEBHOOK_ACTIVE",
+              "BOT_DISPATCHER_POLLING_WEBHOOK_ACTIVE",
               "@bot/dispatcher: a webhook is set, so getUpdates is refused (409); start polling with { deleteWebhook: true } to remove it",
               error,
             ),
           }
         : {
             fatal: new PollingError(
-              "POLLING_CONFLICT",
+              "BOT_DISPATCHER_POLLING_CONFLICT",
               "@bot/dispatcher: another getUpdates request is running for this bot (409); make sure only one instance polls",
               error,
             ),
@@ -432,7 +435,7 @@ export class Poller {
       return { waitMs: retryAfter * 1000, report: error };
     }
     const report = new PollingError(
-      "POLLING_FETCH_FAILED",
+      "BOT_DISPATCHER_POLLING_FETCH_FAILED",
       "@bot/dispatcher: getUpdates failed; retrying after a back-off",
       error,
     );
@@ -473,7 +476,7 @@ export class Poller {
     if (await this.#drained(graceMs)) return;
     const stuck = this.#window.inFlight;
     const reason = new PollingError(
-      "POLLING_STOP_TIMEOUT",
+      "BOT_DISPATCHER_POLLING_STOP_TIMEOUT",
       `@bot/dispatcher: ${stuck} update(s) still running after the ${graceMs} ms grace period; their signals are aborted, and those that do not finish are not confirmed and will be delivered again`,
     );
     for (const task of run.live) task.abort(reason);
@@ -516,7 +519,7 @@ export class Poller {
     } catch (error) {
       await this.#report(
         new PollingError(
-          "POLLING_FETCH_FAILED",
+          "BOT_DISPATCHER_POLLING_FETCH_FAILED",
           "@bot/dispatcher: could not confirm the last handled updates on stop; they will be delivered again",
           error,
         ),

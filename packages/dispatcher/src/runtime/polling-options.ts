@@ -89,7 +89,10 @@ export interface PollingOptions {
   readonly graceMs?: number | undefined;
   /** Signals that stop polling gracefully, or `false` for none. Default `["SIGINT", "SIGTERM"]`. */
   readonly signals?: readonly NodeJS.Signals[] | false | undefined;
-  /** Remove a webhook that is still set, instead of failing with `POLLING_WEBHOOK_ACTIVE`. */
+  /**
+   * Remove a webhook that is still set, instead of failing with
+   * `BOT_DISPATCHER_POLLING_WEBHOOK_ACTIVE`.
+   */
   readonly deleteWebhook?: boolean | undefined;
   /** With `deleteWebhook`: drop the updates queued while the webhook was set. */
   readonly dropPendingUpdates?: boolean | undefined;
@@ -177,7 +180,7 @@ const OptionsSchema = v.strictObject({
  * Validates polling options once.
  *
  * @param options The user's options.
- * @returns Nothing; throws a `PollingError` with code `POLLING_INVALID_OPTIONS`.
+ * @returns Nothing; throws a `PollingError` with code `BOT_DISPATCHER_POLLING_INVALID_OPTIONS`.
  */
 export function checkPollingOptions(options: unknown): void {
   const parsed = v.safeParse(OptionsSchema, options);
@@ -185,14 +188,14 @@ export function checkPollingOptions(options: unknown): void {
     const issue = parsed.issues[0];
     const path = issue.path?.map((p) => String(p.key)).join(".");
     throw new PollingError(
-      "POLLING_INVALID_OPTIONS",
+      "BOT_DISPATCHER_POLLING_INVALID_OPTIONS",
       `@bot/dispatcher: invalid polling options${path ? ` at ${path}` : ""}: ${issue.message}`,
     );
   }
   const o = options as PollingOptions;
   if (o.scheduler !== undefined && o.handlerTimeoutMs !== undefined) {
     throw new PollingError(
-      "POLLING_INVALID_OPTIONS",
+      "BOT_DISPATCHER_POLLING_INVALID_OPTIONS",
       "@bot/dispatcher: invalid polling options: handlerTimeoutMs cannot be combined with scheduler (give the scheduler a timeoutMs)",
     );
   }

@@ -259,7 +259,7 @@ class PromiseTask implements SchedulerTask {
   dropped(): void {
     this.#reject(
       new RuntimeError(
-        "SCHEDULER_CLOSED",
+        "BOT_DISPATCHER_SCHEDULER_CLOSED",
         "@bot/dispatcher: the scheduler was closed before this task started",
       ),
     );
@@ -312,13 +312,13 @@ export class KeyedScheduler {
    * Creates a scheduler.
    *
    * @param options The concurrency bound and the per-task deadline.
-   * @throws {RuntimeError} `SCHEDULER_INVALID_OPTIONS` for bad options.
+   * @throws {RuntimeError} `BOT_DISPATCHER_SCHEDULER_INVALID_OPTIONS` for bad options.
    */
   constructor(options: KeyedSchedulerOptions) {
     const parsed = v.safeParse(OptionsSchema, options);
     if (!parsed.success) {
       throw new RuntimeError(
-        "SCHEDULER_INVALID_OPTIONS",
+        "BOT_DISPATCHER_SCHEDULER_INVALID_OPTIONS",
         `@bot/dispatcher: invalid KeyedScheduler options: ${parsed.issues[0].message}`,
       );
     }
@@ -389,8 +389,8 @@ export class KeyedScheduler {
    *
    * @param key The ordering key (tasks with one key run in order), or `undefined` for none.
    * @param task The work; it gets the handle (its signal).
-   * @returns A promise settled with the task's outcome: rejected with a
-   *   {@link HandlerTimeoutError} at the deadline, or `SCHEDULER_CLOSED` when dropped.
+   * @returns A promise settled with the task's outcome: rejected with a {@link HandlerTimeoutError}
+   *   at the deadline, or `BOT_DISPATCHER_SCHEDULER_CLOSED` when dropped.
    */
   schedule(key: TaskKey, task: (handle: TaskHandle) => Promise<void> | void): Promise<void> {
     return new Promise<void>((resolve, reject) => {
@@ -409,8 +409,9 @@ export class KeyedScheduler {
   }
 
   /**
-   * Drops every task that has not started (their `dropped` hook runs, `schedule` promises
-   * reject with `SCHEDULER_CLOSED`) and every task submitted from now on. Running tasks go on.
+   * Drops every task that has not started (their `dropped` hook runs, `schedule` promises reject
+   * with `BOT_DISPATCHER_SCHEDULER_CLOSED`) and every task submitted from now on. Running tasks go
+   * on.
    */
   close(): void {
     this.#closed = true;

@@ -146,7 +146,7 @@ export class ScopeMember {
  * handler that already read one) is locked on its own read, still with the wait deadline.
  * Leases are renewed while the update runs and released when its last session middleware
  * finishes, or at once when `ctx.signal` aborts (the update was abandoned: its writes are then
- * refused with `STORAGE_LEASE_LOST`).
+ * refused with `BOT_DISPATCHER_STORAGE_LEASE_LOST`).
  */
 export class SessionScope {
   #pending: SessionSlot[] = [];
@@ -256,7 +256,7 @@ export class SessionScope {
     if (this.#closed || this.#signal?.aborted === true) {
       const error = this.#closed
         ? new RuntimeError(
-            "SESSION_CLOSED",
+            "BOT_DISPATCHER_SESSION_CLOSED",
             "@bot/dispatcher: a session was read after its update finished",
           )
         : this.#signal?.reason;
@@ -279,7 +279,7 @@ export class SessionScope {
       if (group?.slots.some((s) => s.key === key) === true || this.#holds(slot.storage, key)) {
         slot.error = {
           error: new RuntimeError(
-            "SESSION_INVALID_OPTIONS",
+            "BOT_DISPATCHER_SESSION_INVALID_OPTIONS",
             `@bot/dispatcher: two sessions of one update use the storage key "${key}"`,
           ),
         };

@@ -114,7 +114,7 @@ export class SessionSlot<T = unknown> {
     if (this.closed) {
       return Promise.reject(
         new RuntimeError(
-          "SESSION_CLOSED",
+          "BOT_DISPATCHER_SESSION_CLOSED",
           `@bot/dispatcher: ${this.#what} was read after its update finished`,
         ),
       );
@@ -124,7 +124,7 @@ export class SessionSlot<T = unknown> {
       if (this.error !== undefined) throw this.error.error;
       if (this.key === undefined) {
         throw new RuntimeError(
-          "SESSION_NO_KEY",
+          "BOT_DISPATCHER_SESSION_NO_KEY",
           `@bot/dispatcher: this update has no ${this.#what} key`,
         );
       }
@@ -188,7 +188,7 @@ export async function updateUnderLease<T>(
         typeof (result as { then?: unknown }).then === "function"
       ) {
         throw new RuntimeError(
-          "SESSION_INVALID_UPDATE",
+          "BOT_DISPATCHER_SESSION_INVALID_UPDATE",
           "@bot/dispatcher: the update function of updateBotData must be synchronous (it runs under the lock)",
         );
       }

@@ -60,9 +60,9 @@ export interface DataFlavor<
   UserData extends object = Record<string, unknown>,
   BotData extends object = Record<string, unknown>,
 > {
-  /** The current chat's data (rejects with `SESSION_NO_KEY` when the update has no chat). */
+  /** The current chat's data (rejects with `BOT_DISPATCHER_SESSION_NO_KEY` when the update has no chat). */
   readonly chatData: Promise<ChatData>;
-  /** The current user's data (rejects with `SESSION_NO_KEY` when the update has no user). */
+  /** The current user's data (rejects with `BOT_DISPATCHER_SESSION_NO_KEY` when the update has no user). */
   readonly userData: Promise<UserData>;
   /**
    * Data shared by the whole bot: a frozen snapshot, read without a lock (so it never
@@ -90,9 +90,9 @@ export interface DataScope {
   readonly api: object;
   /** The bot's own user, scoping the keys when the client does not know the token. */
   readonly me?: { readonly id: number } | undefined;
-  /** The chat whose `chatData` to use (`chatData` rejects with `SESSION_NO_KEY` without one). */
+  /** The chat whose `chatData` to use (`chatData` rejects with `BOT_DISPATCHER_SESSION_NO_KEY` without one). */
   readonly chatId?: number | undefined;
-  /** The user whose `userData` to use (`userData` rejects with `SESSION_NO_KEY` without one). */
+  /** The user whose `userData` to use (`userData` rejects with `BOT_DISPATCHER_SESSION_NO_KEY` without one). */
   readonly userId?: number | undefined;
   /** Aborts the wait for the lease and releases it (as an abandoned update's `ctx.signal`). */
   readonly signal?: AbortSignal | undefined;
@@ -232,7 +232,7 @@ function check<S extends v.GenericSchema>(schema: S, input: unknown, what: strin
     const issue = parsed.issues[0];
     const path = issue.path?.map((p) => String(p.key)).join(".");
     throw new RuntimeError(
-      "SESSION_INVALID_OPTIONS",
+      "BOT_DISPATCHER_SESSION_INVALID_OPTIONS",
       `@bot/dispatcher: invalid ${what} options${path ? ` at ${path}` : ""}: ${issue.message}`,
     );
   }
@@ -253,7 +253,7 @@ function storageResolver(explicit: Storage | undefined, what: string): (ctx: obj
     const scope = botScopeOf(ctx);
     if (scope === null) {
       throw new RuntimeError(
-        "SESSION_INVALID_OPTIONS",
+        "BOT_DISPATCHER_SESSION_INVALID_OPTIONS",
         `@bot/dispatcher: two bots with different storages share one client; pass \`storage\` to ${what}`,
       );
     }
@@ -410,7 +410,7 @@ export function dataSessions<
     prefix === undefined ? storageKey(botIdOf(ctx), "data", "bot") : `${prefix}bot:0`;
   const closedError = (what: string) =>
     new RuntimeError(
-      "SESSION_CLOSED",
+      "BOT_DISPATCHER_SESSION_CLOSED",
       `@bot/dispatcher: ${what} was used after its update finished`,
     );
 
@@ -444,7 +444,7 @@ export function dataSessions<
       if (state.done) throw closedError("updateBotData");
       if (typeof fn !== "function") {
         throw new RuntimeError(
-          "SESSION_INVALID_UPDATE",
+          "BOT_DISPATCHER_SESSION_INVALID_UPDATE",
           "@bot/dispatcher: updateBotData needs a function",
         );
       }
@@ -552,14 +552,14 @@ export function dataSessions<
   ): Promise<R> => {
     if (typeof where !== "object" || where === null || typeof fn !== "function") {
       throw new RuntimeError(
-        "SESSION_INVALID_OPTIONS",
+        "BOT_DISPATCHER_SESSION_INVALID_OPTIONS",
         "@bot/dispatcher: withData needs a scope ({ api, chatId, userId }) and a function",
       );
     }
     for (const id of [where.chatId, where.userId]) {
       if (id !== undefined && !Number.isSafeInteger(id)) {
         throw new RuntimeError(
-          "SESSION_INVALID_OPTIONS",
+          "BOT_DISPATCHER_SESSION_INVALID_OPTIONS",
           "@bot/dispatcher: withData's chatId and userId must be integers",
         );
       }
@@ -634,7 +634,7 @@ export async function migrateChatData(
   const { prefix, botId } = where;
   if (prefix === undefined && botId === undefined) {
     throw new RuntimeError(
-      "SESSION_INVALID_OPTIONS",
+      "BOT_DISPATCHER_SESSION_INVALID_OPTIONS",
       "@bot/dispatcher: migrateChatData needs the botId (or the prefix the data uses)",
     );
   }

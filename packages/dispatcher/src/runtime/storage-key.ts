@@ -31,7 +31,7 @@ export function escapeKeyPart(part: string): string {
  * @param kind What the key holds: lowercase letters, digits and `-`, starting with a letter.
  * @param parts The rest of the key; each is converted with `String` and escaped.
  * @returns The key.
- * @throws {RuntimeError} `STORAGE_INVALID_KEY` for a bad bot id or kind.
+ * @throws {RuntimeError} `BOT_DISPATCHER_STORAGE_INVALID_KEY` for a bad bot id or kind.
  */
 export function storageKey(
   botId: number | string,
@@ -41,13 +41,13 @@ export function storageKey(
   const id = String(botId);
   if (id.length === 0 || (typeof botId === "number" && !Number.isSafeInteger(botId))) {
     throw new RuntimeError(
-      "STORAGE_INVALID_KEY",
+      "BOT_DISPATCHER_STORAGE_INVALID_KEY",
       "@bot/dispatcher: a storage key needs the bot id (an integer)",
     );
   }
   if (!KIND.test(kind)) {
     throw new RuntimeError(
-      "STORAGE_INVALID_KEY",
+      "BOT_DISPATCHER_STORAGE_INVALID_KEY",
       "@bot/dispatcher: a storage key kind is lowercase letters, digits and '-'",
     );
   }

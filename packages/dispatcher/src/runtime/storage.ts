@@ -19,7 +19,10 @@ export interface StorageWriteOptions {
 export interface StorageLockOptions {
   /** How long the lease lives unless extended, in milliseconds (a dead holder frees the keys after it). */
   readonly ttlMs: number;
-  /** How long to wait for the keys, in milliseconds; `0` tries once. Then it rejects with `STORAGE_LOCK_TIMEOUT`. */
+  /**
+   * How long to wait for the keys, in milliseconds; `0` tries once. Then it rejects with
+   * `BOT_DISPATCHER_STORAGE_LOCK_TIMEOUT`.
+   */
   readonly waitMs: number;
   /** Stops waiting (rejects with the signal's reason). */
   readonly signal?: AbortSignal | undefined;
@@ -81,7 +84,8 @@ export interface StorageLease {
    * Pushes the expiry to `ttlMs` from now (the holder renews while it runs).
    *
    * @param ttlMs The new time to live, in milliseconds.
-   * @returns Nothing; rejects with `STORAGE_LEASE_LOST` when the lease is no longer held.
+   * @returns Nothing; rejects with `BOT_DISPATCHER_STORAGE_LEASE_LOST` when the lease is no longer
+   *   held.
    */
   extend(ttlMs: number): Promise<void>;
   /**
@@ -91,7 +95,8 @@ export interface StorageLease {
    * @param writes The writes (may be empty).
    * @param options `release: true` also releases the lease, whatever the outcome (one round trip).
    * @returns The new versions, or the conflicting key.
-   * @throws {LeaseLostError} `STORAGE_LEASE_LOST` when the lease expired or was released; nothing written.
+   * @throws {LeaseLostError} `BOT_DISPATCHER_STORAGE_LEASE_LOST` when the lease expired or was
+   *   released; nothing written.
    */
   commit(
     writes: readonly StorageLeaseWrite[],
@@ -174,7 +179,7 @@ export interface Storage {
    * A store shared by several processes implements it so they serialise on a key (Redis: `SET NX
    * PX` with the token, Lua scripts that check the token to renew, release and write). Without
    * it, the dispatcher serialises in this process only and relies on `compareAndSet` across
-   * processes (a lost race surfaces as `SESSION_CONFLICT`).
+   * processes (a lost race surfaces as `BOT_DISPATCHER_SESSION_CONFLICT`).
    *
    * Deadlock freedom: an implementation takes the keys of one call atomically or in one fixed
    * order (e.g. sorted). The dispatcher takes an update's keys in one canonical order (storage,
@@ -184,7 +189,8 @@ export interface Storage {
    * @param keys Distinct, non-empty keys.
    * @param options TTL, wait deadline and abort signal.
    * @returns The lease, with the keys' current entries.
-   * @throws {LockTimeoutError} `STORAGE_LOCK_TIMEOUT` when the keys stayed held past `waitMs`.
+   * @throws {LockTimeoutError} `BOT_DISPATCHER_STORAGE_LOCK_TIMEOUT` when the keys stayed held past
+   *   `waitMs`.
    */
   lock?(keys: readonly string[], options: StorageLockOptions): Promise<StorageLease>;
 }

@@ -143,7 +143,7 @@ export async function runWork(
   const parsed = v.safeParse(Schema, options);
   if (!parsed.success)
     throw new RuntimeError(
-      "WORK_INVALID_OPTIONS",
+      "BOT_DISPATCHER_WORK_INVALID_OPTIONS",
       `@bot/dispatcher: invalid work options: ${parsed.issues[0].message}`,
     );
   if (
@@ -152,7 +152,7 @@ export async function runWork(
     typeof (source as { run?: unknown }).run !== "function"
   )
     throw new RuntimeError(
-      "WORK_INVALID_OPTIONS",
+      "BOT_DISPATCHER_WORK_INVALID_OPTIONS",
       "@bot/dispatcher: work needs an UpdateSource (an object with run)",
     );
   await host.init();
