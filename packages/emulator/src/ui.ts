@@ -69,6 +69,8 @@ export interface ChatWindowHost {
   defaultBot(): BotRecord | undefined;
 }
 
+// Internal: a refused chat-window request, answered as its HTTP status and `{ error }` by
+// `handle`. It never leaves this module, so it is no `EmulatorError` and has no stable code.
 class UiError extends Error {
   readonly status: number;
   constructor(status: number, message: string) {
