@@ -93,20 +93,19 @@ export {
 export { FormatError, type FormatErrorCode } from "./format/errors.js";
 
 // -- Sessions and storage --
-export {
-  type DataFlavor,
-  type DataScope,
-  type DataSessionOptions,
-  type DataSessionsMiddleware,
-  dataSessions,
-  migrateChatData,
-  type SessionContext,
-  type SessionFlavor,
-  type SessionLockOptions,
-  type SessionMiddleware,
-  type SessionOptions,
-  session,
-} from "./runtime/sessions.js";
+export { dataSessions, migrateChatData } from "./runtime/data-sessions.js";
+export { session } from "./runtime/session.js";
+export type {
+  DataFlavor,
+  DataScope,
+  DataSessionOptions,
+  DataSessionsMiddleware,
+  SessionContext,
+  SessionFlavor,
+  SessionLockOptions,
+  SessionMiddleware,
+  SessionOptions,
+} from "./runtime/session-types.js";
 export type {
   Storage,
   StorageEntry,

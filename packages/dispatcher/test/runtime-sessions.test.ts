@@ -345,3 +345,87 @@ function command(id: number, text: string): Update {
   u.message.entities = [{ type: "bot_command", offset: 0, length: text.length }];
   return u;
 }
+
+describe("session accessors on custom context classes", () => {
+  it("work when the context class declares the property as a field (own property shadowing the prototype)", async () => {
+    const { Context: Ctx } = await import("../src/index.js");
+    class FieldContext extends Ctx {
+      // a field without `declare`: every instance gets its own `chatData` and `session`
+      chatData: unknown = undefined;
+      session: unknown = undefined;
+    }
+    const storage = new MemoryStorage();
+    const bot = new Bot<FieldContext>("123:abc", {
+      botInfo: BOT_INFO,
+      contextConstructor: FieldContext,
+    });
+    bot.use(dataSessions({ storage }) as never);
+    bot.use(
+      session({
+        key: () => "k",
+        initial: () => ({ k: 0 }),
+        storage,
+      }) as never,
+    );
+    const seen: number[] = [];
+    bot.on("message", async (ctx) => {
+      expect(Object.hasOwn(ctx, "chatData")).toBe(true);
+      const data = (await ctx.chatData) as { n?: number };
+      data.n = (data.n ?? 0) + 1;
+      const s = (await ctx.session) as { k: number };
+      s.k += 1;
+      seen.push(data.n, s.k);
+    });
+    await bot.handleUpdate(textUpdate(101, 7, "hi"));
+    await bot.handleUpdate(textUpdate(102, 7, "hi"));
+    expect(seen).toEqual([1, 1, 2, 2]);
+  });
+
+  it("leave a getter of the same name on the user's class alone (it is shadowed per context, not replaced)", async () => {
+    const { Context: Ctx } = await import("../src/index.js");
+    class GetterContext extends Ctx {
+      get session(): string {
+        return "the class's own";
+      }
+    }
+    const storage = new MemoryStorage();
+    const bot = new Bot<GetterContext>("123:abc", {
+      botInfo: BOT_INFO,
+      contextConstructor: GetterContext,
+    });
+    bot.use(session({ key: () => "k", initial: () => ({ k: 0 }), storage }) as never);
+    const seen: unknown[] = [];
+    bot.on("message", async (ctx) => {
+      seen.push(await (ctx as unknown as { session: Promise<{ k: number }> }).session);
+    });
+    await bot.handleUpdate(textUpdate(103, 7, "hi"));
+    expect(seen).toEqual([{ k: 0 }]);
+    // the class itself is unchanged: a context outside the middleware still has the class's getter
+    expect(Object.getOwnPropertyDescriptor(GetterContext.prototype, "session")?.get?.call({})).toBe(
+      "the class's own",
+    );
+  });
+
+  it("two bots on the same context class keep their own data, and a bot without sessions has none", async () => {
+    const a = makeBot(new MemoryStorage());
+    const b = makeBot(new MemoryStorage());
+    const plain = new Bot<Context & Data>("123:abc", { botInfo: BOT_INFO });
+    const seen: unknown[] = [];
+    for (const [name, bot] of [
+      ["a", a.bot],
+      ["b", b.bot],
+    ] as const) {
+      bot.on("message", async (ctx) => {
+        const d = await ctx.chatData;
+        d.n += name === "a" ? 1 : 10;
+        seen.push(name, d.n);
+      });
+    }
+    plain.on("message", (ctx) => void seen.push("plain", ctx.chatData));
+    await a.bot.handleUpdate(textUpdate(104, 7, "hi"));
+    await b.bot.handleUpdate(textUpdate(105, 7, "hi"));
+    await a.bot.handleUpdate(textUpdate(106, 7, "hi"));
+    await plain.handleUpdate(textUpdate(107, 7, "hi"));
+    expect(seen).toEqual(["a", 1, "b", 10, "a", 2, "plain", undefined]);
+  });
+});
