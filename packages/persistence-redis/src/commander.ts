@@ -51,7 +51,7 @@ export function script(name: string, source: string): Script {
 }
 
 /** Most calls one batched script runs (the rest go in the next command). */
-const BATCH_MAX = Number(process.env.BATCH_MAX ?? 64);
+const BATCH_MAX = 64;
 
 /**
  * Declares a Lua script that can also run as a batch: `body` is run once per call, with that
