@@ -10,8 +10,10 @@
  *   on `RedisStorage`), grammY (`session()` on `@grammyjs/storage-redis`, ioredis) and
  *   Telegraf (`session()` on `@telegraf/session/redis`, node-redis).
  *
- * Besides updates/s it reports, per update: the round trips (commands the client sent, counted
- * by a RESP-counting proxy in a separate untimed pass: a Lua script is one), the commands Redis
+ * Besides updates/s it reports, per update: the commands the client sent (counted by a
+ * RESP-counting proxy in a separate untimed pass: a Lua script is one; `RedisStorage` sends the
+ * scripts that start in one turn as one command, so its figure is well below the 2 round trips
+ * each update still waits for: lock+read, then write+release), the commands Redis
  * executed (`INFO`: a script counts once plus each call inside it) and the Redis CPU (user + sys
  * of the server, from `INFO`); and the ratios against the fastest raw loop, Telegraf and grammY.
  * `BENCH_REDIS_UPDATES` and `BENCH_REDIS_ROUNDS` shorten a run (defaults 20 000 and 5).
@@ -185,8 +187,8 @@ const OURS = "@bot/dispatcher chatData on RedisStorage";
 const GRAMMY = "grammY session() on @grammyjs/storage-redis";
 const TELEGRAF = "Telegraf session() on @telegraf/session/redis";
 
-/** Client round trips per update of each subject, through a RESP-counting proxy (untimed). */
-async function roundTrips(prefix: string, updates: number): Promise<Map<string, number>> {
+/** Client commands per update of each subject, through a RESP-counting proxy (untimed). */
+async function commandsSent(prefix: string, updates: number): Promise<Map<string, number>> {
   const target = new globalThis.URL(URL);
   const proxy = await CountingProxy.start({
     host: target.hostname,
@@ -242,7 +244,7 @@ export async function benchRedis(
         f.cmds.push((after.commands - before.commands - 1) / updates);
       }
     }
-    trips = await roundTrips(`${prefix}rt:`, Math.min(updates, 5_000));
+    trips = await commandsSent(`${prefix}rt:`, Math.min(updates, 5_000));
   } finally {
     await close();
     let cursor = "0";
@@ -267,7 +269,7 @@ export async function benchRedis(
       runs: f.rate,
       median: m,
       extra: {
-        "round trips/update": Number((trips.get(s.name) ?? Number.NaN).toFixed(2)),
+        "commands sent/update": Number((trips.get(s.name) ?? Number.NaN).toFixed(2)),
         "Redis commands/update": Number(median(f.cmds).toFixed(2)),
         "Redis CPU µs/update": Number(median(f.cpu).toFixed(1)),
         "× fastest raw": ratio(m, medianOf(fastestRaw)),
@@ -281,7 +283,8 @@ export async function benchRedis(
   console.log(
     `redis: fastest raw loop ${fastestRaw}; @bot sessions ${((ours / medianOf(fastestRaw)) * 100).toFixed(1)}% of it ` +
       `(target ≥ 80%), ${ratio(ours, medianOf(TELEGRAF))}× Telegraf (target > 1), ${ratio(ours, medianOf(GRAMMY))}× grammY; ` +
-      `@bot round trips/update ${trips.get(OURS)?.toFixed(2)} (target 2: lock+read, write+release)`,
+      `@bot commands sent/update ${trips.get(OURS)?.toFixed(2)} (each update waits for 2 round trips: lock+read, write+release; ` +
+      "the scripts of updates in flight together go as one command)",
   );
   return results;
 }
