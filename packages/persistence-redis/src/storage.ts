@@ -32,6 +32,8 @@ import { COMPARE_AND_SET, DELETE, GET, SET, SET_IF_ABSENT } from "./scripts.js";
 export class RedisStorage implements Storage {
   readonly #prefix: string;
   readonly #commander: () => Promise<Commander>;
+  /** The commander of an injected client (`undefined` with `url`: opened on first use). */
+  readonly #ready: Commander | undefined;
   readonly #close: () => Promise<void>;
   /** A random part per instance plus a counter: versions are never reused, across processes too. */
   readonly #versionBase = `${randomBytes(9).toString("base64url")}.`;
@@ -47,7 +49,8 @@ export class RedisStorage implements Storage {
     const o = parseOptions(options);
     this.#prefix = o.prefix;
     if (o.client !== undefined) {
-      const commander = Promise.resolve(new Commander(o.client, o.commandTimeoutMs));
+      this.#ready = new Commander(o.client, o.commandTimeoutMs);
+      const commander = Promise.resolve(this.#ready);
       this.#commander = () => commander;
       this.#close = async () => {};
     } else {
@@ -81,8 +84,13 @@ export class RedisStorage implements Storage {
       };
     }
     const cluster = o.client !== undefined && "masters" in o.client;
+    // with an injected client the commander is there at once: no promise hop per script call
+    const ready = this.#ready;
     this.#locks = new RedisLocks({
-      run: async (s, keys, argv) => (await this.#commander()).run(s, keys, argv),
+      run:
+        ready !== undefined
+          ? (s, keys, argv) => ready.run(s, keys, argv)
+          : async (s, keys, argv) => (await this.#commander()).run(s, keys, argv),
       cluster,
       layout: "hash",
       key: (k) => redisKey(this.#prefix, k),
@@ -118,7 +126,7 @@ export class RedisStorage implements Storage {
 
   async get<T = unknown>(key: string): Promise<StorageEntry<T> | undefined> {
     const k = redisKey(this.#prefix, checkKey(key));
-    const commander = await this.#commander();
+    const commander = this.#ready ?? (await this.#commander());
     let reply = (await commander.send(["HMGET", k, "v", "r", "e", "x"], k, true)) as
       | (string | null)[]
       | null;
@@ -154,7 +162,7 @@ export class RedisStorage implements Storage {
   ): Promise<string | undefined> {
     const k = redisKey(this.#prefix, checkKey(key));
     const version = this.#version();
-    const written = await (await this.#commander()).run(
+    const written = await (this.#ready ?? (await this.#commander())).run(
       COMPARE_AND_SET,
       [k],
       [expectedVersion ?? "", serialise(key, value), version, ttl(options)],
