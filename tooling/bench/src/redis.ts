@@ -4,7 +4,8 @@
  *
  * - raw loops (the limits): `GET` + `SET` on ioredis (with and without auto-pipelining) and
  *   on node-redis (`redis`), the client `@bot/persistence-redis` builds on;
- * - `RedisStorage`: `get` + `compareAndSet` (one `HMGET`, one `EVALSHA`);
+ * - `RedisStorage`: `get` + `compareAndSet` (one `HMGET`, one `EVALSHA`), and `lock` + `commit`
+ *   (the lease path sessions take, without the dispatcher);
  * - sessions through the frameworks, one text update per chat through `handleUpdate`, the
  *   handler incrementing a counter in the chat's session: `@bot/dispatcher` (`ctx.chatData`
  *   on `RedisStorage`), grammY (`session()` on `@grammyjs/storage-redis`, ioredis) and
@@ -158,6 +159,21 @@ async function makeSubjects(
     {
       name: TELEGRAF,
       update: (chat) => telegraf.handleUpdate(textUpdate(chat) as never),
+    },
+    {
+      // the lease path the dispatcher takes, without the dispatcher: what the lock costs alone
+      name: "RedisStorage lock+commit",
+      update: async (chat) => {
+        const k = `lease:${chat}`;
+        const lease = await storage.lock([k], { ttlMs: 10_000, waitMs: 15_000 });
+        const e = lease.entries[0] as { value: { n: number }; version: string } | undefined;
+        await lease.commit(
+          [{ key: k, expectedVersion: e?.version ?? null, value: { n: (e?.value.n ?? 0) + 1 } }],
+          {
+            release: true,
+          },
+        );
+      },
     },
     {
       name: "RedisStorage get+compareAndSet",
