@@ -43,8 +43,9 @@ describe("scripts called in the same turn", () => {
     expect((await storage.get("shared"))?.value).toEqual({ by: 0 });
     for (const i of [0, 17, 39]) expect((await storage.get(`chat:${i}`))?.value).toEqual({ n: i });
     const sent = ((await calls(client)).get("evalsha") ?? 0) - before;
-    // other tests share this Redis, so allow some of their commands; 50 scripts alone would be 50
-    expect(sent).toBeLessThan(10);
+    // Other test files share this Redis (INFO counts their scripts too), so leave room for theirs:
+    // our 50 calls sent one by one would alone be 50.
+    expect(sent).toBeLessThan(30);
   });
 
   it("leases taken in one turn: each all or nothing, later ones for a held key wait, every write lands", async () => {
