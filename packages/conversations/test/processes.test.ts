@@ -154,6 +154,8 @@ describe("durable timeouts with the BullMQ driver", () => {
       deadline = active?.deadline ?? 0;
       return active?.data.answers?.length === 1;
     });
+    // once "more" is confirmed too: killed before, polling would deliver it again (at least once)
+    await until(async () => emu.pendingUpdates(botRecord).length === 0);
     await kill(first.child, "SIGKILL");
     // two replicas: one polls, one only runs jobs; no update arrives from now on
     await Promise.all([start("quiz", "12000", "poll"), start("quiz", "12000", "jobs")]);
