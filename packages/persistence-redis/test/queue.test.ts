@@ -241,4 +241,42 @@ describe("worker processes", () => {
     });
     expect(Math.max(...takeovers)).toBeLessThan(LEASE_MS);
   }, 60_000);
+
+  it("a graceful stop whose handlers outlast the lease keeps its partitions until they finish: none rerun elsewhere", async () => {
+    const prefix = fresh("queue-slow-stop");
+    // Each handler runs 2.5 s, longer than the 1 s lease; the stop's grace (5 s) covers it.
+    const list = workers(prefix, 2, { leaseMs: 1_000, slowMs: 2_500, dedupLeaseMs: 10_000 });
+    const [leaving, staying] = list as [WorkerProcess, WorkerProcess];
+    await Promise.all(list.map((w) => w.waitFor("ready")));
+    // Settled shares (8 partitions each) before anything is produced.
+    const settled = (w: WorkerProcess) =>
+      w.events.some((e) => e.type === "worker-tick" && (e.owned as number[]).length === 8);
+    for (let i = 0; i < 200 && !(settled(leaving) && settled(staying)); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(settled(leaving) && settled(staying)).toBe(true);
+    const ids = await produce(prefix, 16, 16);
+    // Let the leaving worker's handlers start, then stop it while they run.
+    await new Promise((r) => setTimeout(r, 500));
+    const stopAt = Date.now();
+    leaving.kill("SIGTERM");
+    expect(await leaving.exited).toBe(0);
+    const afterStop = leaving.events.filter((e) => (e.at ?? 0) >= stopAt);
+    expect(afterStop.filter((e) => e.type === "lost")).toEqual([]);
+    const released = afterStop.filter((e) => e.type === "released");
+    expect(released.length).toBe(8);
+    expect(released.every((e) => e.released === true)).toBe(true);
+    await waitForLog(client, prefix, ids.length);
+    await drained(prefix);
+    staying.kill("SIGTERM");
+    await staying.exited;
+    const result = await checkLog(client, prefix, ids);
+    expect(result).toEqual({
+      records: ids.length,
+      distinct: ids.length,
+      lost: 0,
+      duplicated: 0,
+      inversions: 0,
+    });
+  }, 60_000);
 });

@@ -98,7 +98,20 @@ export class Worker {
     await stop;
     this.#stopping = true;
     await ticking;
-    await this.#shutdown();
+    // The leases stay renewed through the stop's grace, until each partition is released.
+    const stopped = new AbortController();
+    const keeping = (async () => {
+      while (!stopped.signal.aborted) {
+        await sleep(tickMs, stopped.signal);
+        if (!stopped.signal.aborted) await this.#renew();
+      }
+    })();
+    try {
+      await this.#shutdown();
+    } finally {
+      stopped.abort();
+      await keeping;
+    }
   }
 
   /** Heartbeat, renew, rebalance. */
@@ -112,18 +125,7 @@ export class Worker {
     // By id, so every worker computes the same shares.
     ids.sort();
     if (this.#stopping) return;
-    await Promise.all(
-      [...this.#parts.values()].map(async (part) => {
-        if (part.state !== "active") return;
-        try {
-          await part.lease.extend(c.o.leaseMs);
-          await c.commander.run(OWNER, [c.owner(part.p)], [this.#id, String(c.o.leaseMs), "set"]);
-        } catch (error) {
-          if (error instanceof LeaseLostError) this.#lose(part);
-          else this.#opts.report(error);
-        }
-      }),
-    );
+    await this.#renew();
     const k = c.o.partitions;
     const n = Math.max(1, ids.length);
     const index = Math.max(0, ids.indexOf(this.#id));
@@ -161,6 +163,29 @@ export class Worker {
       want -= 1;
       this.#take(p, lease);
     }
+  }
+
+  /**
+   * Extends the lease of every partition still held, draining ones included: a partition being
+   * given up (at a rebalance or at the stop) stays this worker's until its running entries
+   * finished and it is released, however long the grace, so no other worker reruns them meanwhile.
+   */
+  async #renew(): Promise<void> {
+    const c = this.#c;
+    await Promise.all(
+      [...this.#parts.values()].map(async (part) => {
+        if (part.state === "lost") return;
+        try {
+          await part.lease.extend(c.o.leaseMs);
+          await c.commander.run(OWNER, [c.owner(part.p)], [this.#id, String(c.o.leaseMs), "set"]);
+        } catch (error) {
+          // Released meanwhile (no longer held): nothing was lost.
+          if (!this.#parts.has(part.p)) return;
+          if (error instanceof LeaseLostError) this.#lose(part);
+          else this.#opts.report(error);
+        }
+      }),
+    );
   }
 
   #take(p: number, lease: StorageLease): void {
