@@ -4,7 +4,12 @@
  *
  * @module
  */
-export type { NodeRedisClient, NodeRedisCluster, RedisClientLike } from "./commander.js";
+export type {
+  CommandOptions,
+  NodeRedisClient,
+  NodeRedisCluster,
+  RedisClientLike,
+} from "./commander.js";
 export {
   RedisStorageError,
   type RedisStorageErrorCode,

@@ -14,6 +14,7 @@
  * `BENCH_QUEUE_UPDATES` (default 20 000), `BENCH_QUEUE_CONCURRENCY` (per worker, default 25),
  * `BENCH_QUEUE_SECONDS` (webhook load, default 5) shorten or tune a run.
  */
+
 import { type ChildProcess, fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
@@ -21,6 +22,7 @@ import { fileURLToPath } from "node:url";
 import { RedisUpdateQueue } from "@bot/persistence-redis/queue";
 import type { Update } from "@bot/types";
 import { createClient } from "redis";
+import { CHILD_EXEC_ARGV } from "./exec-argv.ts";
 import { messageUpdate1k } from "./fixtures.ts";
 import type { BenchResult } from "./harness.ts";
 
@@ -48,7 +50,7 @@ type Client = ReturnType<typeof createClient>;
 
 function start(cfg: Record<string, unknown>): Promise<{ child: ChildProcess; first: unknown }> {
   const child = fork(PROC, [JSON.stringify(cfg)], {
-    execArgv: ["--conditions=@bot/source", "--import", "tsx"],
+    execArgv: [...CHILD_EXEC_ARGV],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   return new Promise((resolve, reject) => {

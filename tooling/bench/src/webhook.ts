@@ -9,10 +9,12 @@
  * interleaved across subjects and, where possible, servers and load generator are pinned to
  * different CPUs (see `benchWebhook`).
  */
+
 import { type ChildProcess, fork } from "node:child_process";
 import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
+import { CHILD_EXEC_ARGV } from "./exec-argv.ts";
 import { messageUpdate1k } from "./fixtures.ts";
 import { type BenchResult, median } from "./harness.ts";
 import { pin } from "./pin.ts";
@@ -33,7 +35,7 @@ const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon;
 
 function startServer(subject: string): Promise<{ child: ChildProcess; port: number }> {
   const child = fork(fileURLToPath(new URL("./webhook-server.ts", import.meta.url)), [subject], {
-    execArgv: ["--conditions=@bot/source", "--import", "tsx"],
+    execArgv: [...CHILD_EXEC_ARGV],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   return new Promise((resolve, reject) => {
