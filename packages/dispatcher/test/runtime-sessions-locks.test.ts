@@ -354,6 +354,38 @@ describe("session leases", () => {
     expect((await storage.get("123:data:chat:-3"))?.value).toEqual({ n: 2 });
   });
 
+  it("stay renewed for every update still running when others end first (first, middle, last)", async () => {
+    vi.useFakeTimers();
+    const storage = new MemoryStorage();
+    const { bot, errors } = makeBot(storage, "123:abc", { ttlMs: 1000, waitMs: 60_000 });
+    const events: string[] = [];
+    // how long each chat's first update runs: the middle one ends first, then the first
+    const runs: Record<string, number> = { "-11": 4000, "-12": 1500, "-13": 6000 };
+    bot.on("message", async (ctx) => {
+      const data = await ctx.chatData;
+      const chat = String(ctx.chat.id);
+      events.push(`start ${chat} ${ctx.message.text}`);
+      data.n += 1;
+      if (ctx.message.text === "slow") await sleep(runs[chat] as number);
+      events.push(`end ${chat} ${ctx.message.text}`);
+    });
+    const slow = [-11, -12, -13].map((chat, i) => bot.handleUpdate(msg(10 + i, chat, 1, "slow")));
+    await vi.advanceTimersByTimeAsync(10);
+    const quick = [-11, -12, -13].map((chat, i) => bot.handleUpdate(msg(20 + i, chat, 2, "quick")));
+    await vi.advanceTimersByTimeAsync(8000);
+    await Promise.all([...slow, ...quick]);
+    expect(errors).toEqual([]);
+    for (const chat of ["-11", "-12", "-13"]) {
+      expect(events.filter((e) => e.includes(` ${chat} `))).toEqual([
+        `start ${chat} slow`,
+        `end ${chat} slow`,
+        `start ${chat} quick`,
+        `end ${chat} quick`,
+      ]);
+      expect((await storage.get(`123:data:chat:${chat}`))?.value).toEqual({ n: 2 });
+    }
+  });
+
   it("a lease that expired under a paused handler makes its write fail (BOT_DISPATCHER_STORAGE_LEASE_LOST); the newer value stays", async () => {
     let now = 1_000_000;
     const storage = new MemoryStorage({ now: () => now });

@@ -15,21 +15,37 @@ interface LockGroup {
   readonly ttlMs: number;
   /** When to renew next (`Date.now()` time). */
   renewAt: number;
+  /** The neighbours in the {@link Renewer}'s list while it renews this group. */
+  prev: LockGroup | undefined;
+  next: LockGroup | undefined;
+  renewing: boolean;
 }
 
 /**
  * Renews every held session lease from one shared interval (no timer per update): it ticks at a
  * third of the shortest TTL among the leases it holds, only while it holds any.
+ *
+ * The groups are kept in a list threaded through the groups themselves, unlinked (their links
+ * cleared) when their update ends. A long-lived `Set` churned by every update kept the groups it
+ * had held (and each update's sessions with them) alive past the young-generation collections:
+ * they were promoted by the megabyte and the collector's time grew to a fifth of the process.
  */
 class Renewer {
-  readonly #groups = new Set<LockGroup>();
+  #head: LockGroup | undefined;
+  #size = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
   #period = Number.POSITIVE_INFINITY;
 
   add(group: LockGroup): void {
+    if (group.renewing) return;
     const period = Math.max(1, Math.floor(group.ttlMs / 3));
     group.renewAt = Date.now() + period;
-    this.#groups.add(group);
+    group.renewing = true;
+    group.prev = undefined;
+    group.next = this.#head;
+    if (this.#head !== undefined) this.#head.prev = group;
+    this.#head = group;
+    this.#size += 1;
     if (period < this.#period) {
       if (this.#timer !== undefined) clearInterval(this.#timer);
       this.#period = period;
@@ -39,7 +55,15 @@ class Renewer {
   }
 
   delete(group: LockGroup): void {
-    if (!this.#groups.delete(group) || this.#groups.size > 0) return;
+    if (!group.renewing) return;
+    group.renewing = false;
+    const { prev, next } = group;
+    if (prev === undefined) this.#head = next;
+    else prev.next = next;
+    if (next !== undefined) next.prev = prev;
+    group.prev = group.next = undefined;
+    this.#size -= 1;
+    if (this.#size > 0) return;
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
     this.#period = Number.POSITIVE_INFINITY;
@@ -47,10 +71,14 @@ class Renewer {
 
   #tick(): void {
     const now = Date.now();
-    for (const group of this.#groups) {
-      if (group.renewAt > now) continue;
-      group.renewAt = now + Math.max(1, Math.floor(group.ttlMs / 3));
-      group.lease?.extend(group.ttlMs).catch(() => this.delete(group));
+    for (let group = this.#head; group !== undefined; ) {
+      const next = group.next;
+      if (group.renewAt <= now) {
+        group.renewAt = now + Math.max(1, Math.floor(group.ttlMs / 3));
+        const g = group;
+        g.lease?.extend(g.ttlMs).catch(() => this.delete(g));
+      }
+      group = next;
     }
   }
 }
@@ -303,7 +331,15 @@ export class SessionScope {
         waitMs = Math.max(waitMs, slot.lock.waitMs);
         keys.push(slot.key as string);
       }
-      const entry: LockGroup = { slots: group, lease: undefined, ttlMs, renewAt: 0 };
+      const entry: LockGroup = {
+        slots: group,
+        lease: undefined,
+        ttlMs,
+        renewAt: 0,
+        prev: undefined,
+        next: undefined,
+        renewing: false,
+      };
       try {
         const lease = await acquireLease(storage, keys, { ttlMs, waitMs, signal: this.#signal });
         entry.lease = lease;
