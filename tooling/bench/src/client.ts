@@ -8,7 +8,6 @@
  * `taskset`, the fake API is pinned to the first CPU and the clients to the last. Besides the
  * medians, ours reports the median of its per-round ratios to bare undici.
  */
-
 import { type ChildProcess, fork } from "node:child_process";
 import { Agent as HttpAgent } from "node:http";
 import { availableParallelism } from "node:os";
@@ -23,7 +22,7 @@ import { pin } from "./pin.ts";
 
 const TOKEN = "123456789:bench-token-not-secret";
 const IN_FLIGHT = 50;
-const EXEC_ARGV = [...CHILD_EXEC_ARGV];
+const EXEC_ARGV = CHILD_EXEC_ARGV;
 const CWD = fileURLToPath(new URL("..", import.meta.url));
 
 function startApi(): Promise<{ child: ChildProcess; url: string }> {

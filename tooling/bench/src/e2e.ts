@@ -17,7 +17,6 @@
  * Each result reports `apiCpuShare`, the fake's CPU time over the run's wall time, to show
  * the fake stays far from being the bottleneck.
  */
-
 import { type ChildProcess, fork } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -27,7 +26,7 @@ import { CHILD_EXEC_ARGV } from "./exec-argv.ts";
 import { type BenchResult, median } from "./harness.ts";
 import { pin } from "./pin.ts";
 
-const EXEC_ARGV = [...CHILD_EXEC_ARGV];
+const EXEC_ARGV = CHILD_EXEC_ARGV;
 /** The bench package: children resolve `tsx` and the workspace packages from here. */
 const CWD = fileURLToPath(new URL("..", import.meta.url));
 

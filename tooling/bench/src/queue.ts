@@ -14,7 +14,6 @@
  * `BENCH_QUEUE_UPDATES` (default 20 000), `BENCH_QUEUE_CONCURRENCY` (per worker, default 25),
  * `BENCH_QUEUE_SECONDS` (webhook load, default 5) shorten or tune a run.
  */
-
 import { type ChildProcess, fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
@@ -50,7 +49,7 @@ type Client = ReturnType<typeof createClient>;
 
 function start(cfg: Record<string, unknown>): Promise<{ child: ChildProcess; first: unknown }> {
   const child = fork(PROC, [JSON.stringify(cfg)], {
-    execArgv: [...CHILD_EXEC_ARGV],
+    execArgv: CHILD_EXEC_ARGV,
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   return new Promise((resolve, reject) => {

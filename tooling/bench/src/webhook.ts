@@ -9,7 +9,6 @@
  * interleaved across subjects and, where possible, servers and load generator are pinned to
  * different CPUs (see `benchWebhook`).
  */
-
 import { type ChildProcess, fork } from "node:child_process";
 import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
@@ -35,7 +34,7 @@ const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon;
 
 function startServer(subject: string): Promise<{ child: ChildProcess; port: number }> {
   const child = fork(fileURLToPath(new URL("./webhook-server.ts", import.meta.url)), [subject], {
-    execArgv: [...CHILD_EXEC_ARGV],
+    execArgv: CHILD_EXEC_ARGV,
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   return new Promise((resolve, reject) => {
