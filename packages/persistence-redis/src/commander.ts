@@ -44,6 +44,16 @@ export interface Script {
    * turn of the event loop are sent as one command on a single Redis.
    */
   readonly batch?: Script | undefined;
+  /** Set when the script itself runs many calls at once (see {@link packed}). */
+  readonly packed?: Packing | undefined;
+}
+
+/** How the calls of a {@link packed} script share one command. */
+export interface Packing {
+  /** How many leading arguments the calls of one command have in common. */
+  readonly shared: number;
+  /** How many reply elements each call gets, given the shared arguments. */
+  readonly width: (shared: readonly string[]) => number;
 }
 
 /**
@@ -98,6 +108,30 @@ end
 return out`,
   );
   return { ...script(name, `${prelude}\n${body}`), batch };
+}
+
+/**
+ * Declares a script written for many calls at once, cheaper on Redis than a {@link batchable}
+ * one: its `KEYS` are the calls' keys one after the other, its `ARGV` the arguments the calls
+ * share (the first `packing.shared` of each call, equal for all calls of one command) then
+ * every call's own, and its reply is flat, `packing.width` elements per call. Calls made in
+ * the same turn with the same shared arguments go as one command on a single Redis; one call
+ * alone is the same script with one call (so a Cluster runs it as is).
+ *
+ * @param name A name for errors and diagnostics.
+ * @param source The Lua source.
+ * @param packing The shared arguments and the reply width.
+ * @returns The script.
+ */
+export function packed(name: string, source: string, packing: Packing): Script {
+  return { ...script(name, source), packed: packing };
+}
+
+/** The calls of one packed script with the same shared arguments, waiting for the next flush. */
+interface Pack {
+  readonly s: Script;
+  readonly shared: readonly string[];
+  readonly calls: Queued[];
 }
 
 /**
@@ -239,6 +273,7 @@ export class Commander {
    * @returns The script's reply.
    */
   run(s: Script, keys: readonly string[], argv: readonly string[]): Promise<unknown> {
+    if (s.packed !== undefined) return this.#pack(s, s.packed, keys, argv);
     // On a Cluster the calls' keys may live in different slots: each is its own command.
     if (s.batch === undefined || this.#cluster) return this.#eval(s, keys, argv);
     return new Promise((resolve, reject) => {
@@ -257,13 +292,78 @@ export class Commander {
   }
 
   #batches = new Map<Script, Queued[]>();
+  #packs = new Map<string, Pack>();
   #flushing = false;
+
+  #pack(
+    s: Script,
+    packing: Packing,
+    keys: readonly string[],
+    argv: readonly string[],
+  ): Promise<unknown> {
+    if (this.#cluster)
+      return this.#eval(s, keys, argv).then((flat) => {
+        const width = packing.width(argv.slice(0, packing.shared));
+        return width === 1 ? (flat as unknown[])[0] : flat;
+      });
+    return new Promise((resolve, reject) => {
+      const id =
+        packing.shared === 0 ? s.sha : `${s.sha}\n${argv.slice(0, packing.shared).join("\n")}`;
+      let pack = this.#packs.get(id);
+      if (pack === undefined) {
+        pack = { s, shared: argv.slice(0, packing.shared), calls: [] };
+        this.#packs.set(id, pack);
+      }
+      pack.calls.push({ keys, argv, resolve, reject });
+      if (!this.#flushing) {
+        this.#flushing = true;
+        process.nextTick(() => this.#flush());
+      }
+    });
+  }
+
+  /** Sends the queued calls of packed scripts, up to {@link BATCH_MAX} per command. */
+  #flushPacks(packs: Map<string, Pack>): void {
+    for (const { s, shared, calls: all } of packs.values()) {
+      const packing = s.packed as Packing;
+      const width = packing.width(shared);
+      for (let start = 0; start < all.length; start += BATCH_MAX) {
+        const calls = all.length <= BATCH_MAX ? all : all.slice(start, start + BATCH_MAX);
+        const keys: string[] = [];
+        const argv: string[] = [...shared];
+        for (const c of calls) {
+          for (const k of c.keys) keys.push(k);
+          for (let i = packing.shared; i < c.argv.length; i++) argv.push(c.argv[i] as string);
+        }
+        this.#eval(s, keys, argv).then(
+          (reply) => {
+            const flat = reply as unknown[];
+            let replies: unknown[] = flat;
+            if (width !== 1) {
+              replies = [];
+              for (let i = 0; i < calls.length; i++)
+                replies.push(flat.slice(i * width, (i + 1) * width));
+            }
+            deliver(calls, replies, 0);
+          },
+          (error: unknown) => {
+            for (const c of calls) c.reject(error);
+          },
+        );
+      }
+    }
+  }
 
   /** Sends every queued call: alone as its script, or many as one batch command. */
   #flush(): void {
     this.#flushing = false;
     const batches = this.#batches;
     this.#batches = new Map();
+    if (this.#packs.size > 0) {
+      const packs = this.#packs;
+      this.#packs = new Map();
+      this.#flushPacks(packs);
+    }
     for (const [s, queue] of batches) {
       for (let start = 0; start < queue.length; start += BATCH_MAX) {
         const calls = queue.slice(start, start + BATCH_MAX);

@@ -19,7 +19,7 @@ import type {
   StorageLockOptions,
 } from "@bot/dispatcher/advanced";
 import { type Script, script } from "./commander.js";
-import { COMMIT, EXTEND, FENCE, LOCK, RELEASE } from "./scripts.js";
+import { COMMIT, COMMIT_EACH, EXTEND, FENCE, LOCK, LOCK_EACH, RELEASE } from "./scripts.js";
 
 /*
  * The key-per-part layout (`{k}:lock`, `{k}:fence`, value `{k}`), kept for the update queue,
@@ -297,7 +297,7 @@ export class RedisLocks {
   async #lockOne(keys: readonly string[], options: StorageLockOptions): Promise<StorageLease> {
     const host = this.#host;
     const holder = `${holderBase}${(++holders).toString(36)}`;
-    const argv = [holder, String(Math.ceil(options.ttlMs)), "1"];
+    const argv = [String(Math.ceil(options.ttlMs)), String(keys.length), holder];
     const redisKeys =
       keys.length === 1 ? [host.key(keys[0] as string)] : keys.map((k) => host.key(k));
     const deadline = performance.now() + options.waitMs;
@@ -305,7 +305,7 @@ export class RedisLocks {
     for (;;) {
       let reply: (string | number | null)[];
       try {
-        reply = (await host.run(LOCK, redisKeys, argv)) as (string | number | null)[];
+        reply = (await host.run(LOCK_EACH, redisKeys, argv)) as (string | number | null)[];
       } catch (error) {
         // See `lock`: a script sent into a hung connection may still run; release after it.
         void host.run(RELEASE, redisKeys, [holder]).catch(() => 0);
@@ -388,6 +388,28 @@ export class RedisLocks {
     release: boolean,
   ): Promise<StorageCommitResult> {
     const host = this.#host;
+    const only = writes[0];
+    if (
+      release &&
+      writes.length === 1 &&
+      keys.length === 1 &&
+      only !== undefined &&
+      only.key === keys[0] &&
+      !("delete" in only && only.delete === true)
+    ) {
+      // The sessions' common case: one key, one write, then release.
+      const version = host.version();
+      const r = await host.run(COMMIT_EACH, redisKeys, [
+        holder,
+        only.expectedVersion ?? "",
+        host.serialise(only.key, (only as { value: unknown }).value),
+        version,
+        host.ttl((only as { ttlMs?: number }).ttlMs),
+      ]);
+      if (Number(r) === -1) throw new LeaseLostError(keys);
+      if (Number(r) === 0) return { ok: false, conflict: only.key };
+      return { ok: true, versions: [version] };
+    }
     const argv = [holder, release ? "1" : "0", "1"];
     const versions: (string | undefined)[] = [];
     for (let j = 0; j < writes.length; j++) {

@@ -71,6 +71,24 @@ describe("scripts called in the same turn", () => {
     expect((await storage.get("a"))?.value).toEqual({ n: 90 });
     expect((await storage.get("b"))?.value).toEqual({ n: 60 });
   });
+
+  it("leases taken in one turn with different TTLs each keep their own", async () => {
+    const { storage } = await setup("batch-ttl");
+    // one turn: both go to Redis in one command, and each must keep its own TTL
+    const [short, long] = await Promise.all([
+      storage.lock(["short"], { ttlMs: 150, waitMs: 0 }),
+      storage.lock(["long"], { ttlMs: 20_000, waitMs: 0 }),
+    ]);
+    expect(short.keys).toEqual(["short"]);
+    await new Promise((r) => setTimeout(r, 400));
+    // the short lease has expired: its key can be taken again; the long one is still held
+    const again = await storage.lock(["short"], { ttlMs: 1_000, waitMs: 0 });
+    await again.release();
+    await expect(storage.lock(["long"], { ttlMs: 1_000, waitMs: 0 })).rejects.toMatchObject({
+      code: "BOT_DISPATCHER_STORAGE_LOCK_TIMEOUT",
+    });
+    expect(await long.release()).toBe(true);
+  });
 });
 
 describe("a command Redis refuses", () => {
