@@ -274,6 +274,13 @@ export async function benchRedis(
   const medianOf = (name: string) => median(figures.get(name)?.rate ?? [0]);
   const fastestRaw = RAW.reduce((best, name) => (medianOf(name) > medianOf(best) ? name : best));
   const ratio = (a: number, b: number) => Number((a / b).toFixed(2));
+  // The median of the round-by-round ratios: the subjects of one round run back to back, so
+  // this pairs figures taken under the same load (the machine's speed drifts between rounds).
+  const paired = (a: string, b: string) => {
+    const x = figures.get(a)?.rate ?? [];
+    const y = figures.get(b)?.rate ?? [];
+    return Number(median(x.map((v, i) => v / (y[i] ?? Number.NaN))).toFixed(2));
+  };
   const results: BenchResult[] = subjects.map((s) => {
     const f = figures.get(s.name)!;
     const m = median(f.rate);
@@ -292,6 +299,8 @@ export async function benchRedis(
         "× node-redis raw": ratio(m, medianOf(NODE_RAW)),
         "× Telegraf": ratio(m, medianOf(TELEGRAF)),
         "× grammY": ratio(m, medianOf(GRAMMY)),
+        "× fastest raw, paired by round": paired(s.name, fastestRaw),
+        "× Telegraf, paired by round": paired(s.name, TELEGRAF),
       },
     };
   });
@@ -299,6 +308,7 @@ export async function benchRedis(
   console.log(
     `redis: fastest raw loop ${fastestRaw}; @bot sessions ${((ours / medianOf(fastestRaw)) * 100).toFixed(1)}% of it ` +
       `(target ≥ 80%), ${ratio(ours, medianOf(TELEGRAF))}× Telegraf (target > 1), ${ratio(ours, medianOf(GRAMMY))}× grammY; ` +
+      `paired by round: ${(paired(OURS, fastestRaw) * 100).toFixed(0)}% of the fastest raw loop, ${paired(OURS, TELEGRAF)}× Telegraf; ` +
       `@bot commands sent/update ${trips.get(OURS)?.toFixed(2)} (each update waits for 2 round trips: lock+read, write+release; ` +
       "the scripts of updates in flight together go as one command)",
   );
