@@ -19,7 +19,7 @@ import type {
   StorageLockOptions,
 } from "@bot/dispatcher/advanced";
 import { type Script, script } from "./commander.js";
-import { COMMIT, COMMIT_EACH, EXTEND, FENCE, LOCK, LOCK_EACH, RELEASE } from "./scripts.js";
+import { COMMIT, COMMIT_ONE, EXTEND, FENCE, LOCK, RELEASE } from "./scripts.js";
 
 /*
  * The key-per-part layout (`{k}:lock`, `{k}:fence`, value `{k}`), kept for the update queue,
@@ -243,7 +243,9 @@ export class RedisLocks {
                     ...group.map((k) => host.key(k, ":fence")),
                     ...group.map((k) => host.key(k)),
                   ],
-              [holder, ttl, String(token + 1)],
+              this.#hash
+                ? [ttl, String(group.length), String(token + 1), holder]
+                : [holder, ttl, String(token + 1)],
             )) as (string | number | null)[];
           } catch (error) {
             // The script may still run later (sent into a hung connection, it runs when Redis
@@ -297,7 +299,7 @@ export class RedisLocks {
   async #lockOne(keys: readonly string[], options: StorageLockOptions): Promise<StorageLease> {
     const host = this.#host;
     const holder = `${holderBase}${(++holders).toString(36)}`;
-    const argv = [String(Math.ceil(options.ttlMs)), String(keys.length), holder];
+    const argv = [String(Math.ceil(options.ttlMs)), String(keys.length), "1", holder];
     const redisKeys =
       keys.length === 1 ? [host.key(keys[0] as string)] : keys.map((k) => host.key(k));
     const deadline = performance.now() + options.waitMs;
@@ -305,7 +307,7 @@ export class RedisLocks {
     for (;;) {
       let reply: (string | number | null)[];
       try {
-        reply = (await host.run(LOCK_EACH, redisKeys, argv)) as (string | number | null)[];
+        reply = (await host.run(LOCK, redisKeys, argv)) as (string | number | null)[];
       } catch (error) {
         // See `lock`: a script sent into a hung connection may still run; release after it.
         void host.run(RELEASE, redisKeys, [holder]).catch(() => 0);
@@ -399,7 +401,7 @@ export class RedisLocks {
     ) {
       // The sessions' common case: one key, one write, then release.
       const version = host.version();
-      const r = await host.run(COMMIT_EACH, redisKeys, [
+      const r = await host.run(COMMIT_ONE, redisKeys, [
         holder,
         only.expectedVersion ?? "",
         host.serialise(only.key, (only as { value: unknown }).value),

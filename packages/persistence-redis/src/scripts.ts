@@ -138,59 +138,22 @@ return 1`,
 );
 
 /**
- * KEYS: n keys. ARGV: holder id, ttl ms, the least token to hand out. Returns `{0}` when a key
- * is held, else `{token, v1, r1, v2, r2, ...}`. The token is at least the Redis clock in
- * microseconds and above every key's fence, so it grows even across a key that was deleted.
- * The Redis Cluster path, one key per call; a single Redis takes leases by {@link LOCK_EACH}.
+ * Takes leases, many at once (a packed script: the leases asked for in one turn share one
+ * command on a single Redis; a Redis Cluster sends each alone). KEYS: the m keys of each lease,
+ * lease after lease. ARGV: ttl ms, m and the least token to hand out (shared), then each
+ * lease's holder id. Replies per lease `1 + 2m` elements: the token, or 0 when a key is held,
+ * then per key its json and version (false when absent). Each lease takes all its keys or
+ * none, in order, so a later lease on a key an earlier one took finds it held. The token is at
+ * least the Redis clock in microseconds and above every key's fence, so it grows even across
+ * a key that was deleted. Written for what Redis spends most on: no per-call argument counts,
+ * no table per reply, lock fields written as strings (a Lua number given to a Redis command is
+ * formatted with `%.17g`).
  */
-export const LOCK: Script = script(
+export const LOCK: Script = packed(
   "lock",
   `${LIB}
-local n = #KEYS
-local st = {}
-for i = 1, n do
-  local h = redis.call('HMGET', KEYS[i], 'x', 'r', 'e', 'f', 'v')
-  if h[1] and h[1] ~= '0' and tonumber(h[1]) > now() then return {0} end
-  st[i] = h
-end
-clock()
-local t = math.max(tonumber(ARGV[3]), _us)
-for i = 1, n do
-  local f = st[i][4]
-  if f then
-    f = tonumber(f)
-    if f >= t then t = f + 1 end
-  end
-end
-local x = now() + tonumber(ARGV[2])
-local out = {t}
-for i = 1, n do
-  local k, h = KEYS[i], st[i]
-  local e = h[3] and tonumber(h[3]) or false
-  local live = h[2] and (not e or e > now())
-  redis.call('HSET', k, 'o', ARGV[1], 'x', x, 'f', t)
-  -- a value without TTL keeps its key forever: nothing to extend
-  if not (h[2] and not e) then redis.call('PEXPIREAT', k, math.max(x, e or 0)) end
-  out[2 * i] = live and h[5] or false
-  out[2 * i + 1] = live and h[2] or false
-end
-return out`,
-);
-
-/**
- * {@link LOCK} for many leases at once, the sessions' path on a single Redis (a packed script:
- * calls in one turn share one command). KEYS: the m keys of each lease, lease after lease.
- * ARGV: ttl ms and m (shared), then each lease's holder id. Replies per lease `1 + 2m`
- * elements: the token, or 0 when a key is held, then per key its json and version. Each lease
- * takes all its keys or none, in order, so a later lease on a key an earlier one took finds
- * it held. Cheaper than the batched {@link LOCK} where Redis spends most: no per-call argument
- * counts, no table per reply, lock fields written as strings (a Lua number given to a Redis
- * command is formatted with `%.17g`).
- */
-export const LOCK_EACH: Script = packed(
-  "lock (packed)",
-  `${LIB}
 local m = tonumber(ARGV[2])
+local least = tonumber(ARGV[3])
 clock()
 local x = _ms + tonumber(ARGV[1])
 local xs = string.format('%d', x)
@@ -207,7 +170,7 @@ for c = 1, #KEYS / m do
     st[i] = h
   end
   if free then
-    local t = _us
+    local t = math.max(_us, least)
     for i = 1, m do
       local f = st[i][4]
       if f then
@@ -221,7 +184,7 @@ for c = 1, #KEYS / m do
       local k, h = KEYS[ko + i], st[i]
       local e = h[3] and tonumber(h[3]) or false
       local live = h[2] and (not e or e > _ms)
-      redis.call('HSET', k, 'o', ARGV[2 + c], 'x', xs, 'f', ts)
+      redis.call('HSET', k, 'o', ARGV[3 + c], 'x', xs, 'f', ts)
       -- a value without TTL keeps its key forever: nothing to extend
       if not (h[2] and not e) then redis.call('PEXPIREAT', k, math.max(x, e or 0)) end
       out[o + 2 * i] = live and h[5] or false
@@ -237,16 +200,16 @@ for c = 1, #KEYS / m do
   o = o + 1 + 2 * m
 end
 return out`,
-  { shared: 2, width: (shared) => 1 + 2 * Number(shared[1]) },
+  { shared: 3, width: (shared) => 1 + 2 * Number(shared[1]) },
 );
 
 /**
  * {@link COMMIT} of one write that releases a one-key lease, for many leases at once (packed,
- * like {@link LOCK_EACH}). KEYS: one key per lease. ARGV: per lease its holder id, the expected
+ * like {@link LOCK}). KEYS: one key per lease. ARGV: per lease its holder id, the expected
  * version ('' = absent), json, new version, ttl ('' = none). Replies per lease 1 (written and
  * released), 0 (version mismatch: released, nothing written) or -1 (lease lost).
  */
-export const COMMIT_EACH: Script = packed(
+export const COMMIT_ONE: Script = packed(
   "commit (packed)",
   `${LIB}
 local out = {}
