@@ -277,10 +277,10 @@ export class Commander {
     // On a Cluster the calls' keys may live in different slots: each is its own command.
     if (s.batch === undefined || this.#cluster) return this.#eval(s, keys, argv);
     return new Promise((resolve, reject) => {
-      let queue = this.#batches.get(s);
+      let queue = this.#queued.get(s) as Queued[] | undefined;
       if (queue === undefined) {
         queue = [];
-        this.#batches.set(s, queue);
+        this.#queued.set(s, queue);
       }
       queue.push({ keys, argv, resolve, reject });
       if (!this.#flushing) {
@@ -291,8 +291,12 @@ export class Commander {
     });
   }
 
-  #batches = new Map<Script, Queued[]>();
-  #packs = new Map<string, Pack>();
+  /**
+   * The calls waiting for the next flush: per batchable script its calls, per packed script and
+   * shared arguments a {@link Pack}. A `Map` keeps first-use order, and the flush sends them in
+   * it, so the calls of one turn reach Redis in the order their scripts were first called.
+   */
+  #queued = new Map<Script | string, Queued[] | Pack>();
   #flushing = false;
 
   #pack(
@@ -309,10 +313,10 @@ export class Commander {
     return new Promise((resolve, reject) => {
       const id =
         packing.shared === 0 ? s.sha : `${s.sha}\n${argv.slice(0, packing.shared).join("\n")}`;
-      let pack = this.#packs.get(id);
+      let pack = this.#queued.get(id) as Pack | undefined;
       if (pack === undefined) {
         pack = { s, shared: argv.slice(0, packing.shared), calls: [] };
-        this.#packs.set(id, pack);
+        this.#queued.set(id, pack);
       }
       pack.calls.push({ keys, argv, resolve, reject });
       if (!this.#flushing) {
@@ -322,54 +326,51 @@ export class Commander {
     });
   }
 
-  /** Sends the queued calls of packed scripts, up to {@link BATCH_MAX} per command. */
-  #flushPacks(packs: Map<string, Pack>): void {
-    for (const { s, shared, calls: all } of packs.values()) {
-      const packing = s.packed as Packing;
-      const width = packing.width(shared);
-      for (let start = 0; start < all.length; start += BATCH_MAX) {
-        const calls = all.length <= BATCH_MAX ? all : all.slice(start, start + BATCH_MAX);
-        const keys: string[] = [];
-        const argv: string[] = [...shared];
-        for (const c of calls) {
-          for (const k of c.keys) keys.push(k);
-          for (let i = packing.shared; i < c.argv.length; i++) argv.push(c.argv[i] as string);
-        }
-        this.#eval(s, keys, argv).then(
-          (reply) => {
-            const flat = reply as unknown[];
-            let replies: unknown[] = flat;
-            if (width !== 1) {
-              replies = [];
-              for (let i = 0; i < calls.length; i++)
-                replies.push(flat.slice(i * width, (i + 1) * width));
-            }
-            deliver(calls, replies, 0);
-          },
-          (error: unknown) => {
-            for (const c of calls) c.reject(error);
-          },
-        );
+  /** Sends the queued calls of a packed script, up to {@link BATCH_MAX} per command. */
+  #sendPack({ s, shared, calls: all }: Pack): void {
+    const packing = s.packed as Packing;
+    const width = packing.width(shared);
+    for (let start = 0; start < all.length; start += BATCH_MAX) {
+      const calls = all.length <= BATCH_MAX ? all : all.slice(start, start + BATCH_MAX);
+      const keys: string[] = [];
+      const argv: string[] = [...shared];
+      for (const c of calls) {
+        for (const k of c.keys) keys.push(k);
+        for (let i = packing.shared; i < c.argv.length; i++) argv.push(c.argv[i] as string);
       }
+      this.#eval(s, keys, argv).then(
+        (reply) => {
+          const flat = reply as unknown[];
+          let replies: unknown[] = flat;
+          if (width !== 1) {
+            replies = [];
+            for (let i = 0; i < calls.length; i++)
+              replies.push(flat.slice(i * width, (i + 1) * width));
+          }
+          deliver(calls, replies, 0);
+        },
+        (error: unknown) => {
+          for (const c of calls) c.reject(error);
+        },
+      );
     }
   }
 
-  /** Sends every queued call: alone as its script, or many as one batch command. */
+  /** Sends every queued call: alone as its script, or many as one batch or packed command. */
   #flush(): void {
     this.#flushing = false;
-    const batches = this.#batches;
-    this.#batches = new Map();
-    if (this.#packs.size > 0) {
-      const packs = this.#packs;
-      this.#packs = new Map();
-      this.#flushPacks(packs);
-    }
-    for (const [s, queue] of batches) {
+    const queued = this.#queued;
+    this.#queued = new Map();
+    for (const [s, queue] of queued) {
+      if (!Array.isArray(queue)) {
+        this.#sendPack(queue);
+        continue;
+      }
       for (let start = 0; start < queue.length; start += BATCH_MAX) {
         const calls = queue.slice(start, start + BATCH_MAX);
         if (calls.length === 1) {
           const [c] = calls as [Queued];
-          this.#eval(s, c.keys, c.argv).then(c.resolve, c.reject);
+          this.#eval(s as Script, c.keys, c.argv).then(c.resolve, c.reject);
           continue;
         }
         const keys: string[] = [];
@@ -379,7 +380,7 @@ export class Commander {
           for (const k of c.keys) keys.push(k);
         }
         for (const c of calls) for (const a of c.argv) argv.push(a);
-        this.#eval(s.batch as Script, keys, argv).then(
+        this.#eval((s as Script).batch as Script, keys, argv).then(
           (replies) => {
             deliver(calls, replies as unknown[], 0);
           },

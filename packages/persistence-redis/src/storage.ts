@@ -145,13 +145,17 @@ export class RedisStorage implements Storage {
   async set(key: string, value: unknown, options?: StorageWriteOptions): Promise<string> {
     const k = redisKey(this.#prefix, checkKey(key));
     const version = this.#version();
-    await (await this.#commander()).run(SET, [k], [serialise(key, value), version, ttl(options)]);
+    await (this.#ready ?? (await this.#commander())).run(
+      SET,
+      [k],
+      [serialise(key, value), version, ttl(options)],
+    );
     return version;
   }
 
   async delete(key: string): Promise<boolean> {
     const k = redisKey(this.#prefix, checkKey(key));
-    return Number(await (await this.#commander()).run(DELETE, [k], [])) === 1;
+    return Number(await (this.#ready ?? (await this.#commander())).run(DELETE, [k], [])) === 1;
   }
 
   async compareAndSet(
@@ -172,7 +176,7 @@ export class RedisStorage implements Storage {
 
   async setIfAbsent(key: string, value: unknown, options?: StorageWriteOptions): Promise<boolean> {
     const k = redisKey(this.#prefix, checkKey(key));
-    const written = await (await this.#commander()).run(
+    const written = await (this.#ready ?? (await this.#commander())).run(
       SET_IF_ABSENT,
       [k],
       [serialise(key, value), this.#version(), ttl(options)],

@@ -72,6 +72,25 @@ describe("scripts called in the same turn", () => {
     expect((await storage.get("b"))?.value).toEqual({ n: 60 });
   });
 
+  it("calls of different scripts in one turn reach Redis in the order the scripts were first called", async () => {
+    const { storage } = await setup("batch-order");
+    // one turn: a write, then a lease on the same key; the lease sees the write
+    const written = storage.set("k", { n: 1 });
+    const leased = storage.lock(["k"], { ttlMs: 5_000, waitMs: 0 });
+    await written;
+    const lease = await leased;
+    expect(lease.entries[0]?.value).toEqual({ n: 1 });
+    // and the other way round: a lease, then a write that lands after it (and under it)
+    await lease.release();
+    const first = storage.lock(["k"], { ttlMs: 5_000, waitMs: 0 });
+    const second = storage.set("k", { n: 2 });
+    const held = await first;
+    await second;
+    expect(held.entries[0]?.value).toEqual({ n: 1 });
+    expect((await storage.get("k"))?.value).toEqual({ n: 2 });
+    await held.release();
+  });
+
   it("leases taken in one turn with different TTLs each keep their own", async () => {
     const { storage } = await setup("batch-ttl");
     // one turn: both go to Redis in one command, and each must keep its own TTL
