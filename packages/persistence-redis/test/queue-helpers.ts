@@ -54,13 +54,22 @@ export class WorkerProcess {
   }
 
   /** Waits until an event of `type` was printed. */
-  async waitFor(type: string, timeoutMs = 20_000): Promise<WorkerEvent> {
+  waitFor(type: string, timeoutMs = 20_000): Promise<WorkerEvent> {
+    return this.waitUntil((e) => e.type === type, `a "${type}" event`, timeoutMs);
+  }
+
+  /** Waits until an event matching `test` was printed (`what` names it in the timeout error). */
+  async waitUntil(
+    test: (e: WorkerEvent) => boolean,
+    what: string,
+    timeoutMs = 20_000,
+  ): Promise<WorkerEvent> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const e = this.events.find((x) => x.type === type);
+      const e = this.events.find(test);
       if (e) return e;
       if (Date.now() > deadline)
-        throw new Error(`no "${type}" event from worker ${this.child.pid}: ${this.stderr}`);
+        throw new Error(`no ${what} from worker ${this.child.pid}: ${this.stderr}`);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, 100);
         this.#waiters.add(() => {

@@ -202,6 +202,13 @@ describe("worker processes", () => {
     const ids = await produce(prefix, 3_000, 200);
     await waitForLog(client, prefix, 1_000);
     const leaving = list[0] as WorkerProcess;
+    // Stop it while it owns partitions (its latest tick says so), so it has some to give back.
+    const mark = Date.now();
+    await leaving.waitUntil(
+      (e) =>
+        e.type === "worker-tick" && e.t >= mark && Array.isArray(e.owned) && e.owned.length > 0,
+      "a tick owning partitions",
+    );
     const stopAt = Date.now();
     leaving.kill("SIGTERM");
     expect(await leaving.exited).toBe(0);
@@ -209,7 +216,11 @@ describe("worker processes", () => {
     const released = leaving.events.filter(
       (e) => e.type === "released" && e.released === true && (e.at ?? 0) >= stopAt,
     );
-    expect(released.length).toBeGreaterThan(0);
+    // on failure, what the leaving worker saw around its stop
+    const around = leaving.events
+      .filter((e) => e.t >= stopAt - 2_000 && e.type !== "worker-tick")
+      .map((e) => ({ ...e, ms: e.t - stopAt }));
+    expect(released.length, JSON.stringify(around)).toBeGreaterThan(0);
     const others = list.slice(1);
     await waitForLog(client, prefix, ids.length);
     await drained(prefix);
