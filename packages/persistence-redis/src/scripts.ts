@@ -49,6 +49,20 @@ local function state(k, withValue)
     bare = (h[1] and not e) and true or false,
   }
 end
+-- the state of a key (for a commit) while holder's lease on it is live, else nil
+local function leased(k, holder)
+  local h = redis.call('HMGET', k, 'o', 'x', 'r', 'e')
+  if h[1] ~= holder or not h[2] or h[2] == '0' then return nil end
+  local x = tonumber(h[2])
+  if x <= now() then return nil end
+  local e = h[4] and tonumber(h[4]) or false
+  return {
+    r = (h[3] and (not e or e > now())) and h[3] or false,
+    e = e,
+    x = x,
+    bare = (h[3] and not e) and true or false,
+  }
+end
 -- writes a value; unlock: also frees the lock (x = 0) in the same HSET
 local function store(k, s, json, ver, ttl, unlock)
   local x = s.x
@@ -215,17 +229,10 @@ export const COMMIT_ONE: Script = packed(
 local out = {}
 for c = 1, #KEYS do
   local b, k = 5 * (c - 1), KEYS[c]
-  local h = redis.call('HMGET', k, 'o', 'x', 'r', 'e')
-  if h[1] ~= ARGV[b + 1] or not h[2] or h[2] == '0' or tonumber(h[2]) <= now() then
+  local s = leased(k, ARGV[b + 1])
+  if not s then
     out[c] = -1
   else
-    local e = h[4] and tonumber(h[4]) or false
-    local s = {
-      r = (h[3] and (not e or e > now())) and h[3] or false,
-      e = e,
-      x = tonumber(h[2]),
-      bare = (h[3] and not e) and true or false,
-    }
     local expected = ARGV[b + 2]
     if (expected == '' and s.r) or (expected ~= '' and s.r ~= expected) then
       unlock(k, s)
@@ -300,17 +307,8 @@ local w = (#ARGV - 3) / 6
 local m = #KEYS
 local st = {}
 for i = 1, m do
-  local h = redis.call('HMGET', KEYS[i], 'o', 'x', 'r', 'e')
-  if h[1] ~= holder or not h[2] or h[2] == '0' then return {-1} end
-  local x = tonumber(h[2])
-  if x <= now() then return {-1} end
-  local e = h[4] and tonumber(h[4]) or false
-  st[i] = {
-    r = (h[3] and (not e or e > now())) and h[3] or false,
-    e = e,
-    x = x,
-    bare = (h[3] and not e) and true or false,
-  }
+  st[i] = leased(KEYS[i], holder)
+  if not st[i] then return {-1} end
 end
 local function release()
   if rel then for i = 1, m do unlock(KEYS[i], st[i]) end end

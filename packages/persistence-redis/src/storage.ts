@@ -11,7 +11,7 @@ import {
   type StorageWriteOptions,
 } from "@bot/dispatcher";
 import type { StorageLease, StorageLockOptions } from "@bot/dispatcher/advanced";
-import { Commander, type RedisClientLike } from "./commander.js";
+import { Commander, type RedisClientLike, type Script } from "./commander.js";
 import { RedisStorageError } from "./errors.js";
 import { redisKey } from "./keys.js";
 import { RedisLocks } from "./lock.js";
@@ -85,12 +85,8 @@ export class RedisStorage implements Storage {
     }
     const cluster = o.client !== undefined && "masters" in o.client;
     // with an injected client the commander is there at once: no promise hop per script call
-    const ready = this.#ready;
     this.#locks = new RedisLocks({
-      run:
-        ready !== undefined
-          ? (s, keys, argv) => ready.run(s, keys, argv)
-          : async (s, keys, argv) => (await this.#commander()).run(s, keys, argv),
+      run: (s, keys, argv) => this.#run(s, keys, argv),
       cluster,
       layout: "hash",
       key: (k) => redisKey(this.#prefix, k),
@@ -124,6 +120,16 @@ export class RedisStorage implements Storage {
     return this.#versionBase + (++this.#versionCounter).toString(36);
   }
 
+  /**
+   * Runs a script: at once with an injected client (no promise turn, so the calls of one turn
+   * reach the commander in the order they were made), else once the own client is open.
+   */
+  #run(s: Script, keys: readonly string[], argv: readonly string[]): Promise<unknown> {
+    const ready = this.#ready;
+    if (ready !== undefined) return ready.run(s, keys, argv);
+    return this.#commander().then((c) => c.run(s, keys, argv));
+  }
+
   async get<T = unknown>(key: string): Promise<StorageEntry<T> | undefined> {
     const k = redisKey(this.#prefix, checkKey(key));
     const commander = this.#ready ?? (await this.#commander());
@@ -145,17 +151,13 @@ export class RedisStorage implements Storage {
   async set(key: string, value: unknown, options?: StorageWriteOptions): Promise<string> {
     const k = redisKey(this.#prefix, checkKey(key));
     const version = this.#version();
-    await (this.#ready ?? (await this.#commander())).run(
-      SET,
-      [k],
-      [serialise(key, value), version, ttl(options)],
-    );
+    await this.#run(SET, [k], [serialise(key, value), version, ttl(options)]);
     return version;
   }
 
   async delete(key: string): Promise<boolean> {
     const k = redisKey(this.#prefix, checkKey(key));
-    return Number(await (this.#ready ?? (await this.#commander())).run(DELETE, [k], [])) === 1;
+    return Number(await this.#run(DELETE, [k], [])) === 1;
   }
 
   async compareAndSet(
@@ -166,7 +168,7 @@ export class RedisStorage implements Storage {
   ): Promise<string | undefined> {
     const k = redisKey(this.#prefix, checkKey(key));
     const version = this.#version();
-    const written = await (this.#ready ?? (await this.#commander())).run(
+    const written = await this.#run(
       COMPARE_AND_SET,
       [k],
       [expectedVersion ?? "", serialise(key, value), version, ttl(options)],
@@ -176,7 +178,7 @@ export class RedisStorage implements Storage {
 
   async setIfAbsent(key: string, value: unknown, options?: StorageWriteOptions): Promise<boolean> {
     const k = redisKey(this.#prefix, checkKey(key));
-    const written = await (this.#ready ?? (await this.#commander())).run(
+    const written = await this.#run(
       SET_IF_ABSENT,
       [k],
       [serialise(key, value), this.#version(), ttl(options)],
