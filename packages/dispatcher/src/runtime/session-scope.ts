@@ -1,7 +1,32 @@
 import { RuntimeError, SessionConflictError } from "./errors.js";
 import { acquireLease } from "./lease.js";
 import type { SessionSlot } from "./session-slot.js";
-import type { Storage, StorageLease, StorageLeaseWrite } from "./storage.js";
+import type {
+  Storage,
+  StorageCommitResult,
+  StorageLease,
+  StorageLeaseWrite,
+} from "./storage.js";
+
+const RESOLVED: Promise<void> = Promise.resolve();
+
+/** Releases and waits for it (its failure ignored), then fails with `fail` if given. */
+function settle(lease: StorageLease, fail: { readonly error: unknown } | undefined): Promise<void> {
+  let release: Promise<unknown>;
+  try {
+    release = lease.release();
+  } catch (error) {
+    release = Promise.reject(error);
+  }
+  return release.then(
+    () => {
+      if (fail !== undefined) throw fail.error;
+    },
+    () => {
+      if (fail !== undefined) throw fail.error;
+    },
+  );
+}
 
 function aborted(signal: AbortSignal | undefined): boolean {
   return signal?.aborted === true;
@@ -185,7 +210,8 @@ export class SessionScope {
   #members = 0;
   #finished = 0;
   #closed = false;
-  readonly #after: Array<() => Promise<void>> = [];
+  /** Tasks to run after the release (rare: created on first use). */
+  #after: Array<() => Promise<void>> | undefined;
   readonly #signal: AbortSignal | undefined;
   #onAbort: (() => void) | undefined;
 
@@ -226,7 +252,7 @@ export class SessionScope {
    * @param task The task.
    */
   afterRelease(task: () => Promise<void>): void {
-    this.#after.push(task);
+    (this.#after ??= []).push(task);
   }
 
   /** @param slot A slot to lock with the next batch. */
@@ -269,10 +295,35 @@ export class SessionScope {
     for (const slot of slots) slot.ready = ready;
   }
 
-  /** Locks one batch; never rejects (a failure is recorded on the slots). */
+  /**
+   * Locks one batch; never rejects (a failure is recorded on the slots). It is the batch's one
+   * async function: each more would cost every update a promise and its turns.
+   */
   async #lockBatch(slots: SessionSlot[]): Promise<void> {
     try {
-      await this.#lock(slots);
+      const groups = this.#plan(slots);
+      let failure: { error: unknown } | undefined;
+      for (const { storage, slots: group } of groups) {
+        if (failure !== undefined) {
+          for (const slot of group) slot.error = failure;
+          continue;
+        }
+        let ttlMs = 0;
+        let waitMs = 0;
+        const keys: string[] = [];
+        for (const slot of group) {
+          ttlMs = Math.max(ttlMs, slot.lock.ttlMs);
+          waitMs = Math.max(waitMs, slot.lock.waitMs);
+          keys.push(slot.key as string);
+        }
+        try {
+          const lease = await acquireLease(storage, keys, { ttlMs, waitMs, signal: this.#signal });
+          this.#held(group, lease, ttlMs);
+        } catch (error) {
+          failure = { error };
+          for (const slot of group) slot.error = failure;
+        }
+      }
     } catch (error) {
       for (const slot of slots) slot.error ??= { error };
     } finally {
@@ -280,7 +331,11 @@ export class SessionScope {
     }
   }
 
-  async #lock(slots: SessionSlot[]): Promise<void> {
+  /**
+   * The slots of a batch by storage, in the lock order; a slot that cannot be locked (no key,
+   * a key already used, a closed or aborted update) gets its error and is left out.
+   */
+  #plan(slots: SessionSlot[]): Array<{ readonly storage: Storage; readonly slots: SessionSlot[] }> {
     if (this.#closed || this.#signal?.aborted === true) {
       const error = this.#closed
         ? new RuntimeError(
@@ -289,7 +344,7 @@ export class SessionScope {
           )
         : this.#signal?.reason;
       for (const slot of slots) slot.error = { error };
-      return;
+      return [];
     }
     // a few slots: plain arrays and loops, no maps, sets or sorts for the usual one storage
     const groups: Array<{ readonly storage: Storage; readonly slots: SessionSlot[] }> = [];
@@ -317,52 +372,35 @@ export class SessionScope {
       else group.slots.push(slot);
     }
     if (groups.length > 1) groups.sort((a, b) => ordinalOf(a.storage) - ordinalOf(b.storage));
-    let failure: { error: unknown } | undefined;
-    for (const { storage, slots: group } of groups) {
-      if (failure !== undefined) {
-        for (const slot of group) slot.error = failure;
-        continue;
-      }
-      let ttlMs = 0;
-      let waitMs = 0;
-      const keys: string[] = [];
-      for (const slot of group) {
-        ttlMs = Math.max(ttlMs, slot.lock.ttlMs);
-        waitMs = Math.max(waitMs, slot.lock.waitMs);
-        keys.push(slot.key as string);
-      }
-      const entry: LockGroup = {
-        slots: group,
-        lease: undefined,
-        ttlMs,
-        renewAt: 0,
-        prev: undefined,
-        next: undefined,
-        renewing: false,
-      };
+    return groups;
+  }
+
+  /** A group's lease was granted: load its slots, renew it while the update runs. */
+  #held(slots: SessionSlot[], lease: StorageLease, ttlMs: number): void {
+    const entry: LockGroup = {
+      slots,
+      lease,
+      ttlMs,
+      renewAt: 0,
+      prev: undefined,
+      next: undefined,
+      renewing: false,
+    };
+    this.#groups.push(entry);
+    if (this.#groups.length === 1 && this.#signal !== undefined) {
+      this.#onAbort ??= () => this.#abandon();
+      this.#signal.addEventListener("abort", this.#onAbort);
+    }
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots[i] as SessionSlot;
       try {
-        const lease = await acquireLease(storage, keys, { ttlMs, waitMs, signal: this.#signal });
-        entry.lease = lease;
-        this.#groups.push(entry);
-        if (this.#groups.length === 1 && this.#signal !== undefined) {
-          this.#onAbort ??= () => this.#abandon();
-          this.#signal.addEventListener("abort", this.#onAbort);
-        }
-        for (let i = 0; i < group.length; i++) {
-          const slot = group[i] as SessionSlot;
-          try {
-            slot.loaded(lease.entries[i]);
-          } catch (error) {
-            slot.error = { error };
-          }
-        }
-        renewer.add(entry);
-        if (aborted(this.#signal)) this.#abandon(); // aborted while we waited
+        slot.loaded(lease.entries[i]);
       } catch (error) {
-        failure = { error };
-        for (const slot of group) slot.error = failure;
+        slot.error = { error };
       }
     }
+    renewer.add(entry);
+    if (aborted(this.#signal)) this.#abandon(); // aborted while we waited
   }
 
   #holds(storage: Storage, key: string): boolean {
@@ -383,18 +421,35 @@ export class SessionScope {
     }
   }
 
-  /** A member finished; the last one saves and releases. */
-  async leave(): Promise<void> {
+  /**
+   * A member finished; the last one saves and releases.
+   *
+   * @returns Settled when saved and released (rejects with the first error: a value that could
+   * not be serialised, a conflict, the storage's failure, then an after-release task's).
+   */
+  leave(): Promise<void> {
     this.#finished += 1;
-    if (this.#finished < this.#members) return;
+    if (this.#finished < this.#members) return RESOLVED;
     this.#closed = true;
-    if (this.#locking !== undefined) await this.#locking;
+    // batches still locking: wait for them (a settled one needs no turn of the promise chain)
+    if (this.#inFlight > 0) return (this.#locking as Promise<void>).then(() => this.#end());
+    return this.#end();
+  }
+
+  #end(): Promise<void> {
     if (this.#onAbort !== undefined) this.#signal?.removeEventListener("abort", this.#onAbort);
-    const errors: unknown[] = [];
     const groups = this.#groups;
-    if (groups.length === 1) await this.#save(groups[0] as LockGroup, errors);
-    else if (groups.length > 1) await Promise.all(groups.map((g) => this.#save(g, errors)));
-    for (const task of this.#after) {
+    // the usual update: one storage, nothing to run after; its save is the update's last step
+    if (groups.length === 1 && this.#after === undefined) return this.#save(groups[0] as LockGroup);
+    return this.#endAll();
+  }
+
+  async #endAll(): Promise<void> {
+    // every group saves, whatever the others do; the first group's error is reported
+    const saved = await Promise.allSettled(this.#groups.map((g) => this.#save(g)));
+    const errors: unknown[] = [];
+    for (const result of saved) if (result.status === "rejected") errors.push(result.reason);
+    for (const task of this.#after ?? []) {
       try {
         await task();
       } catch (error) {
@@ -404,11 +459,17 @@ export class SessionScope {
     if (errors.length > 0) throw errors[0];
   }
 
-  /** Saves a group's changed sessions and releases its lease; errors go to `errors`. */
-  async #save(group: LockGroup, errors: unknown[]): Promise<void> {
+  /**
+   * Saves a group's changed sessions and releases its lease.
+   *
+   * @returns Settled when done; rejects with the first error (a value that could not be
+   * serialised, then the commit's conflict or failure).
+   */
+  #save(group: LockGroup): Promise<void> {
     this.#stopRenewing(group);
     const lease = group.lease as StorageLease;
     let writes: StorageLeaseWrite[] | undefined;
+    let failed: { readonly error: unknown } | undefined;
     for (const slot of group.slots) {
       try {
         const change = slot.pendingWrite();
@@ -421,23 +482,32 @@ export class SessionScope {
           ttlMs: slot.ttlMs,
         });
       } catch (error) {
-        errors.push(error);
+        failed ??= { error };
       }
     }
+    const fail = failed;
+    if (writes === undefined) {
+      // Nothing changed: no commit. A release that fails is harmless (the update's work is
+      // done and saved; the lease expires by itself), so it does not fail the update.
+      return settle(lease, fail);
+    }
+    let commit: Promise<StorageCommitResult>;
     try {
-      if (writes === undefined) {
-        // Nothing changed: no commit. A release that fails is harmless (the update's work is
-        // done and saved; the lease expires by itself), so it does not fail the update.
-        await lease.release().catch(() => false);
-        return;
-      }
-      const outcome = await lease.commit(writes, { release: true });
-      if (!outcome.ok) errors.push(new SessionConflictError(outcome.conflict));
+      commit = lease.commit(writes, { release: true });
     } catch (error) {
-      errors.push(error);
-      // Best effort, not awaited: with the storage down it would only delay the report by
-      // another deadline (the lease expires by itself anyway).
-      void lease.release().catch(() => false);
+      commit = Promise.reject(error);
     }
+    return commit.then(
+      (outcome) => {
+        if (fail !== undefined) throw fail.error;
+        if (!outcome.ok) throw new SessionConflictError(outcome.conflict);
+      },
+      (error: unknown) => {
+        // Best effort, not awaited: with the storage down it would only delay the report by
+        // another deadline (the lease expires by itself anyway).
+        void lease.release().catch(() => false);
+        throw fail !== undefined ? fail.error : error;
+      },
+    );
   }
 }
