@@ -1,12 +1,7 @@
 import { RuntimeError, SessionConflictError } from "./errors.js";
 import { acquireLease } from "./lease.js";
 import type { SessionSlot } from "./session-slot.js";
-import type {
-  Storage,
-  StorageCommitResult,
-  StorageLease,
-  StorageLeaseWrite,
-} from "./storage.js";
+import type { Storage, StorageCommitResult, StorageLease, StorageLeaseWrite } from "./storage.js";
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
@@ -252,7 +247,8 @@ export class SessionScope {
    * @param task The task.
    */
   afterRelease(task: () => Promise<void>): void {
-    (this.#after ??= []).push(task);
+    this.#after ??= [];
+    this.#after.push(task);
   }
 
   /** @param slot A slot to lock with the next batch. */
