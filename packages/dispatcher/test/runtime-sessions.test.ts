@@ -171,6 +171,27 @@ describe("dataSessions: chatData, userData, botData", () => {
     expect((await storage.get("123:data:bot"))?.value).toEqual({ total: 2 });
   });
 
+  it("serialises a changed session once to see the change, and the storage writes that JSON", async () => {
+    const storage = new MemoryStorage();
+    const { bot, errors } = makeBot(storage);
+    let serialised = 0;
+    bot.on("message", async (ctx) => {
+      const data = (await ctx.chatData) as { n: number; probe?: unknown };
+      data.n += 1;
+      data.probe = {
+        toJSON() {
+          serialised += 1;
+          return "seen";
+        },
+      };
+    });
+    await bot.handleUpdate(textUpdate(1, -7, "x"));
+    expect(errors).toEqual([]);
+    expect((await storage.get("123:data:chat:-7"))?.value).toEqual({ n: 1, probe: "seen" });
+    // the change check serialised it; the commit wrote that JSON instead of serialising again
+    expect(serialised).toBe(1);
+  });
+
   it("does not save changes when a handler throws", async () => {
     const storage = new MemoryStorage();
     const { bot, errors } = makeBot(storage);

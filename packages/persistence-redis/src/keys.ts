@@ -6,6 +6,9 @@
  * @module
  */
 
+/** A character {@link escapeKey} escapes. */
+const SPECIAL = /[%{}]/;
+
 /**
  * Escapes the characters that would end or open a hash tag (`{`, `}`) and the escape
  * character itself (`%`), injectively: two different keys never give the same name.
@@ -14,6 +17,8 @@
  * @returns The key, safe inside a hash tag.
  */
 export function escapeKey(key: string): string {
+  // most keys have none of them: no new string
+  if (!SPECIAL.test(key)) return key;
   return key.replace(/[%{}]/g, (c) => (c === "%" ? "%25" : c === "{" ? "%7B" : "%7D"));
 }
 

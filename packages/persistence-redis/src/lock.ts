@@ -192,6 +192,11 @@ function checkLock(keys: readonly string[], options: StorageLockOptions): void {
     throw bad("waitMs must be 0 or more");
 }
 
+/** The JSON of a write: the one its caller computed (the dispatcher does, to see a change), else its own. */
+function jsonOf(host: LockHost, w: Extract<StorageLeaseWrite, { value: unknown }>): string {
+  return typeof w.json === "string" ? w.json : host.serialise(w.key, w.value);
+}
+
 /** Takes leases on a {@link LockHost}. */
 export class RedisLocks {
   readonly #host: LockHost;
@@ -215,9 +220,19 @@ export class RedisLocks {
    * @param options TTL, wait deadline, signal.
    * @returns The lease.
    */
-  async lock(keys: readonly string[], options: StorageLockOptions): Promise<StorageLease> {
-    checkLock(keys, options);
+  lock(keys: readonly string[], options: StorageLockOptions): Promise<StorageLease> {
+    try {
+      checkLock(keys, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    // the script's own promise: an async function returning it would add a promise and turns
     if (this.#hash && !this.#host.cluster) return this.#lockOne(keys, options);
+    return this.#lockEach(keys, options);
+  }
+
+  /** {@link RedisLocks.lock} of keys that may live in different slots, or in the `keys` layout. */
+  async #lockEach(keys: readonly string[], options: StorageLockOptions): Promise<StorageLease> {
     const host = this.#host;
     const holder = `${holderBase}${(++holders).toString(36)}`;
     const ttl = String(Math.ceil(options.ttlMs));
@@ -404,7 +419,7 @@ export class RedisLocks {
       const r = await host.run(COMMIT_ONE, redisKeys, [
         holder,
         only.expectedVersion ?? "",
-        host.serialise(only.key, (only as { value: unknown }).value),
+        jsonOf(host, only as Extract<StorageLeaseWrite, { value: unknown }>),
         version,
         host.ttl((only as { ttlMs?: number }).ttlMs),
       ]);
@@ -435,7 +450,7 @@ export class RedisLocks {
         String(at + 1),
         "s",
         w.expectedVersion ?? "",
-        host.serialise(w.key, (w as { value: unknown }).value),
+        jsonOf(host, w as Extract<StorageLeaseWrite, { value: unknown }>),
         version,
         host.ttl((w as { ttlMs?: number }).ttlMs),
       );
@@ -471,11 +486,10 @@ export class RedisLocks {
       }
       const version = host.version();
       versions.push(version);
-      const value = (w as { value: unknown }).value;
       return [
         "s",
         w.expectedVersion ?? "",
-        host.serialise(w.key, value),
+        jsonOf(host, w as Extract<StorageLeaseWrite, { value: unknown }>),
         version,
         host.ttl((w as { ttlMs?: number }).ttlMs),
       ];

@@ -110,6 +110,36 @@ describe("scripts called in the same turn", () => {
   });
 });
 
+describe("a lease commit given the value's JSON", () => {
+  it("writes that JSON as is, without serialising the value again (one key and several)", async () => {
+    const { storage } = await setup("json");
+    let serialised = 0;
+    const value = {
+      toJSON() {
+        serialised += 1;
+        return { n: 1 };
+      },
+    };
+    const one = await storage.lock(["a"], { ttlMs: 5_000, waitMs: 1_000 });
+    expect(
+      await one.commit([{ key: "a", expectedVersion: null, value, json: '{"n":1}' }], {
+        release: true,
+      }),
+    ).toMatchObject({ ok: true });
+    const two = await storage.lock(["b", "c"], { ttlMs: 5_000, waitMs: 1_000 });
+    const writes = ["b", "c"].map((key) => ({ key, expectedVersion: null, value, json: '{"n":2}' }));
+    expect(await two.commit(writes, { release: true })).toMatchObject({ ok: true });
+    expect(serialised).toBe(0);
+    expect((await storage.get("a"))?.value).toEqual({ n: 1 });
+    expect((await storage.get("c"))?.value).toEqual({ n: 2 });
+    // without it, the value is serialised
+    const three = await storage.lock(["d"], { ttlMs: 5_000, waitMs: 1_000 });
+    await three.commit([{ key: "d", expectedVersion: null, value }], { release: true });
+    expect(serialised).toBe(1);
+    expect((await storage.get("d"))?.value).toEqual({ n: 1 });
+  });
+});
+
 describe("a command Redis refuses", () => {
   it("is a RedisStorageError (BOT_REDIS_COMMAND_FAILED), not an outage", async () => {
     const { client, storage, prefix } = await setup("refused");

@@ -48,6 +48,11 @@ export function serialise(key: string, value: unknown): string {
   return json;
 }
 
+/** The JSON of a lease write: the one the caller computed, else the value's own. */
+function jsonOf(write: Extract<StorageLeaseWrite, { value: unknown }>): string {
+  return typeof write.json === "string" ? write.json : serialise(write.key, write.value);
+}
+
 /** Checks a key and a TTL and returns the expiry time. */
 export function checkWrite(
   key: string,
@@ -263,7 +268,7 @@ export class MemoryStorage implements Storage {
       if (!isDelete) {
         const valued = write as Extract<StorageLeaseWrite, { value: unknown }>;
         expiresAt = checkWrite(write.key, { ttlMs: valued.ttlMs }, now);
-        json = serialise(write.key, valued.value);
+        json = jsonOf(valued);
       }
       if ((this.#live(write.key)?.version ?? null) !== write.expectedVersion) {
         return { ok: false, conflict: write.key };
@@ -282,7 +287,7 @@ export class MemoryStorage implements Storage {
         return { write, json: undefined, expiresAt: 0 };
       const valued = write as Extract<StorageLeaseWrite, { value: unknown }>;
       const expiresAt = checkWrite(write.key, { ttlMs: valued.ttlMs }, now);
-      return { write, json: serialise(write.key, valued.value), expiresAt };
+      return { write, json: jsonOf(valued), expiresAt };
     });
     for (const { write } of planned) {
       if ((this.#live(write.key)?.version ?? null) !== write.expectedVersion) {

@@ -475,6 +475,7 @@ export class SessionScope {
           key: slot.key as string,
           expectedVersion: slot.version,
           value: change.value,
+          json: change.json,
           ttlMs: slot.ttlMs,
         });
       } catch (error) {

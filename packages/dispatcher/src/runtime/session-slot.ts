@@ -140,15 +140,17 @@ export class SessionSlot<T = unknown> {
   }
 
   /**
-   * The JSON of the value when it changed since loading and should be saved.
+   * The value and its JSON when it changed since loading and should be saved.
    *
    * @returns The new value to write, or `undefined` for nothing to write.
    */
-  pendingWrite(): { readonly value: unknown } | undefined {
+  pendingWrite(): { readonly value: unknown; readonly json: string } | undefined {
     if (!this.write || this.error !== undefined || this.key === undefined) return undefined;
     if (this.snapshot === undefined) return undefined; // never handed to a handler
-    if (serialise(this.key, this.value) === this.snapshot) return undefined;
-    return { value: this.value }; // the store copies it (the handlers are done with it)
+    const json = serialise(this.key, this.value);
+    if (json === this.snapshot) return undefined;
+    // the store copies the value (the handlers are done with it), or writes `json` as is
+    return { value: this.value, json };
   }
 }
 

@@ -37,6 +37,11 @@ export type StorageLeaseWrite =
       readonly expectedVersion: string | null;
       /** The new JSON-serialisable value. */
       readonly value: unknown;
+      /**
+       * `JSON.stringify(value)`, when the caller has it already (the sessions compute it to see
+       * whether a value changed): a storage may write it instead of serialising `value` again.
+       */
+      readonly json?: string | undefined;
       /** The TTL of the new value, if any. */
       readonly ttlMs?: number | undefined;
     }
