@@ -368,6 +368,25 @@ function command(id: number, text: string): Update {
 }
 
 describe("session accessors on custom context classes", () => {
+  it("leave a Context's own properties alone: the sessions' state is in its record", async () => {
+    const { inspect } = await import("node:util");
+    const storage = new MemoryStorage();
+    const { bot, errors } = makeBot(storage);
+    bot.use(session({ key: () => "k", initial: () => ({ k: 0 }), storage }) as never);
+    let own: (string | symbol)[] = [];
+    let shown = "";
+    bot.on("message", async (ctx) => {
+      (await ctx.chatData).n += 1;
+      own = Reflect.ownKeys(ctx);
+      shown = inspect(ctx, { depth: 0 });
+    });
+    await bot.handleUpdate(textUpdate(1, -3, "x"));
+    expect(errors).toEqual([]);
+    expect(own.filter((k) => typeof k === "symbol")).toEqual([]);
+    expect(shown).not.toMatch(/dataSessions|sessionScope/);
+    expect((await storage.get("123:data:chat:-3"))?.value).toEqual({ n: 1 });
+  });
+
   it("work when the context class declares the property as a field (own property shadowing the prototype)", async () => {
     const { Context: Ctx } = await import("../src/index.js");
     class FieldContext extends Ctx {

@@ -100,6 +100,21 @@ const MESSAGE_FIELDS = [
   "guest_message",
 ] as const;
 
+let slotsOf: (ctx: object) => Record<symbol, unknown> | undefined = () => undefined;
+
+/**
+ * Where the runtime keeps its per-update state on a context: a record inside every
+ * {@link Context} (and subclass) instance, created on first use. Writing there leaves the
+ * context's shape alone (a property defined on each context costs every update a shape change);
+ * a context that is not a `Context` (a plain object) has none.
+ *
+ * @param ctx A context.
+ * @returns Its record, or `undefined` when `ctx` is not a `Context`.
+ */
+export function contextSlots(ctx: object): Record<symbol, unknown> | undefined {
+  return slotsOf(ctx);
+}
+
 /**
  * The context of one update: the update, the shared API client, the bot's own user, shortcut
  * getters, and the shortcut methods of {@link ContextShortcuts} (`reply`, `react`,
@@ -120,6 +135,16 @@ export class Context extends ShortcutMethods {
   match: unknown = undefined;
   #options: HandleUpdateOptions | undefined;
   #replied = false;
+  /** The runtime's per-update state (sessions), see {@link contextSlots}. */
+  #slots: Record<symbol, unknown> | undefined = undefined;
+
+  static {
+    slotsOf = (ctx) => {
+      if (!(#slots in ctx)) return undefined;
+      ctx.#slots ??= {};
+      return ctx.#slots;
+    };
+  }
 
   /**
    * Creates a context (the bot does this for every update).

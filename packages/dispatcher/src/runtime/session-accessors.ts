@@ -3,12 +3,15 @@
  *
  * Defining accessor properties on every context costs more than the rest of a session's
  * bookkeeping, so each getter is defined once, on the context's class prototype, and finds the
- * update's state through a symbol its middleware sets on the context. Only where the prototype
- * cannot carry it is a getter defined on the context itself: a plain object (`withData`), or a
- * name the context or its class already defines otherwise (a class field shadows the prototype).
+ * update's state under a symbol its middleware sets: in the context's record
+ * ({@link contextSlots}), or as a hidden property of a context that is not a `Context`. Only
+ * where the prototype cannot carry it is a getter defined on the context itself: a plain object
+ * (`withData`), or a name the context or its class already defines otherwise (a class field
+ * shadows the prototype).
  *
  * @module
  */
+import { contextSlots } from "../core/context.js";
 
 /** A group of getters by name, each reading the state under {@link AccessorGroup.key}. */
 export interface AccessorGroup {
@@ -39,7 +42,7 @@ export function accessorGroup<S>(
       configurable: true,
       enumerable: false,
       get(this: object) {
-        const state = (this as Record<symbol, S | undefined>)[key];
+        const state = ((contextSlots(this) ?? this) as Record<symbol, S | undefined>)[key];
         // a context of this class that this middleware never saw
         return state === undefined ? undefined : read(state);
       },
@@ -69,7 +72,9 @@ function definedAbove(proto: object, name: string): boolean {
  * @param state What the getters read for this context.
  */
 export function attachAccessors(ctx: object, group: AccessorGroup, state: unknown): void {
-  Object.defineProperty(ctx, group.key, { configurable: true, value: state });
+  const slots = contextSlots(ctx);
+  if (slots !== undefined) slots[group.key] = state;
+  else Object.defineProperty(ctx, group.key, { configurable: true, value: state });
   const proto = Object.getPrototypeOf(ctx) as object | null;
   let onProto = false;
   if (proto !== null && proto !== Object.prototype) {

@@ -1,3 +1,4 @@
+import { contextSlots } from "../core/context.js";
 import { RuntimeError, SessionConflictError } from "./errors.js";
 import { acquireLease } from "./lease.js";
 import type { SessionSlot } from "./session-slot.js";
@@ -217,12 +218,15 @@ export class SessionScope {
    * @returns Its scope.
    */
   static of(ctx: object): SessionScope {
-    let scope = (ctx as { [SCOPE]?: SessionScope })[SCOPE];
+    const slots = contextSlots(ctx);
+    let scope = (slots ?? (ctx as Record<symbol, unknown>))[SCOPE] as SessionScope | undefined;
     if (scope === undefined) {
       const signal = (ctx as { signal?: unknown }).signal;
       scope = new SessionScope(signal instanceof AbortSignal ? signal : undefined);
-      // a hidden property, not a WeakMap entry: nothing for the GC to trace per update
-      Object.defineProperty(ctx, SCOPE, { value: scope, configurable: true });
+      // In the context's own record; on another object, a hidden property (not a WeakMap
+      // entry: nothing for the GC to trace per update).
+      if (slots !== undefined) slots[SCOPE] = scope;
+      else Object.defineProperty(ctx, SCOPE, { value: scope, configurable: true });
     }
     return scope;
   }
