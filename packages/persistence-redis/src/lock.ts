@@ -356,32 +356,63 @@ export class RedisLocks {
     entries: ReadonlyArray<StorageEntry | undefined>,
     redisKeys?: readonly string[],
   ): StorageLease {
+    return new RedisLease(this, keys, holder, token, entries, redisKeys);
+  }
+
+  /**
+   * {@link StorageLease.extend} of a lease.
+   *
+   * @param keys The lease's keys.
+   * @param holder Its holder id.
+   * @param ttlMs The new TTL.
+   */
+  async extendLease(keys: readonly string[], holder: string, ttlMs: number): Promise<void> {
+    if (!(Number.isFinite(ttlMs) && ttlMs > 0))
+      throw new RuntimeError(
+        "BOT_DISPATCHER_STORAGE_INVALID_VALUE",
+        "@bot/persistence-redis: extend ttlMs must be a positive number",
+      );
     const host = this.#host;
-    const perNode = (): string[][] => (host.cluster ? keys.map((k) => [k]) : [[...keys]]);
-    return {
-      keys: [...keys],
-      token,
-      entries,
-      extend: async (ttlMs: number) => {
-        if (!(Number.isFinite(ttlMs) && ttlMs > 0))
-          throw new RuntimeError(
-            "BOT_DISPATCHER_STORAGE_INVALID_VALUE",
-            "@bot/persistence-redis: extend ttlMs must be a positive number",
-          );
-        for (const group of perNode()) {
-          const ok = await host.run(this.#hash ? EXTEND : K_EXTEND, this.#keys(group, ":lock"), [
-            holder,
-            String(Math.ceil(ttlMs)),
-          ]);
-          if (ok !== 1) throw new LeaseLostError(keys);
-        }
-      },
-      commit: (writes, options) =>
-        redisKeys !== undefined
-          ? this.#commitOne(keys, redisKeys, holder, writes, options?.release === true)
-          : this.#commit(keys, holder, writes, options?.release === true),
-      release: async () => (await this.#release(keys, holder)) > 0,
-    };
+    for (const group of host.cluster ? keys.map((k) => [k]) : [keys]) {
+      const ok = await host.run(this.#hash ? EXTEND : K_EXTEND, this.#keys(group, ":lock"), [
+        holder,
+        String(Math.ceil(ttlMs)),
+      ]);
+      if (ok !== 1) throw new LeaseLostError(keys);
+    }
+  }
+
+  /**
+   * {@link StorageLease.commit} of a lease.
+   *
+   * @param keys The lease's keys.
+   * @param holder Its holder id.
+   * @param redisKeys The Redis keys of a lease taken in one script, else `undefined`.
+   * @param writes The writes.
+   * @param release Whether to release too.
+   * @returns The outcome.
+   */
+  commitLease(
+    keys: readonly string[],
+    holder: string,
+    redisKeys: readonly string[] | undefined,
+    writes: readonly StorageLeaseWrite[],
+    release: boolean,
+  ): Promise<StorageCommitResult> {
+    return redisKeys !== undefined
+      ? this.#commitOne(keys, redisKeys, holder, writes, release)
+      : this.#commit(keys, holder, writes, release);
+  }
+
+  /**
+   * {@link StorageLease.release} of a lease.
+   *
+   * @param keys The lease's keys.
+   * @param holder Its holder id.
+   * @returns Whether it held them.
+   */
+  async releaseLease(keys: readonly string[], holder: string): Promise<boolean> {
+    return (await this.#release(keys, holder)) > 0;
   }
 
   async #release(keys: readonly string[], holder: string): Promise<number> {
@@ -597,5 +628,55 @@ export class RedisLocks {
     } finally {
       if (release) await this.#release(keys, holder).catch(() => 0);
     }
+  }
+}
+
+/**
+ * A lease of {@link RedisLocks}: its fields, and methods that call back into the locks (no
+ * closures per lease).
+ */
+class RedisLease implements StorageLease {
+  readonly keys: readonly string[];
+  readonly token: number;
+  readonly entries: ReadonlyArray<StorageEntry | undefined>;
+  readonly #locks: RedisLocks;
+  readonly #holder: string;
+  readonly #redisKeys: readonly string[] | undefined;
+
+  constructor(
+    locks: RedisLocks,
+    keys: readonly string[],
+    holder: string,
+    token: number,
+    entries: ReadonlyArray<StorageEntry | undefined>,
+    redisKeys: readonly string[] | undefined,
+  ) {
+    this.keys = [...keys];
+    this.token = token;
+    this.entries = entries;
+    this.#locks = locks;
+    this.#holder = holder;
+    this.#redisKeys = redisKeys;
+  }
+
+  extend(ttlMs: number): Promise<void> {
+    return this.#locks.extendLease(this.keys, this.#holder, ttlMs);
+  }
+
+  commit(
+    writes: readonly StorageLeaseWrite[],
+    options?: { readonly release?: boolean | undefined },
+  ): Promise<StorageCommitResult> {
+    return this.#locks.commitLease(
+      this.keys,
+      this.#holder,
+      this.#redisKeys,
+      writes,
+      options?.release === true,
+    );
+  }
+
+  release(): Promise<boolean> {
+    return this.#locks.releaseLease(this.keys, this.#holder);
   }
 }

@@ -168,6 +168,8 @@ export function dataSessions<
       lock,
       "userData",
     );
+    // "<prefix>chat:<id>" < "<prefix>user:<id>": reading chatData needs no user key for the order
+    user.after = chat;
     member.add(chat);
     member.add(user);
     const state: DataState = {

@@ -133,6 +133,7 @@ function keyOf(slot: SessionSlot): string | undefined {
 /** Whether `slot` comes before `read` in the lock order (storage ordinal, then key). */
 function before(slot: SessionSlot, read: SessionSlot): boolean {
   if (slot.storage !== read.storage) return ordinalOf(slot.storage) < ordinalOf(read.storage);
+  if (slot.after === read) return false; // known without computing the keys
   const mine = keyOf(slot);
   const theirs = keyOf(read);
   return mine !== undefined && theirs !== undefined && mine < theirs;

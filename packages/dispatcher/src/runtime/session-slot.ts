@@ -42,6 +42,11 @@ export class SessionSlot<T = unknown> {
   version: string | null = null;
   /** The JSON of the value when first handed to a handler (`undefined`: never handed out). */
   snapshot: string | undefined;
+  /**
+   * A slot of the same storage whose key is known to sort before this one's (so the lock order
+   * between the two needs neither key computed): `userData` after its `chatData`.
+   */
+  after: SessionSlot | undefined;
   readonly #resolveKey: (ctx: object) => string | undefined;
   readonly #ctx: object;
   readonly #initial: () => T;
