@@ -46,6 +46,8 @@ export interface Script {
   readonly batch?: Script | undefined;
   /** Set when the script itself runs many calls at once (see {@link packed}). */
   readonly packed?: Packing | undefined;
+  /** The pack id of the latest shared arguments of a packed script (most calls repeat them). */
+  readonly lastId?: { shared: readonly string[]; id: string } | undefined;
 }
 
 /** How the calls of a {@link packed} script share one command. */
@@ -124,7 +126,7 @@ return out`,
  * @returns The script.
  */
 export function packed(name: string, source: string, packing: Packing): Script {
-  return { ...script(name, source), packed: packing };
+  return { ...script(name, source), packed: packing, lastId: { shared: [], id: "" } };
 }
 
 /** The calls of one packed script with the same shared arguments, waiting for the next flush. */
@@ -147,6 +149,19 @@ function deliver(calls: readonly Queued[], replies: readonly unknown[], from: nu
   const to = Math.min(calls.length, from + Math.max(4, Math.ceil(calls.length / 4)));
   for (let i = from; i < to; i++) (calls[i] as Queued).resolve(replies[i]);
   if (to < calls.length) setImmediate(() => setImmediate(() => deliver(calls, replies, to)));
+}
+
+/** The id of the pack a call joins: the script and its shared arguments. */
+function packId(s: Script, shared: number, argv: readonly string[]): string {
+  if (shared === 0) return s.sha;
+  const last = s.lastId as { shared: readonly string[]; id: string };
+  let same = last.shared.length === shared;
+  for (let i = 0; same && i < shared; i++) if (last.shared[i] !== argv[i]) same = false;
+  if (!same) {
+    last.shared = argv.slice(0, shared);
+    last.id = `${s.sha}\n${last.shared.join("\n")}`;
+  }
+  return last.id;
 }
 
 /** Calls of one batchable script waiting for the next flush. */
@@ -312,8 +327,7 @@ export class Commander {
         return width === 1 ? (flat as unknown[])[0] : flat;
       });
     return new Promise((resolve, reject) => {
-      const id =
-        packing.shared === 0 ? s.sha : `${s.sha}\n${argv.slice(0, packing.shared).join("\n")}`;
+      const id = packId(s, packing.shared, argv);
       let pack = this.#queued.get(id) as Pack | undefined;
       if (pack === undefined) {
         pack = { s, shared: argv.slice(0, packing.shared), calls: [] };
