@@ -127,7 +127,12 @@ describe("a lease commit given the value's JSON", () => {
       }),
     ).toMatchObject({ ok: true });
     const two = await storage.lock(["b", "c"], { ttlMs: 5_000, waitMs: 1_000 });
-    const writes = ["b", "c"].map((key) => ({ key, expectedVersion: null, value, json: '{"n":2}' }));
+    const writes = ["b", "c"].map((key) => ({
+      key,
+      expectedVersion: null,
+      value,
+      json: '{"n":2}',
+    }));
     expect(await two.commit(writes, { release: true })).toMatchObject({ ok: true });
     expect(serialised).toBe(0);
     expect((await storage.get("a"))?.value).toEqual({ n: 1 });
