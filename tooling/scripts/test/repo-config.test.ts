@@ -84,6 +84,14 @@ describe("package manifests", () => {
     expect(pkg.engines?.node).toBe(">=22.19");
   });
 
+  it("the install refuses an older Node.js with pnpm's clear message (engine-strict)", () => {
+    // Without it pnpm only warns, and a Node 20 user meets a stack trace from undici at run time.
+    const npmrc = read(".npmrc")
+      .split("\n")
+      .map((line) => line.trim());
+    expect(npmrc).toContain("engine-strict=true");
+  });
+
   const published = workspacePackages().filter(
     (dir) => !JSON.parse(read(join(dir, "package.json"))).private,
   );
