@@ -2,9 +2,11 @@ import { createHash, randomBytes } from "node:crypto";
 import type {
   BotCommand,
   Chat,
+  ChatAdministratorRights,
   ChatType,
   ForumTopic,
   LabeledPrice,
+  MenuButton,
   Message,
   User,
 } from "@bot/types";
@@ -12,6 +14,20 @@ import type { Clock } from "./clock.js";
 import { ApiFailure, badRequest } from "./errors.js";
 import { EventLog } from "./events.js";
 import { UpdateQueue } from "./updates.js";
+
+/** What a bot set about itself: names, descriptions, menu buttons, default admin rights. */
+export interface BotProfile {
+  /** The name the bot was created with, shown where no other default name was set. */
+  readonly firstName: string;
+  /** Per language code (`""`: the default), the dedicated names and descriptions. */
+  readonly names: Map<string, string>;
+  readonly descriptions: Map<string, string>;
+  readonly shortDescriptions: Map<string, string>;
+  /** Per private chat id (`0`: the bot's default), the menu button. */
+  readonly menuButtons: Map<number, MenuButton>;
+  /** The default administrator rights for groups, and for channels. */
+  readonly rights: { groups?: ChatAdministratorRights; channels?: ChatAdministratorRights };
+}
 
 /** A bot known to the emulator. */
 export interface BotRecord {
@@ -21,6 +37,8 @@ export interface BotRecord {
   readonly testEnvironment: boolean;
   readonly updates: UpdateQueue;
   readonly commands: Map<string, BotCommand[]>;
+  /** Its name, descriptions, menu buttons and default administrator rights. */
+  readonly profile: BotProfile;
   readonly polls: Map<string, PollRecord>;
   readonly callbackQueries: Map<string, { answered: boolean }>;
   readonly inlineQueries: Map<string, { answered: boolean }>;
@@ -171,6 +189,14 @@ export class World {
       testEnvironment,
       updates: new UpdateQueue(),
       commands: new Map(),
+      profile: {
+        firstName: user.first_name,
+        names: new Map(),
+        descriptions: new Map(),
+        shortDescriptions: new Map(),
+        menuButtons: new Map(),
+        rights: {},
+      },
       polls: new Map(),
       callbackQueries: new Map(),
       inlineQueries: new Map(),

@@ -4,6 +4,7 @@ import type { MethodHandler } from "./context.js";
 import { mediaMethods } from "./media.js";
 import { messageMethods } from "./messages.js";
 import { paymentMethods } from "./payments.js";
+import { profileMethods } from "./profile.js";
 import { receivingMethods } from "./receiving.js";
 
 /** A method the emulator knows by name. */
@@ -20,6 +21,7 @@ const handlers: Record<string, MethodHandler> = {
   ...mediaMethods,
   ...chatMethods,
   ...paymentMethods,
+  ...profileMethods,
 };
 
 /** Every Bot API method by lower-case name. */
