@@ -1,4 +1,4 @@
-import type { Message, ShippingOption } from "@bot/types";
+import type { Message, ReactionType, ShippingOption } from "@bot/types";
 
 /** Something that happened in the emulator, in the order it happened. */
 export type EmulatorEvent =
@@ -65,6 +65,15 @@ export type EmulatorEvent =
       readonly queryId: string;
       readonly results: readonly unknown[];
       readonly params: Readonly<Record<string, unknown>>;
+    }
+  | {
+      /** The bot set its reactions on a message (`setMessageReaction`; empty: removed them). */
+      readonly type: "reaction";
+      readonly botId: number;
+      readonly chatId: number;
+      readonly messageId: number;
+      readonly reaction: readonly ReactionType[];
+      readonly isBig: boolean;
     }
   | {
       readonly type: "chat_action";

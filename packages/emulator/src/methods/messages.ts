@@ -1,5 +1,13 @@
 import { randomBytes } from "node:crypto";
-import type { Message, MessageOrigin, Poll } from "@bot/types";
+import type {
+  Contact,
+  Message,
+  MessageOrigin,
+  Poll,
+  ReactionType,
+  ReactionTypeEmoji,
+  Venue,
+} from "@bot/types";
 import { badRequest } from "../errors.js";
 import { optBool, optInt, optString, reqInt } from "../params.js";
 import {
@@ -191,6 +199,123 @@ function copyMessage(ctx: CallContext): { message_id: number } {
   return { message_id: sendAsBot(ctx, to, copied).message_id };
 }
 
+/** Forwards or copies many messages in the given order, skipping those not found (or not copyable). */
+function many(ctx: CallContext, copy: boolean): { message_id: number }[] {
+  const to = targetChat(ctx);
+  const from = targetChat(ctx, "from_chat_id");
+  const ids = messageIds(ctx);
+  for (let i = 1; i < ids.length; i++)
+    if ((ids[i] as number) <= (ids[i - 1] as number))
+      throw badRequest("message identifiers must be in a strictly increasing order");
+  const box = ctx.world.box(ctx.bot.id, from.chat);
+  const clean = { ...ctx, params: { ...ctx.params, reply_markup: undefined } };
+  const removeCaption = optBool(ctx.params, "remove_caption") === true;
+  const out: { message_id: number }[] = [];
+  for (const id of ids) {
+    const message = box.messages.get(id);
+    if (message === undefined) continue;
+    if (copy && message.poll?.type === "quiz") continue;
+    const body = copy
+      ? content(message)
+      : { ...content(message), forward_origin: origin(message, message.date) };
+    if (copy && removeCaption) {
+      delete body.caption;
+      delete body.caption_entities;
+    }
+    out.push({ message_id: sendAsBot(clean, to, body).message_id });
+  }
+  return out;
+}
+
+function sendContact(ctx: CallContext): Message {
+  const record = targetChat(ctx);
+  const phone = optString(ctx.params, "phone_number") ?? "";
+  const first = optString(ctx.params, "first_name") ?? "";
+  if (phone === "") throw badRequest("phone number is empty");
+  if (first === "") throw badRequest("first name is empty");
+  const contact: Contact = { phone_number: phone, first_name: first };
+  const last = optString(ctx.params, "last_name");
+  const vcard = optString(ctx.params, "vcard");
+  if (last !== undefined) contact.last_name = last;
+  if (vcard !== undefined) {
+    if (Buffer.byteLength(vcard) > 2048) throw badRequest("vcard is too long");
+    contact.vcard = vcard;
+  }
+  return sendAsBot(ctx, record, { contact });
+}
+
+function coordinates(ctx: CallContext): { latitude: number; longitude: number } {
+  const latitude = Number(ctx.params.latitude);
+  const longitude = Number(ctx.params.longitude);
+  if (
+    !Number.isFinite(latitude) ||
+    Math.abs(latitude) > 90 ||
+    !Number.isFinite(longitude) ||
+    Math.abs(longitude) > 180
+  ) {
+    throw badRequest("wrong latitude or longitude specified");
+  }
+  return { latitude, longitude };
+}
+
+function sendVenue(ctx: CallContext): Message {
+  const record = targetChat(ctx);
+  const location = coordinates(ctx);
+  const title = optString(ctx.params, "title") ?? "";
+  const address = optString(ctx.params, "address") ?? "";
+  if (title === "") throw badRequest("venue title is empty");
+  const venue: Venue = { location, title, address };
+  for (const k of [
+    "foursquare_id",
+    "foursquare_type",
+    "google_place_id",
+    "google_place_type",
+  ] as const) {
+    const v = optString(ctx.params, k);
+    if (v !== undefined) venue[k] = v;
+  }
+  // a venue message carries its location too, as Telegram sends it
+  return sendAsBot(ctx, record, { venue, location });
+}
+
+/** The emoji a bot may react with (the list of `ReactionTypeEmoji.emoji`). */
+const REACTION_EMOJI = new Set(
+  "❤ 👍 👎 🔥 🥰 👏 😁 🤔 🤯 😱 🤬 😢 🎉 🤩 🤮 💩 🙏 👌 🕊 🤡 🥱 🥴 😍 🐳 ❤‍🔥 🌚 🌭 💯 🤣 ⚡ 🍌 🏆 💔 🤨 😐 🍓 🍾 💋 🖕 😈 😴 😭 🤓 👻 👨‍💻 👀 🎃 🙈 😇 😨 🤝 ✍ 🤗 🫡 🎅 🎄 ☃ 💅 🤪 🗿 🆒 💘 🙉 🦄 😘 💊 🙊 😎 👾 🤷‍♂ 🤷 🤷‍♀ 😡".split(
+    " ",
+  ),
+);
+
+function setMessageReaction(ctx: CallContext): true {
+  const record = targetChat(ctx);
+  const id = reqInt(ctx.params, "message_id");
+  findMessage(ctx.world, ctx.bot, record.chat, id, "message to react not found");
+  const raw = ctx.params.reaction ?? [];
+  if (!Array.isArray(raw)) throw badRequest("can't parse reaction types JSON object");
+  // bots react as non-premium users: one reaction at most, and never a paid one
+  if (raw.length > 1) throw badRequest("REACTIONS_TOO_MANY");
+  const reaction: ReactionType[] = raw.map((r) => {
+    const t = r as { type?: unknown; emoji?: unknown; custom_emoji_id?: unknown } | null;
+    if (t?.type === "emoji" && typeof t.emoji === "string" && REACTION_EMOJI.has(t.emoji))
+      return { type: "emoji", emoji: t.emoji as ReactionTypeEmoji["emoji"] };
+    if (
+      t?.type === "custom_emoji" &&
+      typeof t.custom_emoji_id === "string" &&
+      t.custom_emoji_id !== ""
+    )
+      return { type: "custom_emoji", custom_emoji_id: t.custom_emoji_id };
+    throw badRequest("REACTION_INVALID");
+  });
+  ctx.world.events.emit({
+    type: "reaction",
+    botId: ctx.bot.id,
+    chatId: record.chat.id,
+    messageId: id,
+    reaction,
+    isBig: optBool(ctx.params, "is_big") === true,
+  });
+  return true;
+}
+
 function sendChatAction(ctx: CallContext): true {
   const record = targetChat(ctx);
   const action = optString(ctx.params, "action") ?? "";
@@ -308,17 +433,7 @@ function sendDice(ctx: CallContext): Message {
 
 function sendLocation(ctx: CallContext): Message {
   const record = targetChat(ctx);
-  const latitude = Number(ctx.params.latitude);
-  const longitude = Number(ctx.params.longitude);
-  if (
-    !Number.isFinite(latitude) ||
-    Math.abs(latitude) > 90 ||
-    !Number.isFinite(longitude) ||
-    Math.abs(longitude) > 180
-  ) {
-    throw badRequest("wrong latitude or longitude specified");
-  }
-  return sendAsBot(ctx, record, { location: { latitude, longitude } });
+  return sendAsBot(ctx, record, { location: coordinates(ctx) });
 }
 
 function pin(ctx: CallContext, pinned: boolean): true {
@@ -331,7 +446,7 @@ function pin(ctx: CallContext, pinned: boolean): true {
   return true;
 }
 
-/** Sending, editing, deleting, forwarding and copying messages; polls, dice, locations and chat actions. */
+/** Sending, editing, deleting, forwarding and copying messages; polls, dice, locations, venues, contacts, reactions and chat actions. */
 export const messageMethods: Record<string, MethodHandler> = {
   sendMessage,
   editMessageText,
@@ -340,7 +455,12 @@ export const messageMethods: Record<string, MethodHandler> = {
   deleteMessage,
   deleteMessages,
   forwardMessage,
+  forwardMessages: (ctx) => many(ctx, false),
   copyMessage,
+  copyMessages: (ctx) => many(ctx, true),
+  sendContact,
+  sendVenue,
+  setMessageReaction,
   sendChatAction,
   sendPoll,
   stopPoll,
