@@ -18,7 +18,8 @@
  * executed (`INFO`: a script counts once plus each call inside it) and the Redis CPU (user + sys
  * of the server, from `INFO`); and the ratios against the fastest raw loop, Telegraf and grammY.
  * On 2 CPUs or more, a local Redis server is pinned to the first and this process to the last
- * for the run (restored after), as the other benchmarks pin their servers.
+ * for the run (restored after), as the other benchmarks pin their servers (`BENCH_REDIS_PIN=0`:
+ * not).
  * `BENCH_REDIS_UPDATES` and `BENCH_REDIS_ROUNDS` shorten a run (defaults 20 000 and 5).
  */
 import { randomBytes } from "node:crypto";
@@ -251,7 +252,12 @@ export async function benchRedis(
   const redisPid = Number(/^process_id:(\d+)/m.exec(await probe.info("server"))?.[1] ?? 0);
   const local = ["127.0.0.1", "localhost", "[::1]"].includes(new globalThis.URL(URL).hostname);
   const pinned =
-    cpus >= 2 && local && redisPid > 0 && pin(redisPid, "0") && pin(process.pid, String(cpus - 1));
+    process.env.BENCH_REDIS_PIN !== "0" &&
+    cpus >= 2 &&
+    local &&
+    redisPid > 0 &&
+    pin(redisPid, "0") &&
+    pin(process.pid, String(cpus - 1));
 
   const figures = new Map<string, { rate: number[]; cpu: number[]; cmds: number[] }>();
   for (const s of subjects) figures.set(s.name, { rate: [], cpu: [], cmds: [] });
