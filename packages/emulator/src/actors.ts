@@ -1,6 +1,5 @@
 import type {
   CallbackQuery,
-  ChatMemberUpdated,
   Contact,
   InlineKeyboardButton,
   InlineQuery,
@@ -15,6 +14,7 @@ import type {
 import { EmulatorError } from "./errors.js";
 import type { EmulatorEvent } from "./events.js";
 import { detectEntities } from "./formatting.js";
+import { changeMembership } from "./membership.js";
 import { member } from "./methods/chats.js";
 import { photoSizes } from "./methods/media.js";
 import type { BotRecord, ChatRecord, MemberStatus, World } from "./state.js";
@@ -731,31 +731,7 @@ export class UserActor {
         "BOT_EMULATOR_INVALID_OPTIONS",
         "the creator cannot leave or be removed",
       );
-    record.members.set(target.id, status);
-    const change: ChatMemberUpdated = {
-      chat: record.chat,
-      from: this.user,
-      date: this.#world.date(),
-      old_chat_member: member(target, old),
-      new_chat_member: member(target, status),
-    };
-    const targetBot = this.#world.bots.get(target.id);
-    const content: Partial<Message> =
-      status === "member" ? { new_chat_members: [target] } : { left_chat_member: target };
-    let first: Message | undefined;
-    // Bots in the chat after the change (a removed bot no longer sees it; an added one does).
-    for (const bot of this.#botsIn(record, undefined)) {
-      if (record.chat.type !== "channel") {
-        const shared = record.chat.type === "supergroup" ? first : undefined;
-        const m = this.#storeAndPush(bot, record, content, {}, shared);
-        first ??= m;
-      }
-      const rank = record.members.get(bot.id);
-      if (bot !== targetBot && (rank === "administrator" || rank === "creator"))
-        bot.updates.push({ chat_member: change });
-    }
-    targetBot?.updates.push({ my_chat_member: change });
-    return first;
+    return changeMembership(this.#world, record, this.user, target, status);
   }
 
   /**

@@ -7,7 +7,7 @@ import {
   EmulatorError,
   type UserActor,
 } from "../src/index.js";
-import { ok } from "./helpers.js";
+import { call, ok } from "./helpers.js";
 
 let emu: Emulator;
 let bot: EmulatorBot;
@@ -141,5 +141,84 @@ describe("membership: chat_member and my_chat_member", () => {
     await take();
     alice.join(channel);
     expect(kinds(await take())).toEqual(["chat_member"]);
+  });
+});
+
+describe("moderation by a bot: banChatMember, unbanChatMember", () => {
+  it("an administrator bot bans a member: left_chat_member from the bot, chat_member, and the user is out", async () => {
+    const group = emu.supergroup({ title: "Club", members: [alice, bob] });
+    await take();
+    await ok(emu, bot.token, "banChatMember", { chat_id: group.id, user_id: bob.id });
+    const got = await take();
+    expect(kinds(got)).toEqual(["message", "chat_member"]);
+    expect(got[0]?.message?.left_chat_member).toEqual(bob.user);
+    expect(got[0]?.message?.from).toEqual(bot.user);
+    expect(got[1]?.chat_member?.from).toEqual(bot.user);
+    expect(statuses(got[1]?.chat_member)).toEqual(["member", "kicked"]);
+    expect(
+      await ok(emu, bot.token, "getChatMember", { chat_id: group.id, user_id: bob.id }),
+    ).toMatchObject({ status: "kicked" });
+    // banning again changes nothing; unbanning lifts it without a service message
+    await ok(emu, bot.token, "banChatMember", { chat_id: group.id, user_id: bob.id });
+    expect(await take()).toEqual([]);
+    await ok(emu, bot.token, "unbanChatMember", {
+      chat_id: group.id,
+      user_id: bob.id,
+      only_if_banned: true,
+    });
+    const lifted = await take();
+    expect(kinds(lifted)).toEqual(["chat_member"]);
+    expect(statuses(lifted[0]?.chat_member)).toEqual(["kicked", "left"]);
+    // and the user may join again
+    bob.join(group);
+    expect(kinds(await take())).toEqual(["message", "chat_member"]);
+  });
+
+  it("unbanChatMember without only_if_banned removes a member; with it, leaves the member alone", async () => {
+    const group = emu.group({ title: "Club", members: [alice, bob] });
+    await take();
+    await ok(emu, bot.token, "unbanChatMember", {
+      chat_id: group.id,
+      user_id: bob.id,
+      only_if_banned: true,
+    });
+    expect(await take()).toEqual([]);
+    await ok(emu, bot.token, "unbanChatMember", { chat_id: group.id, user_id: bob.id });
+    const got = await take();
+    expect(kinds(got)).toEqual(["message", "chat_member"]);
+    expect(statuses(got[1]?.chat_member)).toEqual(["member", "left"]);
+  });
+
+  it("a banned bot gets my_chat_member; refusals read like Telegram's", async () => {
+    const other = emu.createBot({ username: "other_bot" });
+    const group = emu.supergroup({ title: "Club", members: [alice, bob], bots: [bot] });
+    alice.add(group, other);
+    await take();
+    await take(other);
+    await ok(emu, bot.token, "banChatMember", { chat_id: group.id, user_id: other.id });
+    const seen = await take(other);
+    expect(kinds(seen)).toEqual(["my_chat_member"]);
+    expect(statuses(seen[0]?.my_chat_member)).toEqual(["member", "kicked"]);
+    const refusal = async (params: Record<string, unknown>, token = bot.token) =>
+      (await call(emu, token, "banChatMember", params)).body.description;
+    expect(await refusal({ chat_id: group.id, user_id: alice.id })).toBe(
+      "Bad Request: can't remove chat owner",
+    );
+    expect(await refusal({ chat_id: group.id, user_id: bot.id })).toBe(
+      "Bad Request: can't restrict self",
+    );
+    expect(await refusal({ chat_id: group.id, user_id: 424_242 })).toBe(
+      "Bad Request: user not found",
+    );
+    alice.send("hi"); // the private chat, which has no members to ban
+    expect(await refusal({ chat_id: alice.id, user_id: bob.id })).toBe(
+      "Bad Request: chat member status can't be changed in private chats",
+    );
+    // a bot that is only a member may not ban
+    const plain = emu.createBot({ username: "plain_bot" });
+    alice.add(group, plain);
+    expect(await refusal({ chat_id: group.id, user_id: bob.id }, plain.token)).toBe(
+      "Bad Request: not enough rights to restrict/ban chat member",
+    );
   });
 });

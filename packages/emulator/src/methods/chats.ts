@@ -1,5 +1,6 @@
 import type { BotCommand, ChatFullInfo, ChatMember, ForumTopic, User } from "@bot/types";
 import { badRequest } from "../errors.js";
+import { changeMembership, isIn } from "../membership.js";
 import { optBool, optString, reqInt } from "../params.js";
 import type { ChatRecord, MemberStatus } from "../state.js";
 import { targetChat } from "./common.js";
@@ -106,6 +107,47 @@ function leaveChat(ctx: CallContext): true {
   return true;
 }
 
+/**
+ * The group and member a moderation call names, once the bot may moderate there: the bot is
+ * its creator or an administrator, and the member is neither the chat's creator nor the bot.
+ */
+function moderation(ctx: CallContext): { record: ChatRecord; target: User } {
+  const record = targetChat(ctx);
+  if (record.chat.type === "private")
+    throw badRequest("chat member status can't be changed in private chats");
+  const rank = record.members.get(ctx.bot.id);
+  if (rank !== "creator" && rank !== "administrator")
+    throw badRequest("not enough rights to restrict/ban chat member");
+  const userId = reqInt(ctx.params, "user_id");
+  const target = ctx.world.users.get(userId);
+  if (target === undefined) throw badRequest("user not found");
+  if (userId === ctx.bot.id) throw badRequest("can't restrict self");
+  if (record.members.get(userId) === "creator") throw badRequest("can't remove chat owner");
+  return { record, target };
+}
+
+function banChatMember(ctx: CallContext): true {
+  const { record, target } = moderation(ctx);
+  if (record.members.get(target.id) === "administrator")
+    throw badRequest("user is an administrator of the chat");
+  if (record.members.get(target.id) !== "kicked")
+    changeMembership(ctx.world, record, ctx.bot.user, target, "kicked");
+  return true;
+}
+
+function unbanChatMember(ctx: CallContext): true {
+  const { record, target } = moderation(ctx);
+  const status = record.members.get(target.id) ?? "left";
+  // Lifts a ban; without only_if_banned it also makes sure the user is out of the chat (a
+  // member is removed, and may join again).
+  if (status === "kicked") changeMembership(ctx.world, record, ctx.bot.user, target, "left");
+  else if (isIn(status) && optBool(ctx.params, "only_if_banned") !== true) {
+    if (status === "administrator") throw badRequest("user is an administrator of the chat");
+    changeMembership(ctx.world, record, ctx.bot.user, target, "left");
+  }
+  return true;
+}
+
 function scopeKey(ctx: CallContext): string {
   const scope = ctx.params.scope;
   const s =
@@ -189,13 +231,15 @@ function createForumTopic(ctx: CallContext): ForumTopic {
   return topic;
 }
 
-/** Chats, members, commands, callback and inline answers, forum topics. */
+/** Chats, members (banning and unbanning), commands, callback and inline answers, forum topics. */
 export const chatMethods: Record<string, MethodHandler> = {
   getChat,
   getChatMember,
   getChatMemberCount,
   getChatAdministrators,
   leaveChat,
+  banChatMember,
+  unbanChatMember,
   setMyCommands,
   getMyCommands: (ctx) => ctx.bot.commands.get(scopeKey(ctx)) ?? [],
   deleteMyCommands: (ctx) => {
