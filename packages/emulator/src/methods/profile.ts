@@ -1,12 +1,7 @@
 import type { ChatAdministratorRights, MenuButton } from "@bot/types";
 import { badRequest } from "../errors.js";
 import { optBool, optInt, optString } from "../params.js";
-import type { BotProfile, BotRecord } from "../state.js";
 import type { CallContext, MethodHandler } from "./context.js";
-
-function profileOf(bot: BotRecord): BotProfile {
-  return bot.profile;
-}
 
 /** The text for a language: its own, else the default one, else `fallback`. */
 function forLanguage(texts: Map<string, string>, ctx: CallContext, fallback: string): string {
@@ -29,7 +24,7 @@ function setForLanguage(
 }
 
 function setMyName(ctx: CallContext): true {
-  const p = profileOf(ctx.bot);
+  const p = ctx.bot.profile;
   setForLanguage(p.names, ctx, "name", 64);
   // The default name is the bot's name: `getMe` and the messages it sends show it.
   ctx.bot.user.first_name = p.names.get("") ?? p.firstName;
@@ -100,38 +95,38 @@ function rights(raw: unknown): ChatAdministratorRights {
 export const profileMethods: Record<string, MethodHandler> = {
   setMyName,
   getMyName: (ctx) => {
-    const p = profileOf(ctx.bot);
+    const p = ctx.bot.profile;
     return { name: forLanguage(p.names, ctx, p.firstName) };
   },
   setMyDescription: (ctx) => {
-    setForLanguage(profileOf(ctx.bot).descriptions, ctx, "description", 512);
+    setForLanguage(ctx.bot.profile.descriptions, ctx, "description", 512);
     return true;
   },
   getMyDescription: (ctx) => ({
-    description: forLanguage(profileOf(ctx.bot).descriptions, ctx, ""),
+    description: forLanguage(ctx.bot.profile.descriptions, ctx, ""),
   }),
   setMyShortDescription: (ctx) => {
-    setForLanguage(profileOf(ctx.bot).shortDescriptions, ctx, "short_description", 120);
+    setForLanguage(ctx.bot.profile.shortDescriptions, ctx, "short_description", 120);
     return true;
   },
   getMyShortDescription: (ctx) => ({
-    short_description: forLanguage(profileOf(ctx.bot).shortDescriptions, ctx, ""),
+    short_description: forLanguage(ctx.bot.profile.shortDescriptions, ctx, ""),
   }),
   setChatMenuButton: (ctx) => {
     const chat = menuChat(ctx);
     const button = menuButton(ctx.params.menu_button);
-    const buttons = profileOf(ctx.bot).menuButtons;
+    const buttons = ctx.bot.profile.menuButtons;
     if (button.type === "default") buttons.delete(chat);
     else buttons.set(chat, button);
     return true;
   },
   getChatMenuButton: (ctx) => {
     const chat = menuChat(ctx);
-    const buttons = profileOf(ctx.bot).menuButtons;
+    const buttons = ctx.bot.profile.menuButtons;
     return buttons.get(chat) ?? (chat === 0 ? undefined : buttons.get(0)) ?? { type: "default" };
   },
   setMyDefaultAdministratorRights: (ctx) => {
-    const p = profileOf(ctx.bot);
+    const p = ctx.bot.profile;
     const channels = optBool(ctx.params, "for_channels") === true;
     const key = channels ? "channels" : "groups";
     if (ctx.params.rights === undefined) delete p.rights[key];
@@ -139,7 +134,7 @@ export const profileMethods: Record<string, MethodHandler> = {
     return true;
   },
   getMyDefaultAdministratorRights: (ctx) => {
-    const p = profileOf(ctx.bot);
+    const p = ctx.bot.profile;
     const channels = optBool(ctx.params, "for_channels") === true;
     return (channels ? p.rights.channels : p.rights.groups) ?? rights(undefined);
   },
